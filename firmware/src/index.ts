@@ -1,0 +1,3 @@
+/** @tibillet/firmware: the portable terminal core. Targets import from here. */
+export type * from './hal/types.js';
+export const FIRMWARE_VERSION = '0.1.0';

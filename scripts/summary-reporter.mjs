@@ -1,0 +1,20 @@
+// Prints the plain closing line CI counts: "N passed, N failed, N skipped".
+export default class SummaryReporter {
+  onTestRunEnd(testModules, unhandledErrors) {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const mod of testModules) {
+      for (const test of mod.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') passed++;
+        else if (state === 'failed') failed++;
+        else skipped++;
+      }
+      // A file that fails to load has no tests: count it as a failure so it cannot hide.
+      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+    }
+    failed += unhandledErrors?.length ?? 0;
+    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
