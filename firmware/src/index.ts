@@ -1,3 +1,4 @@
 /** @tibillet/firmware: the portable terminal core. Targets import from here. */
 export type * from './hal/types.js';
+export * as bytes from './util/bytes.js';
 export const FIRMWARE_VERSION = '0.1.0';
