@@ -64,9 +64,19 @@ export function xor(a: number[], b: number[]): number[] {
   return out;
 }
 
-/** UTF-8 encoding of a JS string (code points above U+FFFF from surrogate pairs). */
+/**
+ * True where strings are byte strings already holding UTF-8 (Lua; Espruino builds without
+ * unicode support): there a two-byte character has length 2.
+ */
+const BYTE_STRINGS = '\u00e9'.length === 2;
+
+/** UTF-8 encoding of a string (code points above U+FFFF from surrogate pairs). */
 export function utf8Encode(s: string): number[] {
   const out: number[] = [];
+  if (BYTE_STRINGS) {
+    for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+    return out;
+  }
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
