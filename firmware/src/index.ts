@@ -1,4 +1,5 @@
 /** @tibillet/firmware: the portable terminal core. Targets import from here. */
 export type * from './hal/types.js';
 export * as bytes from './util/bytes.js';
+export * as pn532 from './pn532/index.js';
 export const FIRMWARE_VERSION = '0.1.0';

@@ -3,14 +3,14 @@
  *
  * Portable subset (compiles to Espruino ES5 and, through typescript-to-lua, to Lua 5.1/5.3):
  * bytes are `number[]` of 0..255, no Map/Set/Symbol/async/generators, callbacks instead of
- * promises. Each target (host, espruino, nodemcu) implements these interfaces.
+ * promises (callbacks are `this: void` so the Lua build passes no `self`). Each target (host, espruino, nodemcu) implements these interfaces.
  */
 
 /** Byte stream to the PN532 in HSU mode (UART 115200 8N1). */
 export interface Serial {
   write(bytes: number[]): void;
   /** Register the receive callback; chunks arrive in arbitrary sizes. */
-  onData(cb: (bytes: number[]) => void): void;
+  onData(cb: (this: void, bytes: number[]) => void): void;
 }
 
 /** I2C master (PN532 at 7-bit address 0x24). */
@@ -28,7 +28,7 @@ export interface SPI {
 /** Monotonic milliseconds and timers. Timer ids are opaque numbers. */
 export interface Clock {
   now(): number;
-  setTimeout(cb: () => void, ms: number): number;
+  setTimeout(cb: (this: void) => void, ms: number): number;
   clearTimeout(id: number): void;
 }
 
@@ -43,9 +43,9 @@ export interface Storage {
 export interface Mqtt {
   publish(topic: string, payload: string, qos: number, retain: boolean): void;
   subscribe(topic: string, qos: number): void;
-  onMessage(cb: (topic: string, payload: string) => void): void;
-  onConnect(cb: () => void): void;
-  onDisconnect(cb: () => void): void;
+  onMessage(cb: (this: void, topic: string, payload: string) => void): void;
+  onConnect(cb: (this: void) => void): void;
+  onDisconnect(cb: (this: void) => void): void;
   isConnected(): boolean;
 }
 
@@ -68,7 +68,7 @@ export interface Led {
 export interface Gpio {
   write(pin: string, high: boolean): void;
   /** Calls back on each edge; returns nothing, there is one watcher per pin. */
-  watch(pin: string, cb: (high: boolean) => void): void;
+  watch(pin: string, cb: (this: void, high: boolean) => void): void;
 }
 
 /**
