@@ -5,7 +5,8 @@ const conditions = ['source', 'module', 'node', 'import', 'default'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  // Externals (node_modules) keep Node's own conditions: forcing 'import' breaks CJS packages such as pg.
+  ssr: { resolve: { conditions, externalConditions: ['source', 'node'] } },
   test: {
     include: ['*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],

@@ -1,0 +1,10 @@
+// Shared JSON Schema fragments.
+export const ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+export const UID = { type: 'string', pattern: '^([0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20})$' } as const;
+export const VENUE = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' } as const;
+export const assetAmounts = {
+  type: 'array',
+  items: { type: 'object', properties: { asset: { type: 'string' }, amount: { type: 'integer' } } },
+} as const;
+const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } } as const;
+export const errorSchema = { 400: error, 401: error, 403: error, 404: error, 409: error, 413: error } as const;

@@ -1,0 +1,90 @@
+// Fastify application assembly: logging (pino), OpenAPI at /docs, /metrics, error mapping and
+// every route group. Stateless: any number of these may serve the same database.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Db } from './db/connect.js';
+import { registerAdminRoutes } from './api/admin-routes.js';
+import { CloudMetrics } from './api/metrics.js';
+import { registerOpsRoutes } from './api/ops-routes.js';
+import { registerSyncRoutes } from './api/sync-routes.js';
+import { LedgerError } from './ledger/types.js';
+import type { PaymentProvider } from './payments/provider.js';
+import { CLOUD_VERSION } from './version.js';
+
+export interface CloudOptions {
+  db: Db;
+  /** 32-byte AES-256-GCM key sealing card and device keys at rest. */
+  masterKey: Buffer;
+  /** pino options, or false for silence (tests). */
+  logger?: FastifyServerOptions['logger'];
+  /** Lease validity handed to gateways (ms). */
+  leaseMs?: number;
+  sessionTtlMs?: number;
+  payments?: PaymentProvider;
+}
+
+export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 4 * 1024 * 1024,
+    // Amounts must arrive as JSON integers: no string → number coercion, unknown fields refused.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  const metrics = new CloudMetrics();
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'TiBillet cloud ledger', version: CLOUD_VERSION },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof LedgerError) {
+      req.log.warn({ code: err.code, url: req.url }, err.message);
+      return reply.code(err.status).send({ error: err.code, message: err.message });
+    }
+    const e = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
+    if (e.validation) {
+      req.log.warn({ url: req.url, err: e.message }, 'bad request');
+      return reply.code(400).send({ error: 'bad-request', message: e.message });
+    }
+    if (e.statusCode && e.statusCode < 500) {
+      req.log.warn({ url: req.url, err: e.message }, 'client error');
+      const error = e.statusCode === 413 ? 'body-too-large' : 'bad-request';
+      return reply.code(e.statusCode).send({ error, message: e.message });
+    }
+    req.log.error({ err }, 'internal error');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.requests.inc({ route: req.routeOptions.url ?? 'unknown', code: String(reply.statusCode) });
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true, version: CLOUD_VERSION }));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('Content-Type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  const leaseMs = opts.leaseMs ?? 10 * 60_000;
+  registerSyncRoutes(app, opts.db, { masterKey: opts.masterKey, leaseMs, metrics });
+  registerAdminRoutes(app, opts.db, { masterKey: opts.masterKey, sessionTtlMs: opts.sessionTtlMs ?? 12 * 3600_000 });
+  registerOpsRoutes(app, opts.db, { payments: opts.payments });
+  return app;
+}
+
+export interface Cloud {
+  app: FastifyInstance;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** Builds the app on an already-migrated database. */
+export async function createCloud(opts: CloudOptions): Promise<Cloud> {
+  const app = await buildApp(opts);
+  await app.ready();
+  return { app, db: opts.db, close: () => app.close() };
+}

@@ -1,0 +1,40 @@
+// Refund semantics per asset, shown to the cashier before confirming: refundable assets
+// (federated EUR; the venue's own LOC at that venue) are paid out; gift, loyalty, time and
+// membership are kept or voided per the venue policy (default: kept on the card).
+import { num, type Queryable } from '../db/connect.js';
+import type { AssetAmount } from './types.js';
+import { isRefundableHere, type KeepOrVoid, type VenueCtx } from './venue.js';
+
+export interface RefundQuote {
+  cardUid: string;
+  /** Paid out to the holder. */
+  payout: AssetAmount[];
+  /** Stays on the card (not refundable here, policy keep, or another venue's asset). */
+  kept: AssetAmount[];
+  /** Voided into the venue's forfeit account, with a log entry. */
+  voided: AssetAmount[];
+}
+
+export function policyFor(venue: VenueCtx, kind: string): KeepOrVoid {
+  const p = venue.policy.refund ?? {};
+  const key = kind === 'gift' ? 'gift' : kind === 'loyalty' ? 'loyalty' : kind === 'time' ? 'time' : kind === 'membership' ? 'membership' : null;
+  return key ? (p[key] ?? 'keep') : 'keep';
+}
+
+export async function refundQuote(q: Queryable, venue: VenueCtx, cardUid: string): Promise<RefundQuote> {
+  const { rows } = await q.query<{ asset: string; balance: unknown }>(
+    `SELECT a.asset, a.balance FROM cards c JOIN accounts a ON a.wallet_id = c.wallet_id
+     WHERE c.uid = $1 AND c.federation_id = $2 AND a.balance > 0 ORDER BY a.asset`,
+    [cardUid, venue.federationId],
+  );
+  const quote: RefundQuote = { cardUid, payout: [], kept: [], voided: [] };
+  for (const r of rows) {
+    const line = { asset: r.asset, amount: num(r.balance) };
+    const asset = venue.assets.get(r.asset);
+    if (!asset) quote.kept.push(line);
+    else if (isRefundableHere(asset, venue.id)) quote.payout.push(line);
+    else if (asset.venueId === venue.id || asset.venueId === null) (policyFor(venue, asset.kind) === 'void' ? quote.voided : quote.kept).push(line);
+    else quote.kept.push(line);
+  }
+  return quote;
+}

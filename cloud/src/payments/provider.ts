@@ -1,0 +1,19 @@
+// Online top-up through a payment provider (Stripe Checkout adapter in stripe.ts).
+export interface CheckoutRequest {
+  /** Our reference (idempotency key of the eventual top-up). */
+  reference: string;
+  amount: number;
+  currency: 'eur';
+  successUrl: string;
+  cancelUrl: string;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  createCheckout(req: CheckoutRequest): Promise<{ sessionId: string; url: string }>;
+  /**
+   * Verifies a webhook (raw body + headers) and returns the paid session, or null for events that
+   * are not a completed payment. Throws on a bad signature.
+   */
+  parseWebhook(rawBody: string, headers: Record<string, string | string[] | undefined>): { sessionId: string; reference: string; amount: number } | null;
+}

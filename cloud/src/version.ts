@@ -1,0 +1,1 @@
+export const CLOUD_VERSION = '0.1.0';

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { assertBalanced, withBothDatabases } from './helpers/databases.js';
+import { auth, type Fixture, fixture, id, uid, verifyLog } from './helpers/fixture.js';
+
+withBothDatabases('sync batches', (getDb) => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await fixture(getDb());
+  });
+  afterAll(() => f?.close());
+
+  const send = (items: object[], opts: { key?: string; venueId?: string; batchId?: string } = {}) =>
+    f.app.inject({
+      method: 'POST',
+      url: '/v1/sync/batches',
+      headers: auth(opts.key ?? f.barKey),
+      payload: { batchId: opts.batchId ?? id('b'), venueId: opts.venueId ?? f.bar, items },
+    });
+  const topup = (card: string, amount: number, asset = 'EUR') => ({ id: id(), type: 'topup', cardUid: card, at: Date.now(), legs: [{ asset, amount }], funding: 'cash' });
+  const spend = (card: string, legs: object[], offline = false) => ({ id: id(), type: 'spend', cardUid: card, at: Date.now(), legs, offline });
+  const balances = async (card: string) => {
+    const r = await f.app.inject({ method: 'POST', url: '/v1/sync/leases', headers: auth(f.barKey), payload: { venueId: f.bar, cards: [card] } });
+    return Object.fromEntries(r.json().leases[0].balances.map((b: { asset: string; amount: number }) => [b.asset, b.amount]));
+  };
+  const counts = async () => {
+    const r = await getDb().query<{ t: string; o: string; l: string }>(
+      'SELECT (SELECT count(*) FROM transfers)::text t, (SELECT count(*) FROM operations)::text o, (SELECT count(*) FROM log_entries)::text l',
+    );
+    return r.rows[0];
+  };
+
+  it('top-up then multi-asset spend: per-item results with card balances, Σ = 0, chained log', async () => {
+    const card = uid();
+    const r = await send([topup(card, 2000), topup(card, 150, `GIFT:${f.bar}`), spend(card, [{ asset: `GIFT:${f.bar}`, amount: 150 }, { asset: 'EUR', amount: 350 }])]);
+    expect(r.statusCode).toBe(200);
+    const res = r.json().results;
+    expect(res.map((x: { status: string }) => x.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(res[2].balances).toEqual([
+      { asset: 'EUR', amount: 1650 },
+      { asset: `GIFT:${f.bar}`, amount: 0 },
+    ]);
+    expect(await balances(card)).toEqual({ EUR: 1650, [`GIFT:${f.bar}`]: 0 });
+    await assertBalanced(getDb());
+    expect(await verifyLog(getDb())).toBeGreaterThanOrEqual(4);
+  });
+
+  it('online overdraft is refused; offline overdraft books the shortfall on the stand-in account', async () => {
+    const card = uid();
+    await send([topup(card, 500)]);
+    const r = await send([spend(card, [{ asset: 'EUR', amount: 800 }]), spend(card, [{ asset: 'EUR', amount: 800 }], true)]);
+    const [online, offline] = r.json().results;
+    expect(online).toMatchObject({ status: 'rejected', reason: 'insufficient-funds' });
+    expect(offline).toMatchObject({ status: 'applied', shortfall: [{ asset: 'EUR', amount: 300 }], balances: [{ asset: 'EUR', amount: 0 }] });
+    const stand = await getDb().query<{ b: string }>("SELECT balance::text b FROM accounts WHERE system = $1 AND asset = 'EUR'", [`standin:${f.bar}`]);
+    expect(Number(stand.rows[0].b)).toBe(-300);
+    await assertBalanced(getDb());
+  });
+
+  it('replays: same item → duplicate with original result, nothing changes; other body → idempotency-conflict', async () => {
+    const card = uid();
+    const t = topup(card, 1000);
+    const s = spend(card, [{ asset: 'EUR', amount: 100 }]);
+    const first = (await send([t, s])).json().results;
+    const before = await counts();
+    const again = (await send([t, s, { ...s, legs: [{ asset: 'EUR', amount: 999 }] }])).json().results;
+    expect(again[0]).toMatchObject({ status: 'duplicate', original: 'applied', balances: first[0].balances });
+    expect(again[1]).toMatchObject({ status: 'duplicate', balances: [{ asset: 'EUR', amount: 900 }] });
+    expect(again[2]).toMatchObject({ status: 'rejected', reason: 'idempotency-conflict' });
+    expect(await counts()).toEqual(before);
+    expect(await balances(card)).toEqual({ EUR: 900 });
+  });
+
+  it('same batchId with another body → 409, nothing written; same body → all duplicates', async () => {
+    const card = uid();
+    const batchId = id('b');
+    const items = [topup(card, 700)];
+    expect((await send(items, { batchId })).statusCode).toBe(200);
+    const before = await counts();
+    const c = await send([topup(card, 701)], { batchId });
+    expect(c.statusCode).toBe(409);
+    expect(c.json().error).toBe('idempotency-conflict');
+    const d = await send(items, { batchId });
+    expect(d.json().results[0].status).toBe('duplicate');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('void reverses a spend once, in the same batch or later; unknown target refused', async () => {
+    const card = uid();
+    const s = spend(card, [{ asset: 'EUR', amount: 400 }]);
+    const v = { id: id(), type: 'void', cardUid: card, at: Date.now(), legs: [{ asset: 'EUR', amount: 400 }], voids: s.id, reason: 'wrong drink', cashierId: 'c-1' };
+    const r = (await send([topup(card, 1000), s, v])).json().results;
+    expect(r[2]).toMatchObject({ status: 'applied', balances: [{ asset: 'EUR', amount: 1000 }] });
+    const again = (await send([{ ...v, id: id() }])).json().results[0];
+    expect(again).toMatchObject({ status: 'rejected', reason: 'already-voided' });
+    const unknown = (await send([{ ...v, id: id(), voids: 'nope' }])).json().results[0];
+    expect(unknown).toMatchObject({ status: 'rejected', reason: 'void-target-unknown' });
+    await assertBalanced(getDb());
+  });
+
+  it('bad input: negative/float/string amounts, bad uid, unknown asset, wrong venue, bad key, oversize — no writes', async () => {
+    const card = uid();
+    const before = await counts();
+    for (const amount of [-5, 0, 1.5, '100']) {
+      const r = await send([topup(card, 10), { ...topup(card, 10), legs: [{ asset: 'EUR', amount }] }]);
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error).toBe('bad-request');
+    }
+    expect((await send([{ ...topup(card, 10), cardUid: 'zz' }])).statusCode).toBe(400);
+    const unk = await send([topup(card, 10, 'GOLD')]);
+    expect(unk.statusCode).toBe(400);
+    const other = (await send([topup(card, 10, `LOC:${f.cafe}`)])).json().results[0];
+    expect(other).toMatchObject({ status: 'rejected', reason: 'unknown-asset' });
+    const wrong = await send([topup(card, 10)], { venueId: f.cafe });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json().error).toBe('wrong-venue');
+    expect((await send([topup(card, 10)], { key: 'tbg_notavalidkeyatallxx' })).statusCode).toBe(401);
+    const big = await send(Array.from({ length: 5001 }, () => topup(card, 1)));
+    expect(big.statusCode).toBe(413);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('blocked card refused; unknown card first tap creates an anonymous wallet', async () => {
+    const card = uid();
+    expect((await send([topup(card, 100)])).json().results[0].status).toBe('applied');
+    await getDb().query('UPDATE cards SET blocked = true WHERE uid = $1', [card]);
+    expect((await send([spend(card, [{ asset: 'EUR', amount: 10 }])])).json().results[0]).toMatchObject({ status: 'rejected', reason: 'card-blocked' });
+  });
+});
