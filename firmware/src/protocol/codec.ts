@@ -1,0 +1,107 @@
+/**
+ * sign() and verify(): the envelope, its canonical encoding and its HMAC-SHA256 with the
+ * device key. verify() checks, in this order, and stops at the first failure:
+ *   size (before parsing) → JSON → version → fields → MAC → counter (replay).
+ * The MAC is checked before the counter so a forged message is reported as forged, not stale.
+ */
+import { fromHex, toHex, utf8Encode } from '../util/bytes.js';
+import { hmacSha256 as pureHmac } from '../util/hmac.js';
+import { encodeCanonical, type Json, parseJson } from '../util/json.js';
+import { BODY_FIELDS, type Kind, MAX_DEPTH, MAX_PAYLOAD, type Message, PROTOCOL_VERSION } from './messages.js';
+import { type FieldSpec, isId, validateFields } from './schema.js';
+
+export type VerifyReason = 'bad-json' | 'bad-version' | 'bad-mac' | 'replay' | 'too-large' | 'bad-field';
+export type VerifyResult = { ok: true; message: Message } | { ok: false; reason: VerifyReason; detail?: string };
+
+export interface MacProvider {
+  hmacSha256(this: void, key: number[], bytes: number[]): number[];
+}
+
+let mac: MacProvider = { hmacSha256: (key, bytes) => pureHmac(key, bytes) };
+
+/** Swap the HMAC implementation (node:crypto on the host and gateway); output is identical. */
+export function setCrypto(provider: MacProvider): void {
+  mac = provider;
+}
+
+const ENVELOPE_FIELDS: FieldSpec[] = [
+  { name: 'v', type: 'int', required: true },
+  { name: 'k', type: 'id', required: true, max: 16 },
+  { name: 'd', type: 'id', required: true, max: 32 },
+  { name: 'n', type: 'int', required: true },
+  { name: 't', type: 'int', required: false },
+  { name: 'b', type: 'obj', required: true },
+  { name: 'm', type: 'hex', required: true, max: 64 },
+];
+
+function unsignedBody(message: Message): { [key: string]: Json } {
+  const out: { [key: string]: Json } = { v: message.v, k: message.k, d: message.d, n: message.n };
+  if (message.t !== undefined) out.t = message.t;
+  out.b = message.b as unknown as Json;
+  return out;
+}
+
+function macHex(keyBytes: number[], message: Message): string {
+  return toHex(mac.hmacSha256(keyBytes, utf8Encode(encodeCanonical(unsignedBody(message)))));
+}
+
+/** Canonical payload of `message` with its MAC. Throws on a bad key or an unencodable message (programming errors). */
+export function sign(message: Message, keyHex: string): string {
+  const key = fromHex(keyHex);
+  if (key === undefined || key.length < 16) throw new Error('protocol.sign: key must be at least 16 bytes of hex');
+  const signed = unsignedBody(message);
+  signed.m = macHex(key, message);
+  return encodeCanonical(signed);
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3;
+  }
+  return n;
+}
+
+function fail(reason: VerifyReason, detail?: string): VerifyResult {
+  return { ok: false, reason, detail };
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff += a.charCodeAt(i) === b.charCodeAt(i) ? 0 : 1;
+  return diff === 0;
+}
+
+/**
+ * Verifies a payload received from the wire against the device key and the last counter
+ * accepted from that sender (-1 when none). Never throws.
+ */
+export function verify(payload: string, keyHex: string, lastCounter: number): VerifyResult {
+  if (typeof payload !== 'string') return fail('bad-json', 'not-a-string');
+  if (payload.length > MAX_PAYLOAD || utf8Length(payload) > MAX_PAYLOAD) return fail('too-large');
+  const parsed = parseJson(payload, MAX_DEPTH);
+  if (!parsed.ok) return fail('bad-json', parsed.reason);
+  const v = parsed.value;
+  if (typeof v !== 'object' || Array.isArray(v)) return fail('bad-json', 'not-an-object');
+  const env = v as { [key: string]: Json };
+  if (env.v !== PROTOCOL_VERSION) return fail('bad-version');
+  const k = env.k;
+  if (typeof k !== 'string' || BODY_FIELDS[k] === undefined) return fail('bad-field', 'k');
+  const bad = validateFields(ENVELOPE_FIELDS, env);
+  if (bad !== '') return fail('bad-field', bad);
+  if (!isId(env.d as string, 32)) return fail('bad-field', 'd');
+  const body = env.b as { [key: string]: Json };
+  const badBody = validateFields(BODY_FIELDS[k], body);
+  if (badBody !== '') return fail('bad-field', 'b.' + badBody);
+  const key = fromHex(keyHex);
+  if (key === undefined || key.length < 16) return fail('bad-mac', 'bad-key');
+  const message = env as unknown as Message;
+  const m = env.m as string;
+  if (m.length !== 64 || !constantTimeEqual(macHex(key, message), m.toLowerCase())) return fail('bad-mac');
+  if ((env.n as number) <= lastCounter) return fail('replay');
+  const out: Message = { v: message.v, k: k as Kind, d: message.d, n: message.n, b: message.b };
+  if (message.t !== undefined) out.t = message.t;
+  return { ok: true, message: out };
+}
