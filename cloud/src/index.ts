@@ -7,3 +7,4 @@ export { PostingEngine } from './ledger/engine.js';
 export { ingestBatch, type SyncBatch, type BatchResponse } from './sync/batches.js';
 export { processItems, MAX_BATCH_ITEMS, type SyncItem } from './sync/items.js';
 export type { OpResult, Operation, Posting, AccountKey } from './ledger/types.js';
+export * as merkle from './transparency/merkle.js';
