@@ -3,4 +3,6 @@ export type * from './hal/types.js';
 export * as bytes from './util/bytes.js';
 export * as pn532 from './pn532/index.js';
 export * as protocol from './protocol/index.js';
+export * as nfc from './nfc/index.js';
+export * as ntag424 from './nfc/ntag424.js';
 export const FIRMWARE_VERSION = '0.1.0';
