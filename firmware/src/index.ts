@@ -5,4 +5,5 @@ export * as pn532 from './pn532/index.js';
 export * as protocol from './protocol/index.js';
 export * as nfc from './nfc/index.js';
 export * as ntag424 from './nfc/ntag424.js';
+export * as terminal from './terminal/index.js';
 export const FIRMWARE_VERSION = '0.1.0';
