@@ -9,3 +9,4 @@ export { validateFields, isId } from './schema.js';
 export type { FieldSpec, FieldType } from './schema.js';
 export { encodeCanonical, parseJson, intToString } from '../util/json.js';
 export type { Json, ParseResult } from '../util/json.js';
+export { mqttPassword } from './credentials.js';

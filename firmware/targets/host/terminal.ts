@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * tibillet-terminal: runs a terminal on this computer, with a USB PN532 or the simulator.
+ * In simulator mode, type a card UID (hex) and Enter to tap it; `next`, `ok`, `back` press buttons.
+ */
+import { createInterface } from 'node:readline';
+import { Command, InvalidArgumentError } from 'commander';
+import { ntag424, protocol } from '@tibillet/firmware';
+import { nodeCrypto } from './crypto.js';
+import { createHostTerminal } from './host-terminal.js';
+
+const id = (v: string) => {
+  if (!protocol.isId(v, 32)) throw new InvalidArgumentError('1..32 characters of A-Z a-z 0-9 _ -');
+  return v;
+};
+const key = (v: string) => {
+  if (!/^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{64}$/.test(v)) throw new InvalidArgumentError('16 or 32 bytes as hex');
+  return v.toLowerCase();
+};
+
+const program = new Command('tibillet-terminal')
+  .description('Run a TiBillet terminal on this computer (USB PN532 in HSU mode, or the simulator)')
+  .requiredOption('--venue <id>', 'venue id', id)
+  .requiredOption('--device <id>', 'device id', id)
+  .requiredOption('--key <hex>', 'device key (hex)', key)
+  .option('--mqtt <url>', 'gateway broker URL', 'mqtt://127.0.0.1:1884')
+  .option('--reader <path>', "serial port of the PN532, or 'sim'", 'sim')
+  .option('--storage <file>', 'file standing in for the flash storage')
+  .option('--lang <fr|en>', 'display language', 'fr')
+  .action(async (o) => {
+    protocol.setCrypto(nodeCrypto);
+    ntag424.setCrypto(nodeCrypto);
+    const t = await createHostTerminal({
+      mqttUrl: o.mqtt,
+      venue: o.venue,
+      deviceId: o.device,
+      keyHex: o.key,
+      reader: o.reader,
+      storagePath: o.storage,
+      lang: o.lang === 'en' ? 'en' : 'fr',
+      onScreen: (ev) => {
+        if (ev.kind === 'display') console.log(`┃ ${(ev.value as string[]).join(' │ ')}`);
+      },
+    });
+    const rl = createInterface({ input: process.stdin });
+    rl.on('line', (line) => {
+      const cmd = line.trim();
+      if (cmd === 'next' || cmd === 'ok' || cmd === 'back') t.terminal.onButton(cmd);
+      else if (/^([0-9a-fA-F]{8}|[0-9a-fA-F]{14})$/.test(cmd)) void t.tap(cmd.toUpperCase());
+      else if (cmd !== '') console.error('type a card UID (8 or 14 hex digits), or next / ok / back');
+    });
+    const stop = async () => {
+      rl.close();
+      await t.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop).once('SIGTERM', stop);
+  });
+
+await program.parseAsync();

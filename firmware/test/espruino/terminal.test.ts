@@ -1,0 +1,248 @@
+/**
+ * The Espruino bundle (firmware/dist/espruino/terminal.js) in the Espruino shim: no Node globals,
+ * none of the built-ins Espruino 2v29 lacks, fake Espruino peripherals, the PN532 simulator on
+ * Serial2. It must only define things at load, start in onInit(), sign a valid hello, and answer
+ * a tap with the same bytes as the host core given the same inputs.
+ */
+import vm from 'node:vm';
+import { pn532, protocol, terminal } from '@tibillet/firmware';
+import { parse } from 'acorn';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fakeHal } from '../terminal/fake-hal.js';
+import { buildBundle, createRig, type Rig } from './rig.js';
+import { MISSING_GLOBALS } from './shim.js';
+
+const KEY = '4f'.repeat(32);
+const VENUE = 'bar';
+const DEVICE = 'dev-1';
+const UID = [0x04, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40];
+const UID_HEX = '04DE5F1EACC040';
+const PROV = protocol.encodeCanonical({
+  venue: VENUE,
+  device: DEVICE,
+  key: KEY,
+  ssid: 'venue-wifi',
+  pass: 'secret',
+  mqtt: '10.0.0.2:1883',
+  board: 'esp32-devkitc',
+});
+const ESPRUINO_VARIABLES = 16383;
+
+let down = 100;
+const downMsg = (k: 'result' | 'config' | 'charge' | 'display', b: unknown, n = ++down) =>
+  protocol.sign({ v: 1, k, d: DEVICE, n, b } as never, KEY);
+const downTopic = (k: string) => `tb/v1/${VENUE}/dev/${DEVICE}/down/${k}`;
+
+let bundle: string;
+beforeAll(() => {
+  bundle = buildBundle();
+}, 60_000);
+
+function provisionedRig(): Rig {
+  return createRig(bundle, { storage: { 'tb.prov': PROV } });
+}
+
+/** Boots, lets the PN532 initialise, then connects the broker. */
+function bootAndConnect(rig: Rig): void {
+  rig.shim.boot();
+  rig.shim.advance(500);
+  expect(rig.mqttConnects).toBe(1);
+  rig.shim.mqttConnected();
+}
+
+function verified(rig: Rig, kind: string) {
+  return rig.published
+    .filter((p) => p.topic === `tb/v1/${VENUE}/dev/${DEVICE}/up/${kind}`)
+    .map((p) => {
+      const r = protocol.verify(p.payload, KEY, -1);
+      if (!r.ok) throw new Error(`bundle published an invalid ${kind}: ${r.reason}`);
+      return r.message;
+    });
+}
+
+describe('Espruino bundle', () => {
+  it('is ES5 (acorn), minified, one file, and requires only Espruino modules', () => {
+    expect(() => parse(bundle, { ecmaVersion: 5, sourceType: 'script' })).not.toThrow();
+    expect(bundle.split('\n').length).toBeLessThanOrEqual(2);
+    const modules = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    expect(new Set(modules)).toEqual(new Set(['Storage', 'MQTT', 'Wifi', 'crypto', 'SSD1306']));
+  });
+
+  it('loading only defines things: no timers, no I/O, onInit and tbProvision defined, half the variables free', () => {
+    const rig = provisionedRig();
+    expect(rig.shim.timerCount()).toBe(0);
+    expect(rig.pins).toEqual([]);
+    expect(rig.screens).toEqual([]);
+    expect(rig.uartWrites).toEqual([]);
+    expect(rig.mqttConnects).toBe(0);
+    const ctx = rig.shim.context;
+    expect(vm.runInContext('typeof onInit + typeof tbProvision', ctx)).toBe('functionfunction');
+    for (const name of MISSING_GLOBALS)
+      expect(vm.runInContext(`typeof ${name}`, ctx), name).toBe('undefined');
+    expect(vm.runInContext('typeof process.version + typeof Buffer', ctx)).toBe('undefinedundefined');
+    expect(vm.runInContext('Array.isArray(new Uint8Array(4).slice(1))', ctx)).toBe(true);
+    const used = rig.shim.estimateVariables();
+    expect(used).toBeLessThan(ESPRUINO_VARIABLES / 2);
+  });
+
+  it('unprovisioned: says so on the screen and starts nothing else', () => {
+    const rig = createRig(bundle);
+    rig.shim.boot();
+    rig.shim.advance(1000);
+    expect(rig.screens.at(-1)).toEqual(['TiBillet', 'not provisioned']);
+    expect(rig.mqttConnects).toBe(0);
+    expect(rig.uartWrites).toEqual([]);
+  });
+
+  it('tbProvision() writes the record that onInit() boots from', () => {
+    const rig = createRig(bundle);
+    const ctx = rig.shim.context;
+    vm.runInContext(
+      `tbProvision({venue:"bar", device:"dev-1", key:"${KEY}", ssid:"w", pass:"p", mqtt:"h"})`,
+      ctx,
+    );
+    expect(rig.shim.storage['tb.prov']).toContain('"device":"dev-1"');
+    expect(rig.logs.at(-1)).toBe('tibillet: provisioned, now save()');
+    rig.shim.boot();
+    rig.shim.advance(500);
+    expect(rig.mqttConnects).toBe(1);
+  });
+
+  it('onInit wakes the PN532 over Serial2 (HSU preamble + SAMConfiguration) and says hello with a valid MAC', () => {
+    const rig = provisionedRig();
+    bootAndConnect(rig);
+    expect(rig.uartWrites[0].slice(0, 2)).toEqual([0x55, 0x55]);
+    expect(rig.sim.commands.slice(0, 2)).toEqual([0x14, 0x02]); // SAMConfiguration, GetFirmwareVersion
+    expect(rig.subscriptions).toEqual([`tb/v1/${VENUE}/dev/${DEVICE}/down/+`, `tb/v1/${VENUE}/bcast/+`]);
+    const hello = verified(rig, 'hello');
+    expect(hello).toHaveLength(1);
+    expect(hello[0].b).toEqual({
+      fw: '0.1.0',
+      board: 'esp32-devkitc',
+      reader: 'PN532 1.6',
+      mem: 12000,
+      reset: 'power-on',
+      corrupt: false,
+    });
+    expect(rig.published[0].qos).toBe(1);
+    expect(rig.screens.at(-1)).toEqual([VENUE, 'Présentez la carte']);
+  });
+
+  it('a tap answers with a signed tap byte-identical to the host core, then shows the result', () => {
+    const rig = provisionedRig();
+    bootAndConnect(rig);
+    const charge = downMsg('charge', { ref: 'pos-1', amt: 450 });
+    rig.shim.mqttMessage(downTopic('charge'), charge);
+    expect(rig.screens.at(-1)).toEqual(['4,50 €', 'Présentez la carte']);
+    rig.sim.placeCard(pn532.uidCard(UID));
+    rig.shim.advance(200);
+    const taps = rig.published.filter((p) => p.topic.endsWith('/up/tap'));
+    expect(taps).toHaveLength(1);
+
+    // The host core, same inputs: a fresh counter, hello, the same charge, the same card.
+    const host = fakeHal();
+    const term = new terminal.Terminal(host.hal, {
+      venue: VENUE,
+      deviceId: DEVICE,
+      keyHex: KEY,
+      board: 'host',
+      firmware: '0.1.0',
+    });
+    host.connect();
+    host.deliver(downTopic('charge'), charge);
+    term.onReader({ type: 'card', uid: UID_HEX });
+    const hostTaps = host.published.filter((p) => p.topic.endsWith('/up/tap'));
+    expect(hostTaps).toHaveLength(1);
+    expect(taps[0].topic).toBe(hostTaps[0].topic);
+    expect(taps[0].payload).toBe(hostTaps[0].payload);
+    const tap = verified(rig, 'tap')[0];
+    expect(tap.b).toEqual({
+      tx: `${DEVICE}-${tap.n}`,
+      uid: UID_HEX,
+      mode: 'cashier',
+      amt: 450,
+      ref: 'pos-1',
+    });
+    expect(rig.screens.at(-1)).toEqual(host.lastScreen());
+
+    // The gateway approves: same screen as the host, a short beep on the buzzer, the green LED.
+    const result = downMsg('result', {
+      tx: `${DEVICE}-${tap.n}`,
+      ok: true,
+      amt: 450,
+      bal: [{ a: 'EUR', v: 1550 }],
+    });
+    rig.pins.length = 0;
+    rig.shim.mqttMessage(downTopic('result'), result);
+    host.deliver(downTopic('result'), result);
+    expect(rig.screens.at(-1)).toEqual(['Accepté 4,50 €', 'EUR 15,50 €']);
+    expect(rig.screens.at(-1)).toEqual(host.lastScreen());
+    expect(rig.pins).toContainEqual(['D27', 0.5]); // buzzer on (PWM)
+    expect(rig.pins).toContainEqual(['D32', 1]); // green LED
+    rig.shim.advance(100);
+    expect(rig.pins.filter((p) => p[0] === 'D27').at(-1)).toEqual(['D27', 0]); // beep over after 80 ms
+    rig.shim.advance(3000);
+    expect(rig.screens.at(-1)).toEqual([VENUE, 'Présentez la carte']);
+
+    // The card stays on the reader: still one tap. It leaves and comes back: a second tap.
+    expect(rig.published.filter((p) => p.topic.endsWith('/up/tap'))).toHaveLength(1);
+    rig.sim.removeCard();
+    rig.shim.advance(300);
+    rig.shim.mqttMessage(downTopic('charge'), downMsg('charge', { ref: 'pos-2', amt: 200 }));
+    rig.sim.placeCard(pn532.uidCard(UID));
+    rig.shim.advance(300);
+    expect(verified(rig, 'tap').map((m) => (m.b as { ref: string }).ref)).toEqual(['pos-1', 'pos-2']);
+  });
+
+  it('survives a broker disconnect: shows offline, reconnects after the retry delay', () => {
+    const rig = provisionedRig();
+    bootAndConnect(rig);
+    rig.shim.mqttDisconnected();
+    expect(rig.screens.at(-1)).toEqual([VENUE, 'Hors ligne']);
+    rig.shim.advance(5000);
+    expect(rig.mqttConnects).toBe(2);
+    rig.shim.mqttConnected();
+    expect(rig.screens.at(-1)).toEqual([VENUE, 'Présentez la carte']);
+    expect(verified(rig, 'hello')).toHaveLength(1); // hello once per boot
+  });
+
+  it('buttons walk the pushed menu: short OK = next, long OK = add, BACK = clear', () => {
+    const rig = provisionedRig();
+    bootAndConnect(rig);
+    const menu = [
+      { sku: 'beer', label: 'Biere', price: 350 },
+      { sku: 'tea', label: 'The', price: 150 },
+    ];
+    rig.shim.mqttMessage(
+      downTopic('config'),
+      downMsg('config', { venue: VENUE, mode: 'cashier', cur: 'EUR', menu }),
+    );
+    const press = (pin: string, ms: number) => {
+      rig.shim.pressButton(pin, false);
+      rig.shim.advance(ms);
+      rig.shim.pressButton(pin, true);
+    };
+    press('D13', 100);
+    expect(rig.screens.at(-1)).toEqual(['The 1,50 €', 'Total 0,00 €']);
+    press('D13', 800);
+    expect(rig.screens.at(-1)).toEqual(['The 1,50 €', 'Total 1,50 €']);
+    press('D14', 50);
+    expect(rig.screens.at(-1)).toEqual(['The 1,50 €', 'Total 0,00 €']);
+  });
+
+  it('keeps its timers bounded over many taps (no leak)', () => {
+    const rig = provisionedRig();
+    bootAndConnect(rig);
+    const base = rig.shim.timerCount();
+    for (let i = 0; i < 20; i++) {
+      rig.shim.mqttMessage(downTopic('charge'), downMsg('charge', { ref: `pos-${i}`, amt: 100 }));
+      rig.sim.placeCard(pn532.uidCard(UID));
+      rig.shim.advance(200);
+      rig.sim.removeCard();
+      rig.shim.advance(5000);
+    }
+    expect(verified(rig, 'tap')).toHaveLength(20);
+    expect(rig.shim.timerCount()).toBeLessThanOrEqual(base + 2);
+    expect(rig.shim.estimateVariables()).toBeLessThan(ESPRUINO_VARIABLES / 2);
+  });
+});
