@@ -1,0 +1,30 @@
+/** What the per-kind message handlers may use: the gateway's parts, not the gateway itself. */
+import type { Logger } from 'pino';
+import type { protocol } from '@tibillet/firmware';
+import type { CardBook } from './authorizer/card-book.js';
+import type { DeviceRegistry } from './devices/registry.js';
+import type { Journal } from './journal/journal.js';
+import type { Metrics } from './metrics.js';
+import type { SyncWorker } from './sync/sync-worker.js';
+import type { VenueConfig } from './venue-config.js';
+
+export interface GatewayContext {
+  venueId: string;
+  config(): VenueConfig;
+  journal: Journal;
+  book: CardBook;
+  devices: DeviceRegistry;
+  /** undefined when the gateway runs without a cloud (standalone venue). */
+  sync: SyncWorker | undefined;
+  log: Logger;
+  metrics: Metrics;
+  /** Signs and publishes a message to one terminal. */
+  send<K extends protocol.Kind>(deviceId: string, kind: K, body: protocol.BodyByKind[K], retain?: boolean): Promise<void>;
+  /** Sends a device its config (mode, menu, limits). */
+  pushConfig(deviceId: string): Promise<void>;
+  /** The POS charge with this reference, for this device. */
+  charge(deviceId: string, ref: string): { amt: number } | undefined;
+  /** Taps being decided now, by tx id: a re-send joins the first. */
+  inflight: Map<string, Promise<protocol.ResultBody>>;
+  leaseMs: number;
+}

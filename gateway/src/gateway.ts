@@ -1,0 +1,277 @@
+/**
+ * The venue gateway: broker (embedded aedes or external), verified message pipeline, per-kind
+ * handlers, journal, card book, cloud sync, HTTP operations. `createGateway()` wires the parts;
+ * each part is its own module.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { ntag424, protocol } from '@tibillet/firmware';
+import { nodeCrypto } from '@tibillet/firmware/host';
+import { CardBook } from './authorizer/card-book.js';
+import type { Bus } from './broker/bus.js';
+import { createEmbeddedBroker } from './broker/embedded.js';
+import { connectExternalBroker } from './broker/external.js';
+import type { GatewayContext } from './context.js';
+import { DownCounter } from './devices/down-counter.js';
+import { DeviceRegistry } from './devices/registry.js';
+import { handleHeartbeat } from './handlers/heartbeat.js';
+import { handleHello } from './handlers/hello.js';
+import { handleLog } from './handlers/log.js';
+import { handleTap } from './handlers/tap.js';
+import { Journal, type TxRecord } from './journal/journal.js';
+import { Metrics } from './metrics.js';
+import { CloudApi } from './sync/cloud-api.js';
+import { SyncWorker } from './sync/sync-worker.js';
+import type { ResultBody } from './types.js';
+import { defaultVenueConfig, fromCloudConfig, type VenueConfig } from './venue-config.js';
+
+export interface GatewayOptions {
+  venueId: string;
+  dataDir: string;
+  /** Embedded broker port (0 = any free port). Ignored with mqttUrl. */
+  mqttPort?: number;
+  mqttHost?: string;
+  /** External broker instead of the embedded one. */
+  mqttUrl?: string;
+  /** The gateway's password on an external broker (see mosquitto-config). */
+  mqttPassword?: string;
+  cloudUrl?: string;
+  cloudApiKey?: string;
+  /** Local config for a standalone venue, or overrides of the cloud's (priority, top-up asset…). */
+  venue?: Partial<VenueConfig>;
+  configPollMs?: number;
+  syncBatchSize?: number;
+  syncLingerMs?: number;
+  /** SQLite synchronous mode: FULL (default, survives power loss) or NORMAL (survives crashes). */
+  synchronous?: 'FULL' | 'NORMAL';
+  logger?: Logger;
+}
+
+export interface Gateway {
+  ctx: GatewayContext;
+  bus: Bus;
+  brokerPort: number | undefined;
+  metrics: Metrics;
+  sync: SyncWorker | undefined;
+  /** Pushes a POS charge to a terminal; the next tap there pays it. */
+  charge(deviceId: string, amt: number, lines?: string[]): Promise<string>;
+  /** Voids an approved spend: its legs go back to the card. Idempotent. */
+  voidTx(tx: string, reason: string, cashierId: string): Promise<{ ok: boolean; reason?: string }>;
+  /** Applies a config now (tests, standalone venues); the cloud's next pull replaces it. */
+  setConfig(config: VenueConfig): Promise<void>;
+  /** Pulls config from the cloud now. */
+  refreshConfig(): Promise<void>;
+  recoveredRecords: number;
+  close(): Promise<void>;
+}
+
+export async function createGateway(o: GatewayOptions): Promise<Gateway> {
+  protocol.setCrypto(nodeCrypto);
+  ntag424.setCrypto(nodeCrypto);
+  const log = o.logger ?? pino({ name: 'gateway', level: process.env.LOG_LEVEL ?? 'info' });
+  mkdirSync(o.dataDir, { recursive: true });
+  const metrics = new Metrics();
+  const journal = new Journal(join(o.dataDir, 'journal.sqlite'), { synchronous: o.synchronous });
+  journal.onCommit = (n) => metrics.journalBatch.observe(n);
+
+  // Recovery: device counters, card leases, and the local deltas the cloud has not seen.
+  const devices = new DeviceRegistry(journal.deviceCountersOnDisk());
+  const book = new CardBook();
+  for (const c of journal.cards()) {
+    const s = book.lease(c.uid, c.cloud, c.leaseUntil, c.blocked);
+    s.sunCounter = c.sunCounter;
+  }
+  let recovered = 0;
+  for (const r of journal.unsyncedAll()) {
+    recovered++;
+    book.apply(book.get(r.card), r.legs, r.type === 'spend' ? -1 : 1, r.extra?.standIn ?? 0);
+  }
+  const down = new DownCounter(journal);
+
+  let config: VenueConfig = { ...defaultVenueConfig(o.venueId), ...o.venue };
+  const savedConfig = journal.getMeta('config');
+  if (savedConfig) config = { ...(JSON.parse(savedConfig) as VenueConfig), ...o.venue };
+  devices.update(config.devices);
+
+  const sync =
+    o.cloudUrl && o.cloudApiKey
+      ? new SyncWorker({
+          venueId: o.venueId,
+          api: new CloudApi(o.cloudUrl, o.cloudApiKey),
+          journal,
+          book,
+          log: log.child({ part: 'sync' }),
+          metrics,
+          batchSize: o.syncBatchSize,
+          lingerMs: o.syncLingerMs,
+        })
+      : undefined;
+
+  const charges = new Map<string, { deviceId: string; amt: number }>();
+  let bus: Bus;
+  const ctx: GatewayContext = {
+    venueId: o.venueId,
+    config: () => config,
+    journal,
+    book,
+    devices,
+    sync,
+    log,
+    metrics,
+    inflight: new Map(),
+    leaseMs: 600_000,
+    async send(deviceId, kind, body, retain = false) {
+      const key = devices.key(deviceId);
+      if (!key) return;
+      const payload = protocol.sign({ v: 1, k: kind, d: deviceId, n: down.take(), b: body } as protocol.Message, key);
+      await bus.publish(protocol.deviceTopic(o.venueId, deviceId, 'down', kind), payload, retain);
+    },
+    async pushConfig(deviceId) {
+      const pos = config.pointsOfSale.find((p) => p.devices.includes(deviceId));
+      const body: protocol.ConfigBody = { venue: o.venueId, mode: pos?.mode ?? 'cashier', cur: config.currency, offq: config.terminalOfflineQueue, hb: 30 };
+      if (pos && pos.products.length > 0)
+        body.menu = pos.products.slice(0, 24).map((p) => {
+          const item: protocol.MenuItem = { sku: p.sku, label: p.label.slice(0, 16), price: p.price };
+          if (p.memberPrice !== undefined) item.mprice = p.memberPrice;
+          return item;
+        });
+      await ctx.send(deviceId, 'config', body, true);
+    },
+    charge(deviceId, ref) {
+      const c = charges.get(ref);
+      return c && c.deviceId === deviceId ? { amt: c.amt } : undefined;
+    },
+  };
+
+  const handlers: { [k: string]: (deviceId: string, m: protocol.Message) => void | Promise<void> } = {
+    hello: (d, m) => handleHello(ctx, d, m as protocol.Message<'hello'>),
+    heartbeat: (d, m) => handleHeartbeat(ctx, d, m as protocol.Message<'heartbeat'>),
+    log: (d, m) => handleLog(ctx, d, m as protocol.Message<'log'>),
+    tap: (d, m) => handleTap(ctx, d, m as protocol.Message<'tap'>),
+  };
+
+  const reject = (reason: string, fields: object) => {
+    metrics.rejected.inc({ reason });
+    log.warn({ ...fields, reason }, 'device message rejected');
+  };
+
+  /** Every device message: size, topic, device, MAC, counter, then its handler. */
+  const onMessage = (topic: string, payload: Buffer) => {
+    if (payload.length > protocol.MAX_PAYLOAD) return reject('too-large', { topic, bytes: payload.length });
+    const t = protocol.parseTopic(topic);
+    if (!t.ok || t.dir !== 'up' || t.venue !== o.venueId) return reject('bad-topic', { topic });
+    const key = devices.key(t.deviceId);
+    if (!key) return reject(devices.isRevoked(t.deviceId) ? 'revoked' : 'unknown-device', { deviceId: t.deviceId });
+    const r = protocol.verify(payload.toString('utf8'), key, devices.lastCounter(t.deviceId));
+    if (!r.ok) return reject(r.reason, { deviceId: t.deviceId, detail: r.detail });
+    const m = r.message;
+    if (m.d !== t.deviceId || m.k !== t.kind || !(m.k in handlers)) return reject('topic-mismatch', { deviceId: t.deviceId, topic });
+    devices.setCounter(t.deviceId, m.n);
+    journal.noteCounter(t.deviceId, m.n);
+    metrics.messages.inc({ kind: m.k });
+    Promise.resolve(handlers[m.k](t.deviceId, m)).catch((e: Error) => log.error({ err: e.message, deviceId: t.deviceId, kind: m.k }, 'handler failed'));
+  };
+
+  const applyConfig = async (next: VenueConfig) => {
+    const before = config;
+    config = next;
+    journal.setMeta('config', JSON.stringify(next));
+    const lost = devices.update(next.devices);
+    for (const id of lost) {
+      log.warn({ deviceId: id }, 'device revoked: disconnected');
+      bus.disconnect(id);
+    }
+    if (JSON.stringify(before.pointsOfSale) !== JSON.stringify(next.pointsOfSale) || before.currency !== next.currency)
+      for (const d of devices.list()) if (d.online) await ctx.pushConfig(d.deviceId).catch(() => {});
+  };
+
+  let etag: string | undefined;
+  const refreshConfig = async () => {
+    if (!sync) return;
+    const r = await sync.pullConfig(etag);
+    if (!r) return;
+    etag = r.etag;
+    await applyConfig(fromCloudConfig(o.venueId, r.doc, { ...config, ...o.venue }));
+  };
+  if (sync) await refreshConfig().catch((e: Error) => log.warn({ err: e.message }, 'no config from the cloud yet: using the saved one'));
+
+  let brokerPort: number | undefined;
+  if (o.mqttUrl) {
+    bus = await connectExternalBroker({ url: o.mqttUrl, venue: o.venueId, password: o.mqttPassword, log });
+  } else {
+    const embedded = await createEmbeddedBroker({
+      venue: o.venueId,
+      port: o.mqttPort ?? 1884,
+      host: o.mqttHost,
+      deviceKey: (id) => devices.key(id),
+      log,
+      metrics,
+    });
+    brokerPort = embedded.port;
+    bus = embedded;
+  }
+  await bus.start(onMessage);
+  sync?.start();
+  const poll = setInterval(() => {
+    refreshConfig().catch(() => {});
+    metrics.connected.set(bus.connectedDevices());
+  }, o.configPollMs ?? 1000);
+  poll.unref();
+  log.info({ venue: o.venueId, brokerPort, recovered, journal: o.dataDir }, 'gateway started');
+
+  let closed = false;
+  return {
+    ctx,
+    get bus() {
+      return bus;
+    },
+    brokerPort,
+    metrics,
+    sync,
+    recoveredRecords: recovered,
+    refreshConfig,
+    setConfig: applyConfig,
+    async charge(deviceId, amt, lines) {
+      const ref = `c${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      charges.set(ref, { deviceId, amt });
+      await ctx.send(deviceId, 'charge', lines ? { ref, amt, lines } : { ref, amt });
+      return ref;
+    },
+    async voidTx(tx, reason, cashierId) {
+      const target = journal.find(tx);
+      if (!target || target.type !== 'spend') return { ok: false, reason: 'void-target-unknown' };
+      const id = `void-${tx}`.slice(0, 64);
+      if (journal.find(id)) return { ok: true };
+      const card = book.get(target.card);
+      book.apply(card, target.legs, 1);
+      const body: ResultBody = { tx: id, ok: true, amt: target.legs.reduce((s, l) => s + l.amount, 0) };
+      const rec: TxRecord = {
+        tx: id,
+        device: target.device,
+        card: target.card,
+        type: 'void',
+        legs: target.legs,
+        result: protocol.encodeCanonical(body as unknown as protocol.Json),
+        offline: false,
+        at: Date.now(),
+        extra: { voids: tx, reason: reason.slice(0, 200), cashierId },
+      };
+      await journal.append(rec);
+      sync?.notify();
+      log.info({ tx, cashierId, reason }, 'sale voided');
+      return { ok: true };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(poll);
+      await bus.close();
+      await Promise.allSettled([...ctx.inflight.values()]);
+      await sync?.stop();
+      journal.close();
+      log.info('gateway stopped');
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * tap: the money path. Verified message in → idempotency (journal, in-flight) → SUN check →
+ * lease if needed → decision → local balances → durable journal → result out.
+ * The result is published only after the journal record is on disk.
+ */
+import { protocol } from '@tibillet/firmware';
+import { decide } from '../authorizer/authorizer.js';
+import { checkSun } from '../authorizer/sun-check.js';
+import type { GatewayContext } from '../context.js';
+import type { TxRecord } from '../journal/journal.js';
+import type { ResultBody, TapBody } from '../types.js';
+
+const LEASE_WAIT_MS = 800;
+
+export async function handleTap(ctx: GatewayContext, deviceId: string, m: protocol.Message<'tap'>): Promise<void> {
+  const started = performance.now();
+  const tap = m.b;
+  if (!tap.tx.startsWith(`${deviceId}-`)) {
+    // tx ids are minted by the terminal as "<device>-<counter>": another device's id is refused.
+    ctx.metrics.rejected.inc({ reason: 'bad-tx' });
+    ctx.log.warn({ deviceId, tx: tap.tx }, 'tap with a tx id of another device');
+    return;
+  }
+  let result = ctx.inflight.get(tap.tx);
+  if (!result) {
+    const stored = ctx.journal.find(tap.tx);
+    if (stored) {
+      ctx.metrics.taps.inc({ mode: 'replay' });
+      await ctx.send(deviceId, 'result', JSON.parse(stored.result) as ResultBody);
+      return;
+    }
+    result = decideAndJournal(ctx, deviceId, tap);
+    ctx.inflight.set(tap.tx, result);
+    result.finally(() => ctx.inflight.delete(tap.tx)).catch(() => {});
+  }
+  const body = await result;
+  await ctx.send(deviceId, 'result', body);
+  ctx.metrics.tapLatency.observe((performance.now() - started) / 1000);
+}
+
+async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapBody): Promise<ResultBody> {
+  const config = ctx.config();
+  const card = ctx.book.get(tap.uid);
+  ctx.metrics.taps.inc({ mode: tap.mode });
+
+  let reason: string | undefined;
+  const keys = config.cardKeys.find((k) => k.cardUid === tap.uid);
+  let sunCounter: number | undefined;
+  if (keys) {
+    const sun = checkSun(tap.uid, tap.sun, keys, card.sunCounter);
+    if (!sun.ok) reason = sun.reason;
+    else {
+      sunCounter = sun.counter;
+      card.sunCounter = sun.counter; // before any await: a concurrent clone with the same counter fails
+    }
+  }
+
+  let leaseValid = card.leaseUntil > Date.now();
+  if (!reason && !leaseValid && ctx.sync?.online !== false && ctx.sync) {
+    try {
+      await Promise.race([
+        ctx.sync.fetchLeases([tap.uid]),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('lease timeout')), LEASE_WAIT_MS)),
+      ]);
+      leaseValid = card.leaseUntil > Date.now();
+    } catch {
+      leaseValid = false; // the cloud is slow or down: stand-in rules
+    }
+  }
+  if (!ctx.sync) leaseValid = true; // standalone venue: the gateway is the ledger
+
+  const pos = config.pointsOfSale.find((p) => p.devices.includes(deviceId));
+  const decision = reason
+    ? ({ ok: false, reason } as const)
+    : decide(tap, { config, pos, book: ctx.book, card, now: Date.now(), leaseValid, charge: tap.ref ? ctx.charge(deviceId, tap.ref) : undefined });
+
+  let body: ResultBody;
+  let rec: TxRecord;
+  const at = Date.now();
+  if (!decision.ok) {
+    ctx.metrics.declines.inc({ reason: decision.reason });
+    body = { tx: tap.tx, ok: false, reason: decision.reason };
+    rec = { tx: tap.tx, device: deviceId, card: tap.uid, type: 'declined', legs: [], result: '', offline: false, at, extra: { reason: decision.reason } };
+  } else {
+    const moves = decision.type === 'spend' || decision.type === 'topup';
+    if (moves) ctx.book.apply(card, decision.legs, decision.type === 'spend' ? -1 : 1, decision.standIn);
+    ctx.metrics.approvals.inc({ offline: String(decision.offline) });
+    body = { tx: tap.tx, ok: true, amt: decision.amount };
+    rec = {
+      tx: tap.tx,
+      device: deviceId,
+      card: tap.uid,
+      type: decision.type,
+      legs: decision.legs,
+      result: '',
+      offline: decision.offline,
+      at,
+      extra: decision.type === 'topup' ? { funding: 'cash' } : decision.standIn > 0 ? { standIn: decision.standIn } : undefined,
+    };
+  }
+  const bal = ctx.book
+    .balances(card)
+    .filter((b) => b.amount !== 0)
+    .slice(0, 8)
+    .map((b) => ({ a: b.asset, v: b.amount }));
+  if (bal.length > 0) body.bal = bal;
+  rec.result = protocol.encodeCanonical(body as unknown as protocol.Json);
+  const moves = rec.type === 'spend' || rec.type === 'topup';
+  try {
+    await ctx.journal.append(rec, moves ? 0 : 3);
+  } catch (e) {
+    if (moves && decision.ok) ctx.book.apply(card, decision.legs, decision.type === 'spend' ? 1 : -1, -decision.standIn);
+    ctx.log.error({ err: (e as Error).message, tx: tap.tx }, 'journal write failed: tap declined');
+    return { tx: tap.tx, ok: false, reason: 'gateway-error' };
+  }
+  if (sunCounter !== undefined)
+    ctx.journal.saveCard({ uid: card.uid, cloud: [...card.cloud].map(([asset, amount]) => ({ asset, amount })), leaseUntil: card.leaseUntil, blocked: card.blocked, sunCounter });
+  if (moves) ctx.sync?.notify();
+  return body;
+}

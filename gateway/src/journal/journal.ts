@@ -1,0 +1,258 @@
+/**
+ * The journal: the gateway's source of truth, in SQLite (WAL). A tap is answered only after
+ * its record is durable. Writes are group-committed: every record appended during one turn of
+ * the event loop shares one transaction and one fsync (synchronous=FULL), so a burst of taps
+ * costs one disk flush, and an unplugged Raspberry Pi loses nothing it has answered.
+ *
+ * Idempotency: the terminal's tx id is UNIQUE; a re-sent tap finds its record (or joins the
+ * pending one) and gets the same answer.
+ */
+import Database from 'better-sqlite3';
+
+export type TxType = 'spend' | 'topup' | 'void' | 'declined' | 'balance';
+/** 0 = waiting for the cloud, 1 = in the cloud, 2 = refused by the cloud (reconcile), 3 = local only. */
+export type SyncState = 0 | 1 | 2 | 3;
+
+export interface Leg {
+  asset: string;
+  amount: number;
+}
+
+export interface TxRecord {
+  tx: string;
+  device: string;
+  card: string;
+  type: TxType;
+  legs: Leg[];
+  /** What the terminal was told (its canonical result body). */
+  result: string;
+  offline: boolean;
+  at: number;
+  extra?: { funding?: string; voids?: string; reason?: string; cashierId?: string; standIn?: number };
+}
+
+export interface StoredTx extends TxRecord {
+  seq: number;
+  sync: SyncState;
+}
+
+interface Row {
+  seq: number;
+  tx: string;
+  device: string;
+  card: string;
+  type: TxType;
+  legs: string;
+  result: string;
+  offline: number;
+  at: number;
+  extra: string | null;
+  sync: SyncState;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tx (
+  seq INTEGER PRIMARY KEY,
+  tx TEXT NOT NULL UNIQUE,
+  device TEXT NOT NULL,
+  card TEXT NOT NULL,
+  type TEXT NOT NULL,
+  legs TEXT NOT NULL,
+  result TEXT NOT NULL,
+  offline INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  extra TEXT,
+  sync INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tx_unsynced ON tx(seq) WHERE sync = 0;
+CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, last_up INTEGER NOT NULL, info TEXT);
+CREATE TABLE IF NOT EXISTS cards (uid TEXT PRIMARY KEY, cloud TEXT NOT NULL, lease_until INTEGER NOT NULL, blocked INTEGER NOT NULL DEFAULT 0, sun_ctr INTEGER NOT NULL DEFAULT -1);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+`;
+
+const toStored = (r: Row): StoredTx => ({
+  seq: r.seq,
+  tx: r.tx,
+  device: r.device,
+  card: r.card,
+  type: r.type,
+  legs: JSON.parse(r.legs) as Leg[],
+  result: r.result,
+  offline: r.offline === 1,
+  at: r.at,
+  extra: r.extra ? JSON.parse(r.extra) : undefined,
+  sync: r.sync,
+});
+
+export interface CardRow {
+  uid: string;
+  cloud: Leg[];
+  leaseUntil: number;
+  blocked: boolean;
+  sunCounter: number;
+}
+
+export class Journal {
+  readonly db: Database.Database;
+  private pending: { rec: TxRecord; sync: SyncState }[] = [];
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private deviceCounters = new Map<string, number>();
+  private scheduled = false;
+  private closed = false;
+  private readonly insert: Database.Statement;
+  private readonly byTx: Database.Statement;
+  private readonly saveCounter: Database.Statement;
+  /** Called after each group commit with its size (metrics). */
+  onCommit: (records: number) => void = () => {};
+
+  constructor(path: string, opts: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    this.db.exec(SCHEMA);
+    this.insert = this.db.prepare(
+      'INSERT INTO tx (tx, device, card, type, legs, result, offline, at, extra, sync) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.byTx = this.db.prepare('SELECT * FROM tx WHERE tx = ?');
+    this.saveCounter = this.db.prepare(
+      'INSERT INTO devices (id, last_up) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET last_up = max(last_up, excluded.last_up)',
+    );
+  }
+
+  /** The record of a terminal tx id, durable or still in the pending group. */
+  find(tx: string): StoredTx | undefined {
+    const row = this.byTx.get(tx) as Row | undefined;
+    return row ? toStored(row) : undefined;
+  }
+
+  /** Appends a record; resolves once it is on disk. */
+  append(rec: TxRecord, sync: SyncState = 0): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('journal closed'));
+    this.pending.push({ rec, sync });
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Remembers a device's last verified counter; written with the next group commit. */
+  noteCounter(deviceId: string, n: number): void {
+    this.deviceCounters.set(deviceId, n);
+    this.schedule();
+  }
+
+  pendingCount(): number {
+    return this.pending.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** One transaction, one fsync, for everything appended since the last flush. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.closed) return;
+    const batch = this.pending;
+    const waiters = this.waiters;
+    const counters = this.deviceCounters;
+    this.pending = [];
+    this.waiters = [];
+    this.deviceCounters = new Map();
+    if (batch.length === 0 && counters.size === 0) return;
+    try {
+      this.db.transaction(() => {
+        for (const { rec, sync } of batch) {
+          this.insert.run(
+            rec.tx,
+            rec.device,
+            rec.card,
+            rec.type,
+            JSON.stringify(rec.legs),
+            rec.result,
+            rec.offline ? 1 : 0,
+            rec.at,
+            rec.extra ? JSON.stringify(rec.extra) : null,
+            sync,
+          );
+        }
+        for (const [id, n] of counters) this.saveCounter.run(id, n);
+      })();
+    } catch (e) {
+      for (const w of waiters) w.reject(e as Error);
+      return;
+    }
+    this.onCommit(batch.length);
+    for (const w of waiters) w.resolve();
+  }
+
+  deviceCountersOnDisk(): Map<string, number> {
+    const rows = this.db.prepare('SELECT id, last_up FROM devices').all() as { id: string; last_up: number }[];
+    return new Map(rows.map((r) => [r.id, r.last_up]));
+  }
+
+  /** Transactions the cloud has not acknowledged yet, oldest first. */
+  unsynced(limit: number, afterSeq = 0): StoredTx[] {
+    return (this.db.prepare('SELECT * FROM tx WHERE sync = 0 AND seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toStored);
+  }
+
+  unsyncedStats(): { count: number; oldestAt: number | null } {
+    const r = this.db.prepare('SELECT count(*) AS c, min(at) AS o FROM tx WHERE sync = 0').get() as { c: number; o: number | null };
+    return { count: r.c, oldestAt: r.o };
+  }
+
+  markSynced(items: { tx: string; sync: SyncState; reason?: string }[]): void {
+    const st = this.db.prepare('UPDATE tx SET sync = ? WHERE tx = ?');
+    this.db.transaction(() => {
+      for (const i of items) st.run(i.sync, i.tx);
+    })();
+  }
+
+  /** Every approved record not yet in the cloud (startup: rebuild the local balance deltas). */
+  *unsyncedAll(): Generator<StoredTx> {
+    for (const row of this.db.prepare('SELECT * FROM tx WHERE sync = 0 ORDER BY seq').iterate() as Iterable<Row>) yield toStored(row);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS c FROM tx').get() as { c: number }).c;
+  }
+
+  recent(limit: number): StoredTx[] {
+    return (this.db.prepare('SELECT * FROM tx ORDER BY seq DESC LIMIT ?').all(limit) as Row[]).map(toStored);
+  }
+
+  // ---- card cache (leases, SUN counters) ----
+
+  saveCard(c: CardRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO cards (uid, cloud, lease_until, blocked, sun_ctr) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(uid) DO UPDATE SET cloud = excluded.cloud, lease_until = excluded.lease_until,
+           blocked = excluded.blocked, sun_ctr = max(sun_ctr, excluded.sun_ctr)`,
+      )
+      .run(c.uid, JSON.stringify(c.cloud), c.leaseUntil, c.blocked ? 1 : 0, c.sunCounter);
+  }
+
+  cards(): CardRow[] {
+    return (this.db.prepare('SELECT * FROM cards').all() as { uid: string; cloud: string; lease_until: number; blocked: number; sun_ctr: number }[]).map(
+      (r) => ({ uid: r.uid, cloud: JSON.parse(r.cloud) as Leg[], leaseUntil: r.lease_until, blocked: r.blocked === 1, sunCounter: r.sun_ctr }),
+    );
+  }
+
+  getMeta(k: string): string | undefined {
+    return (this.db.prepare('SELECT v FROM meta WHERE k = ?').get(k) as { v: string } | undefined)?.v;
+  }
+
+  setMeta(k: string, v: string): void {
+    this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v').run(k, v);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}

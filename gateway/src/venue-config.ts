@@ -1,0 +1,102 @@
+/**
+ * What the gateway knows about its venue, as pulled from the cloud (GET /v1/sync/config) or
+ * given locally for a standalone venue. Amounts are integer minor units.
+ */
+export interface Product {
+  sku: string;
+  label: string;
+  price: number;
+  /** Member (cashless) price, when lower. */
+  memberPrice?: number;
+  /** Minimum age: the terminal cannot check ids, so such products are sold only at a staffed POS. */
+  minAge?: number;
+  category?: string;
+}
+
+export interface PointOfSale {
+  id: string;
+  name: string;
+  /** Terminals serving this point of sale (device ids). */
+  devices: string[];
+  /** Terminal mode for those devices. */
+  mode: 'cashier' | 'topup' | 'balance' | 'door';
+  products: Product[];
+}
+
+export interface DeviceEntry {
+  deviceId: string;
+  keyHex: string;
+  revoked: boolean;
+}
+
+export interface CardKeys {
+  cardUid: string;
+  metaReadKey: string;
+  fileReadKey: string;
+  lastCounter: number;
+}
+
+export interface VenueConfig {
+  venueId: string;
+  name: string;
+  currency: string;
+  pointsOfSale: PointOfSale[];
+  devices: DeviceEntry[];
+  blocklist: string[];
+  cardKeys: CardKeys[];
+  /** Spend order across assets; assets not listed are never spent by a tap. */
+  paymentPriority: string[];
+  /** Asset credited by a top-up at a terminal. */
+  topupAsset: string;
+  /** Badge assets whose holders get member prices. */
+  memberBadges: string[];
+  standIn: { perCard: number; perVenue: number };
+  /** Taps a terminal may queue while it cannot reach the gateway (0 = none). */
+  terminalOfflineQueue: number;
+  version: number;
+}
+
+export function defaultVenueConfig(venueId: string): VenueConfig {
+  return {
+    venueId,
+    name: venueId,
+    currency: 'EUR',
+    pointsOfSale: [],
+    devices: [],
+    blocklist: [],
+    cardKeys: [],
+    paymentPriority: [`GIFT:${venueId}`, `LOC:${venueId}`, 'EUR'],
+    topupAsset: 'EUR',
+    memberBadges: [],
+    standIn: { perCard: 3000, perVenue: 200000 },
+    terminalOfflineQueue: 20,
+    version: 0,
+  };
+}
+
+/** Merges the cloud's config document into ours (the cloud owns devices, keys, menus, limits). */
+export function fromCloudConfig(venueId: string, doc: CloudConfigDoc, local: Partial<VenueConfig> = {}): VenueConfig {
+  const base = { ...defaultVenueConfig(venueId), ...local };
+  return {
+    ...base,
+    name: doc.venue?.name ?? base.name,
+    currency: doc.venue?.currency ?? base.currency,
+    pointsOfSale: Array.isArray(doc.pointsOfSale) && doc.pointsOfSale.length > 0 ? (doc.pointsOfSale as PointOfSale[]) : base.pointsOfSale,
+    devices: doc.devices ?? base.devices,
+    blocklist: doc.blocklist ?? base.blocklist,
+    cardKeys: doc.cardKeys ?? base.cardKeys,
+    standIn: doc.standIn ?? base.standIn,
+    version: doc.version ?? base.version,
+  };
+}
+
+export interface CloudConfigDoc {
+  venue?: { id: string; name: string; currency: string };
+  assets?: { code: string; kind: string; refundable: boolean }[];
+  pointsOfSale?: unknown[];
+  devices?: DeviceEntry[];
+  blocklist?: string[];
+  cardKeys?: CardKeys[];
+  standIn?: { perCard: number; perVenue: number };
+  version?: number;
+}
