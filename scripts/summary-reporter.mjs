@@ -11,8 +11,9 @@ export default class SummaryReporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      // A file that fails to load has no tests: count it as a failure so it cannot hide.
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+      // A file that fails to load, or whose hooks fail while every test passed, must not hide.
+      const tests = [...mod.children.allTests()];
+      if (mod.state() === 'failed' && !tests.some((t) => t.result().state === 'failed')) failed++;
     }
     failed += unhandledErrors?.length ?? 0;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);

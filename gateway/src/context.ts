@@ -27,4 +27,6 @@ export interface GatewayContext {
   /** Taps being decided now, by tx id: a re-send joins the first. */
   inflight: Map<string, Promise<protocol.ResultBody>>;
   leaseMs: number;
+  /** Optional listeners (venue apps): 'result' { deviceId, tap, body } after each decided tap. */
+  events?: import('node:events').EventEmitter;
 }

@@ -193,7 +193,8 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     const r = await sync.pullConfig(etag);
     if (!r) return;
     etag = r.etag;
-    await applyConfig(fromCloudConfig(o.venueId, r.doc, { ...config, ...o.venue }));
+    // Local overrides (the operator's config file) win over the cloud's document.
+    await applyConfig({ ...fromCloudConfig(o.venueId, r.doc, config), ...o.venue });
   };
   if (sync) await refreshConfig().catch((e: Error) => log.warn({ err: e.message }, 'no config from the cloud yet: using the saved one'));
 

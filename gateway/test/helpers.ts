@@ -62,6 +62,8 @@ export interface TestDevice {
   sign(kind: protocol.Kind, body: object): string;
   raw(topic: string, payload: string | Buffer): void;
   waitResult(tx: string, ms?: number): Promise<protocol.ResultBody>;
+  /** Taps (cashier mode unless given) and waits for the result. */
+  pay(uid: string, extra?: Partial<protocol.TapBody>): Promise<protocol.ResultBody>;
   close(): Promise<void>;
 }
 
@@ -113,11 +115,17 @@ export async function device(url: string, id: string, o: { key?: string; passwor
         check();
       });
     },
+    pay(uid, extra = {}) {
+      const tx = `${id}-${d.n}`;
+      d.send('tap', { tx, uid, mode: 'cashier', ...extra });
+      return d.waitResult(tx);
+    },
     close: () => (client.connected ? client.endAsync() : Promise.resolve(void client.end(true))),
   };
   return d;
 }
 
+/** Sends a tap without waiting; returns its tx id. */
 export const tap = (d: TestDevice, uid: string, extra: Partial<protocol.TapBody> = {}) => {
   const tx = `${d.id}-${d.n}`;
   d.send('tap', { tx, uid, mode: 'cashier', ...extra });

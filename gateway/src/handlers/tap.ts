@@ -34,6 +34,7 @@ export async function handleTap(ctx: GatewayContext, deviceId: string, m: protoc
     result.finally(() => ctx.inflight.delete(tap.tx)).catch(() => {});
   }
   const body = await result;
+  ctx.events?.emit('result', { deviceId, tap, body });
   await ctx.send(deviceId, 'result', body);
   ctx.metrics.tapLatency.observe((performance.now() - started) / 1000);
 }

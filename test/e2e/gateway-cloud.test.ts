@@ -1,0 +1,117 @@
+// Venue gateway ↔ real cloud: taps become ledger transfers exactly once; the venue keeps selling
+// on stand-in while its internet is down and reconciles when it comes back; revocation in the
+// cloud cuts a terminal off at the venue.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway } from '@tibillet/gateway';
+import pino from 'pino';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
+import { device, keyOf, sleep, type TestDevice } from '../../gateway/test/helpers.js';
+
+const until = async (what: string, pred: () => boolean | Promise<boolean>, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+for (const kind of ['pglite', 'postgres'] as const) {
+  describe(`gateway with the cloud [${kind}]`, () => {
+    let cloud: CloudHarness;
+    let net: Awaited<ReturnType<typeof gate>>;
+    let gw: Gateway;
+    let venue: string;
+    let till: TestDevice;
+    let top: TestDevice;
+    const card = '04C0FFEE000001';
+
+    beforeAll(async () => {
+      cloud = await startCloud(kind);
+      venue = cloud.venues[0];
+      net = await gate(cloud.url);
+      for (const d of ['till-1', 'top-1', 'till-9']) await cloud.registerDevice(venue, d, keyOf(d));
+      gw = await createGateway({
+        venueId: venue,
+        dataDir: mkdtempSync(join(tmpdir(), 'tb-e2e-')),
+        mqttPort: 0,
+        mqttHost: '127.0.0.1',
+        cloudUrl: net.url,
+        cloudApiKey: cloud.apiKeys[0],
+        configPollMs: 200,
+        syncLingerMs: 10,
+        logger: pino({ level: 'silent' }),
+        venue: {
+          pointsOfSale: [
+            { id: 'bar', name: 'Bar', mode: 'cashier', devices: ['till-1', 'till-9'], products: [{ sku: 'beer', label: 'Beer', price: 350 }] },
+            { id: 'cash', name: 'Cash', mode: 'topup', devices: ['top-1'], products: [] },
+          ],
+          standIn: { perCard: 1000, perVenue: 5000 },
+        },
+      });
+      const url = `mqtt://127.0.0.1:${gw.brokerPort}`;
+      till = await device(url, 'till-1', { venue });
+      top = await device(url, 'top-1', { venue });
+    }, 60_000);
+    afterEach(() => net?.up());
+    afterAll(async () => {
+      await till?.close();
+      await top?.close();
+      await gw?.close();
+      await net?.close();
+      await cloud?.close();
+    });
+
+    it('top-up and spend reach the cloud once; replays change nothing; Σ per asset = 0', async () => {
+      expect(await top.pay(card, { mode: 'topup', amt: 2000 })).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 2000 }] });
+      const tx = `till-1-${till.n}`;
+      expect(await till.pay(card, { cart: [{ sku: 'beer', qty: 2, price: 350 }] })).toMatchObject({ ok: true, amt: 700, bal: [{ a: 'EUR', v: 1300 }] });
+      await until('sync', () => gw.ctx.journal.unsyncedStats().count === 0);
+      expect(await cloud.balances(card)).toEqual({ EUR: 1300 });
+      // The terminal re-sends the same tap (lost result): the original answer, nothing new anywhere.
+      till.send('tap', { tx, uid: card, mode: 'cashier', cart: [{ sku: 'beer', qty: 2, price: 350 }] });
+      await sleep(200);
+      expect(gw.ctx.journal.unsyncedStats().count).toBe(0);
+      expect(await cloud.balances(card)).toEqual({ EUR: 1300 });
+      const t = await cloud.db.query<{ c: string }>('SELECT count(*)::text c FROM transfers');
+      expect(Number(t.rows[0].c)).toBeGreaterThanOrEqual(2);
+      for (const [asset, sum] of Object.entries(await cloud.sums())) expect(sum, asset).toBe(0);
+    });
+
+    it('internet down: sells within stand-in limits, marks offline, then drains with no duplicates', async () => {
+      const other = '04C0FFEE000002'; // never seen: no lease, stand-in only
+      net.down();
+      await sleep(300);
+      const a = await till.pay(other, { cart: [{ sku: 'beer', qty: 2, price: 350 }] });
+      expect(a).toMatchObject({ ok: true, amt: 700 });
+      expect(await till.pay(other, { cart: [{ sku: 'beer', qty: 1, price: 350 }] })).toMatchObject({ ok: false, reason: 'stand-in-limit' });
+      const b = await till.pay(card, { cart: [{ sku: 'beer', qty: 1, price: 350 }] }); // known card: its lease covers it
+      expect(b).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 950 }] });
+      expect(gw.sync?.online).toBe(false);
+      const backlog = gw.ctx.journal.unsyncedStats().count;
+      expect(backlog).toBe(2);
+      expect(gw.ctx.journal.unsynced(10).filter((r) => r.card === other).every((r) => r.offline)).toBe(true);
+      net.up();
+      await until('drain', () => gw.ctx.journal.unsyncedStats().count === 0, 15_000);
+      expect(await cloud.balances(card)).toEqual({ EUR: 950 });
+      expect((await cloud.balances(other)).EUR ?? 0).toBe(0); // shortfall booked on the venue's stand-in account
+      const stand = await cloud.db.query<{ b: string }>("SELECT balance::text b FROM accounts WHERE system = $1 AND asset = 'EUR'", [`standin:${venue}`]);
+      expect(Number(stand.rows[0].b)).toBe(-700);
+      for (const [asset, sum] of Object.entries(await cloud.sums())) expect(sum, asset).toBe(0);
+    });
+
+    it('a device revoked in the cloud is cut off at the venue within about a second', async () => {
+      const d = await device(`mqtt://127.0.0.1:${gw.brokerPort}`, 'till-9', { venue });
+      const closed = new Promise<number>((resolve) => {
+        const t0 = Date.now();
+        d.client.once('close', () => resolve(Date.now() - t0));
+      });
+      await cloud.revokeDevice(venue, 'till-9');
+      expect(await closed).toBeLessThan(1000);
+      await expect(device(`mqtt://127.0.0.1:${gw.brokerPort}`, 'till-9', { venue })).rejects.toThrow();
+    });
+  });
+}
