@@ -43,9 +43,13 @@ program
   .option('--mqtt-url <url>', 'external broker instead of the embedded one (env MQTT_URL)', env.MQTT_URL)
   .option('--mqtt-password <pw>', 'gateway password on the external broker (env MQTT_PASSWORD)', env.MQTT_PASSWORD)
   .option('--staff-token <token>', 'bearer token for the staff API (env STAFF_TOKEN)', env.STAFF_TOKEN)
-  .action(async (flags) => {
-    const file = fileConfig(flags.config);
-    const o = { ...file, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) } as Record<string, unknown>;
+  .action(async (flags: Record<string, unknown>, cmd: Command) => {
+    const file = fileConfig(flags.config as string | undefined);
+    // Precedence: flags and env > config file > defaults.
+    const given = (k: string) => flags[k] !== undefined && cmd.getOptionValueSource(k) !== 'default';
+    const defaults = Object.fromEntries(Object.entries(flags).filter(([k]) => !given(k)));
+    const explicit = Object.fromEntries(Object.entries(flags).filter(([k]) => given(k)));
+    const o = { ...defaults, ...file, ...explicit } as Record<string, unknown>;
     if (!o.venue) program.error('error: --venue (or VENUE_ID) is required', { exitCode: 2 });
     const gw = await createGateway({
       venueId: String(o.venue),

@@ -30,6 +30,8 @@ export function writeMosquittoConfig(opts: {
   devices: DeviceEntry[];
   gatewayPassword: string;
   port?: number;
+  /** Unix user Mosquitto drops to (it reads these files after dropping privileges). */
+  user?: string;
 }): MosquittoFiles {
   mkdirSync(opts.dir, { recursive: true });
   const users = [passwordLine(GATEWAY_USER, opts.gatewayPassword)];
@@ -45,6 +47,7 @@ export function writeMosquittoConfig(opts: {
     `password_file ${files.passwordFile}`,
     `acl_file ${files.aclFile}`,
     'max_packet_size 4096',
+    ...(opts.user ? [`user ${opts.user}`] : []),
     '',
   ].join('\n');
   // Written then renamed, so a Mosquitto reloading on SIGHUP never reads half a file.
