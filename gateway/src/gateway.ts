@@ -259,7 +259,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
         at: Date.now(),
         extra: { voids: tx, reason: reason.slice(0, 200), cashierId },
       };
-      await journal.append(rec);
+      if (!(await journal.append(rec))) book.apply(card, target.legs, -1); // a concurrent void won
       sync?.notify();
       log.info({ tx, cashierId, reason }, 'sale voided');
       return { ok: true };

@@ -34,6 +34,8 @@ export function isMember(book: CardBook, card: CardState, badges: string[]): boo
 export function decide(tap: TapBody, ctx: DecideContext): Decision {
   const { config, book, card } = ctx;
   if (card.blocked || config.blocklist.includes(tap.uid)) return { ok: false, reason: 'card-blocked' };
+  // A terminal acts only in its point of sale's mode: a bar till cannot top up a card.
+  if (tap.mode !== 'balance' && tap.mode !== (ctx.pos?.mode ?? 'cashier')) return { ok: false, reason: 'not-allowed' };
   if (tap.mode === 'balance') return { ok: true, type: 'balance', legs: [], amount: 0, offline: !ctx.leaseValid, standIn: 0 };
   if (tap.mode === 'topup') {
     if (tap.amt === undefined || tap.amt <= 0) return { ok: false, reason: 'not-allowed' };

@@ -23,7 +23,9 @@ export async function handleTap(ctx: GatewayContext, deviceId: string, m: protoc
   }
   let result = ctx.inflight.get(tap.tx);
   if (!result) {
-    const stored = ctx.journal.find(tap.tx);
+    // A first send carries its own counter in its tx id; counters only rise (verified), so such a
+    // tx cannot be journaled yet. Only re-sends (queued offline, or after a timeout) are looked up.
+    const stored = tap.tx === `${deviceId}-${m.n}` ? undefined : ctx.journal.find(tap.tx);
     if (stored) {
       ctx.metrics.taps.inc({ mode: 'replay' });
       await ctx.send(deviceId, 'result', JSON.parse(stored.result) as ResultBody);
@@ -107,10 +109,18 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
   if (bal.length > 0) body.bal = bal;
   rec.result = protocol.encodeCanonical(body as unknown as protocol.Json);
   const moves = rec.type === 'spend' || rec.type === 'topup';
-  try {
-    await ctx.journal.append(rec, moves ? 0 : 3);
-  } catch (e) {
+  const undo = () => {
     if (moves && decision.ok) ctx.book.apply(card, decision.legs, decision.type === 'spend' ? 1 : -1, -decision.standIn);
+  };
+  try {
+    if (!(await ctx.journal.append(rec, moves ? 0 : 3))) {
+      // Already journaled (a re-send raced the first): the first answer stands, this one never happened.
+      undo();
+      const stored = ctx.journal.find(tap.tx);
+      return stored ? (JSON.parse(stored.result) as ResultBody) : { tx: tap.tx, ok: false, reason: 'gateway-error' };
+    }
+  } catch (e) {
+    undo();
     ctx.log.error({ err: (e as Error).message, tx: tap.tx }, 'journal write failed: tap declined');
     return { tx: tap.tx, ok: false, reason: 'gateway-error' };
   }
