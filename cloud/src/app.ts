@@ -10,7 +10,12 @@ import { registerOpsRoutes } from './api/ops-routes.js';
 import { registerSyncRoutes } from './api/sync-routes.js';
 import { LedgerError } from './ledger/types.js';
 import type { PaymentProvider } from './payments/provider.js';
+import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
+import { logRoutes } from './transparency/log-routes.js';
+import { registerWalletRoutes } from './api/wallet-routes.js';
 import { CLOUD_VERSION } from './version.js';
+
+export const DEFAULT_LOG_ORIGIN = 'tibillet-cloud/log';
 
 export interface CloudOptions {
   db: Db;
@@ -22,6 +27,16 @@ export interface CloudOptions {
   leaseMs?: number;
   sessionTtlMs?: number;
   payments?: PaymentProvider;
+  /** Origin line of signed checkpoints (used when the log key is first created). */
+  logOrigin?: string;
+  /** Sign a checkpoint every this many ms (0/absent: on demand only). */
+  checkpointIntervalMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    transparency: CheckpointService;
+  }
 }
 
 export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
@@ -73,6 +88,18 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   registerSyncRoutes(app, opts.db, { masterKey: opts.masterKey, leaseMs, metrics });
   registerAdminRoutes(app, opts.db, { masterKey: opts.masterKey, sessionTtlMs: opts.sessionTtlMs ?? 12 * 3600_000 });
   registerOpsRoutes(app, opts.db, { payments: opts.payments });
+  registerWalletRoutes(app, opts.db);
+
+  const transparency = new CheckpointService(opts.db, new TransparencyLog(opts.db), {
+    masterKey: opts.masterKey,
+    origin: opts.logOrigin ?? DEFAULT_LOG_ORIGIN,
+  });
+  app.decorate('transparency', transparency);
+  await app.register(logRoutes, { db: opts.db, service: transparency });
+  if (opts.checkpointIntervalMs && opts.checkpointIntervalMs > 0) {
+    app.addHook('onReady', async () => transparency.start(opts.checkpointIntervalMs!, (err) => app.log.error({ err }, 'checkpoint signing failed')));
+    app.addHook('onClose', async () => transparency.stop());
+  }
   return app;
 }
 

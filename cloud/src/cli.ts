@@ -5,7 +5,12 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { createFederation, createUser, createVenue, createGateway } from './admin/setup.js';
-import { createCloud } from './app.js';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { createCloud, DEFAULT_LOG_ORIGIN } from './app.js';
+import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
+import { cardAccounts, exportLog } from './transparency/log-routes.js';
 import { openDb } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { parseMasterKey } from './util/secrets.js';
@@ -35,10 +40,18 @@ dbOptions(program.command('start').description('serve the cloud API'))
   .option('--port <port>', 'HTTP port', '8080')
   .option('--host <host>', 'listen address', '127.0.0.1')
   .option('--master-key <hex>', 'AES-256 master key for secrets at rest (env TIBILLET_MASTER_KEY)', process.env.TIBILLET_MASTER_KEY)
-  .action(async (o: DbOpts & { port: string; host: string; masterKey?: string }) => {
+  .option('--checkpoint-interval <ms>', 'sign a transparency log checkpoint every this many ms (0 = on demand only)', '60000')
+  .option('--log-origin <origin>', 'origin line of signed checkpoints (set when the log key is created)', DEFAULT_LOG_ORIGIN)
+  .action(async (o: DbOpts & { port: string; host: string; masterKey?: string; checkpointInterval: string; logOrigin: string }) => {
     const db = await open(o);
     const masterKey = parseMasterKey(o.masterKey);
-    const cloud = await createCloud({ db, masterKey, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+    const cloud = await createCloud({
+      db,
+      masterKey,
+      logger: { level: process.env.LOG_LEVEL ?? 'info' },
+      checkpointIntervalMs: Number(o.checkpointInterval),
+      logOrigin: o.logOrigin,
+    });
     const address = await cloud.app.listen({ port: Number(o.port), host: o.host });
     // The first stdout line tells supervisors (and tests) where we listen.
     process.stdout.write(`listening ${address}\n`);
@@ -63,6 +76,28 @@ dbOptions(program.command('bootstrap').description('create a federation, a venue
     const gw = await createGateway(db, o.venue);
     await createUser(db, { email: o.adminEmail, password: o.adminPassword, role: 'federation_admin', federationId: o.federation });
     process.stdout.write(`${JSON.stringify({ federation: o.federation, venue: o.venue, gatewayApiKey: gw.apiKey })}\n`);
+    await db.close();
+  });
+
+dbOptions(program.command('export-log').description('write the transparency log (checkpoints, keys, entries) as a tibillet-verify export'))
+  .requiredOption('--out <file>', 'output file (- for stdout)')
+  .option('--master-key <hex>', 'master key (unseals the log key to sign a fresh checkpoint)', process.env.TIBILLET_MASTER_KEY)
+  .option('--federation <id>', 'federation of the --card UIDs')
+  .option('--card <uid...>', 'include these cards\u2019 pseudonymous account ids')
+  .option('--no-checkpoint', 'do not sign a checkpoint of the current tree first')
+  .action(async (o: DbOpts & { out: string; masterKey?: string; federation?: string; card?: string[]; checkpoint: boolean }) => {
+    const db = await open(o);
+    const service = new CheckpointService(db, new TransparencyLog(db), { masterKey: parseMasterKey(o.masterKey), origin: DEFAULT_LOG_ORIGIN });
+    if (o.checkpoint) await service.signNow();
+    let cards: Record<string, string[]> | undefined;
+    if (o.card?.length) {
+      if (!o.federation) throw new Error('--card needs --federation');
+      cards = {};
+      for (const uid of o.card) cards[uid.toUpperCase()] = (await cardAccounts(db, o.federation, uid.toUpperCase())) ?? [];
+    }
+    const src = Readable.from(exportLog(db, service, { cards }));
+    if (o.out === '-') await pipeline(src, process.stdout, { end: false });
+    else await pipeline(src, createWriteStream(o.out));
     await db.close();
   });
 

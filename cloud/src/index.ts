@@ -8,3 +8,9 @@ export { ingestBatch, type SyncBatch, type BatchResponse } from './sync/batches.
 export { processItems, MAX_BATCH_ITEMS, type SyncItem } from './sync/items.js';
 export type { OpResult, Operation, Posting, AccountKey } from './ledger/types.js';
 export * as merkle from './transparency/merkle.js';
+export { CheckpointService, TransparencyLog, loadLogKey } from './transparency/log-store.js';
+export { logRoutes, exportLog, logMeta } from './transparency/log-routes.js';
+export * as checkpoint from './transparency/checkpoint.js';
+export { entryBytes, chainHash, type PublicLogEntry } from './transparency/chain.js';
+export { verifyExport, type LogExport, type VerifyReport, type VerifyOptions } from './verify/verify.js';
+export { downloadLog, logClient } from './verify/download.js';

@@ -253,6 +253,8 @@ export const refundRequests = pgTable('refund_requests', {
   approvedBy: text('approved_by'),
   payoutMethod: text('payout_method'),
   payoutReference: text('payout_reference'),
+  /** What was actually paid out / voided / kept at approval, with the log sequence numbers. */
+  payout: jsonb('payout'),
   createdAt: created(),
   decidedAt: timestamp('decided_at', { withTimezone: true }),
 });
@@ -268,3 +270,69 @@ export const payments = pgTable('payments', {
   status: text('status').$type<'pending' | 'paid'>().notNull(),
   createdAt: created(),
 });
+
+/** Ed25519 key signing the transparency log's checkpoints; the secret is sealed under the master key. */
+export const logKeys = pgTable('log_keys', {
+  /** Hex of the first 8 bytes of SHA-256(public key). */
+  id: text('id').primaryKey(),
+  /** Origin line of the signed checkpoints (names the log). */
+  origin: text('origin').notNull(),
+  publicKey: bytea('public_key').notNull(),
+  /** AES-256-GCM (iv ‖ tag ‖ ciphertext) of the 32-byte Ed25519 secret key, AAD `logkey:<id>`. */
+  secretEnc: bytea('secret_enc').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdAt: created(),
+});
+
+/** Signed checkpoints: (tree size, root, time) signed by the log key; one per tree size. */
+export const checkpoints = pgTable('checkpoints', {
+  treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
+  rootHash: bytea('root_hash').notNull(),
+  /** Epoch ms. */
+  timestamp: bigint('timestamp', { mode: 'number' }).notNull(),
+  keyId: text('key_id').notNull(),
+  signature: bytea('signature').notNull(),
+  createdAt: created(),
+});
+
+/** Witness keys: a venue gateway's Ed25519 key that co-signs checkpoints. */
+export const witnesses = pgTable(
+  'witnesses',
+  {
+    keyId: text('key_id').primaryKey(),
+    gatewayId: text('gateway_id').notNull(),
+    venueId: text('venue_id').notNull(),
+    publicKey: bytea('public_key').notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('witnesses_gateway').on(t.gatewayId)],
+);
+
+export const cosignatures = pgTable(
+  'checkpoint_cosignatures',
+  {
+    treeSize: bigint('tree_size', { mode: 'number' }).notNull(),
+    keyId: text('key_id').notNull(),
+    /** Epoch ms chosen by the witness (part of the signed message). */
+    timestamp: bigint('timestamp', { mode: 'number' }).notNull(),
+    signature: bytea('signature').notNull(),
+    createdAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.treeSize, t.keyId] })],
+);
+
+/** REST writes: Idempotency-Key → body hash and the original response (replayed verbatim). */
+export const idempotentRequests = pgTable(
+  'idempotent_requests',
+  {
+    /** Tenant scope of the key (venue id). */
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    route: text('route').notNull(),
+    bodyHash: bytea('body_hash').notNull(),
+    status: integer('status').notNull(),
+    response: jsonb('response').notNull(),
+    createdAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);

@@ -27,10 +27,15 @@ export async function refundQuote(q: Queryable, venue: VenueCtx, cardUid: string
      WHERE c.uid = $1 AND c.federation_id = $2 AND a.balance > 0 ORDER BY a.asset`,
     [cardUid, venue.federationId],
   );
-  const quote: RefundQuote = { cardUid, payout: [], kept: [], voided: [] };
-  for (const r of rows) {
-    const line = { asset: r.asset, amount: num(r.balance) };
-    const asset = venue.assets.get(r.asset);
+  return { cardUid, ...classifyRefund(venue, rows.map((r) => ({ asset: r.asset, amount: num(r.balance) }))) };
+}
+
+/** Splits positive balances into paid out / voided / kept at this venue. */
+export function classifyRefund(venue: VenueCtx, balances: AssetAmount[]): Omit<RefundQuote, 'cardUid'> {
+  const quote: Omit<RefundQuote, 'cardUid'> = { payout: [], kept: [], voided: [] };
+  for (const line of balances) {
+    if (line.amount <= 0) continue;
+    const asset = venue.assets.get(line.asset);
     if (!asset) quote.kept.push(line);
     else if (isRefundableHere(asset, venue.id)) quote.payout.push(line);
     else if (asset.venueId === venue.id || asset.venueId === null) (policyFor(venue, asset.kind) === 'void' ? quote.voided : quote.kept).push(line);

@@ -1,0 +1,277 @@
+// Wallet lifecycle routes (all writes idempotent through the Idempotency-Key header):
+//   POST /v1/venues/:venueId/refunds                        request a refund (quote frozen for review)
+//   GET  /v1/venues/:venueId/refunds/:refundId
+//   POST /v1/venues/:venueId/refunds/:refundId/approve      pay out (admins) → transfers + payout record
+//   POST /v1/venues/:venueId/refunds/:refundId/reject
+//   POST /v1/venues/:venueId/cards/:uid/replace             lost card: block + move balances
+//   POST /v1/venues/:venueId/people                         register a person (federation-wide)
+//   POST /v1/venues/:venueId/wallets/merge                  anonymous card wallet → person's wallet
+//   POST /v1/venues/:venueId/time-credits                   venue admin credits volunteer minutes
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db, Tx } from '../db/connect.js';
+import type { PostingEngine } from '../ledger/engine.js';
+import {
+  approveRefund,
+  createPerson,
+  creditTime,
+  getRefund,
+  mergeIntoPerson,
+  rejectRefund,
+  replaceCard,
+  requestRefund,
+} from '../ledger/lifecycle.js';
+import { requireVenue, type VenueCtx } from '../ledger/venue.js';
+import { assertVenueAccess, type Principal, requireAuth } from './auth.js';
+import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
+import { assetAmounts, errorSchema, UID, VENUE } from './schemas.js';
+
+interface WriteCtx<B> {
+  tx: Tx;
+  engine: PostingEngine;
+  venue: VenueCtx;
+  body: B;
+  params: Record<string, string>;
+  principal: Principal;
+}
+
+const who = (p: Principal): string => (p.type === 'user' ? p.userId : `gateway:${p.gatewayId}`);
+const UUID = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
+const quoteSchema = {
+  type: 'object',
+  properties: { cardUid: { type: 'string' }, payout: assetAmounts, kept: assetAmounts, voided: assetAmounts },
+} as const;
+const refundView = {
+  type: 'object',
+  properties: {
+    refundId: { type: 'string' },
+    venueId: { type: 'string' },
+    cardUid: { type: 'string' },
+    status: { type: 'string', enum: ['requested', 'paid', 'rejected'] },
+    quote: quoteSchema,
+    requestedBy: { type: 'string' },
+    approvedBy: { type: ['string', 'null'] },
+    payoutMethod: { type: ['string', 'null'] },
+    payoutReference: { type: ['string', 'null'] },
+    payout: {
+      type: ['object', 'null'],
+      properties: { ...quoteSchema.properties, logSeqs: { type: 'array', items: { type: 'integer' } } },
+    },
+  },
+} as const;
+const moveResult = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    moved: assetAmounts,
+    balances: assetAmounts,
+    logSeqs: { type: 'array', items: { type: 'integer' } },
+  },
+} as const;
+
+export function registerWalletRoutes(app: FastifyInstance, db: Db): void {
+  const staff = requireAuth(db, { gateway: true, roles: ['federation_admin', 'venue_admin', 'cashier'] });
+  const admins = requireAuth(db, { roles: ['federation_admin', 'venue_admin'] });
+  const readers = requireAuth(db, { roles: ['federation_admin', 'venue_admin', 'cashier', 'auditor'] });
+  const tags = ['wallets'];
+  const venueParams = { type: 'object', properties: { venueId: VENUE } } as const;
+  const refundParams = { type: 'object', properties: { venueId: VENUE, refundId: UUID } } as const;
+
+  /** Tenant check + venue context + idempotent transaction. */
+  const write =
+    <B>(status: number, run: (ctx: WriteCtx<B>) => Promise<object>) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const params = req.params as Record<string, string>;
+      await assertVenueAccess(db, req.principal!, params.venueId);
+      const venue = await requireVenue(db, params.venueId);
+      return idempotentWrite(db, req, reply, venue.id, async (tx, engine) => ({
+        status,
+        body: await run({ tx, engine, venue, body: req.body as B, params, principal: req.principal! }),
+      }));
+    };
+
+  app.post(
+    '/v1/venues/:venueId/refunds',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        summary: 'Request a refund of a card: the quote (paid out / voided / kept) is frozen for approval',
+        params: venueParams,
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cardUid'],
+          properties: { cardUid: UID },
+        },
+        response: { 201: refundView, ...errorSchema },
+      },
+    },
+    write<{ cardUid: string }>(201, ({ tx, engine, venue, body, principal }) =>
+      requestRefund(tx, engine, venue, body.cardUid, who(principal)),
+    ),
+  );
+
+  app.get(
+    '/v1/venues/:venueId/refunds/:refundId',
+    {
+      preHandler: readers,
+      schema: { tags, params: refundParams, response: { 200: refundView, ...errorSchema } },
+    },
+    async (req) => {
+      const { venueId, refundId } = req.params as { venueId: string; refundId: string };
+      await assertVenueAccess(db, req.principal!, venueId, false);
+      const venue = await requireVenue(db, venueId);
+      return db.tx((tx) => getRefund(tx, venue, refundId));
+    },
+  );
+
+  app.post(
+    '/v1/venues/:venueId/refunds/:refundId/approve',
+    {
+      preHandler: admins,
+      schema: {
+        tags,
+        summary:
+          'Approve a refund: refundable balances are paid out, non-refundable ones kept or voided per venue policy',
+        params: refundParams,
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['payoutMethod'],
+          properties: {
+            payoutMethod: { type: 'string', enum: ['cash', 'bank-transfer', 'card-refund'] },
+            payoutReference: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        },
+        response: { 200: refundView, ...errorSchema },
+      },
+    },
+    write<{ payoutMethod: string; payoutReference?: string }>(
+      200,
+      ({ tx, engine, venue, body, params, principal }) =>
+        approveRefund(tx, engine, venue, params.refundId, { approvedBy: who(principal), ...body }),
+    ),
+  );
+
+  app.post(
+    '/v1/venues/:venueId/refunds/:refundId/reject',
+    {
+      preHandler: admins,
+      schema: {
+        tags,
+        params: refundParams,
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { reason: { type: 'string', maxLength: 500 } },
+        },
+        response: { 200: refundView, ...errorSchema },
+      },
+    },
+    write<object>(200, ({ tx, venue, params, principal }) =>
+      rejectRefund(tx, venue, params.refundId, who(principal)),
+    ),
+  );
+
+  app.post(
+    '/v1/venues/:venueId/cards/:uid/replace',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        summary: 'Lost card: block it and move its balances to a new card',
+        params: { type: 'object', properties: { venueId: VENUE, uid: UID } },
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['newCardUid'],
+          properties: { newCardUid: UID, reason: { type: 'string', maxLength: 500 } },
+        },
+        response: { 200: moveResult, ...errorSchema },
+      },
+    },
+    write<{ newCardUid: string }>(200, ({ tx, engine, venue, body, params }) =>
+      replaceCard(tx, engine, venue, params.uid, body.newCardUid),
+    ),
+  );
+
+  app.post(
+    '/v1/venues/:venueId/people',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        summary: 'Register a person (personal data stays out of the log)',
+        params: venueParams,
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['displayName'],
+          properties: {
+            displayName: { type: 'string', minLength: 1, maxLength: 200 },
+            email: { type: 'string', maxLength: 200, pattern: '^[^@\\s]+@[^@\\s]+$' },
+          },
+        },
+        response: { 201: { type: 'object', properties: { personId: { type: 'string' } } }, ...errorSchema },
+      },
+    },
+    write<{ displayName: string; email?: string }>(201, ({ tx, venue, body }) =>
+      createPerson(tx, venue, body),
+    ),
+  );
+
+  app.post(
+    '/v1/venues/:venueId/wallets/merge',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        summary: "Merge an anonymous card wallet into a person's wallet",
+        params: venueParams,
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cardUid', 'personId'],
+          properties: { cardUid: UID, personId: UUID },
+        },
+        response: { 200: moveResult, ...errorSchema },
+      },
+    },
+    write<{ cardUid: string; personId: string }>(200, ({ tx, engine, venue, body }) =>
+      mergeIntoPerson(tx, engine, venue, body.cardUid, body.personId),
+    ),
+  );
+
+  app.post(
+    '/v1/venues/:venueId/time-credits',
+    {
+      preHandler: admins,
+      schema: {
+        tags,
+        summary: 'Credit volunteer time (minutes of TIME) to a card',
+        params: venueParams,
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cardUid', 'minutes'],
+          properties: {
+            cardUid: UID,
+            minutes: { type: 'integer', minimum: 1, maximum: 100_000 },
+            note: { type: 'string', maxLength: 500 },
+          },
+        },
+        response: { 200: moveResult, ...errorSchema },
+      },
+    },
+    write<{ cardUid: string; minutes: number }>(200, ({ tx, engine, venue, body }) =>
+      creditTime(tx, engine, venue, body.cardUid, body.minutes),
+    ),
+  );
+}

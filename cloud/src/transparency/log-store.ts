@@ -1,0 +1,390 @@
+// Server side of the transparency log: an in-memory Merkle tree (merkle.ts MerkleLog) kept in
+// step with log_entries (any process may append; appends are serialised by log_head, so the
+// committed entries are always a contiguous prefix), the sealed Ed25519 log key, signed
+// checkpoints and witness cosignatures.
+import { buf, type Db, num, type Queryable } from '../db/connect.js';
+import { LedgerError } from '../ledger/types.js';
+import { open, seal } from '../util/secrets.js';
+import { entryBytes, type PublicLogEntry } from './chain.js';
+import {
+  type CheckpointBody,
+  type Cosignature,
+  checkpointMessage,
+  checkpointText,
+  type SignedCheckpoint,
+  verifyCosignature,
+} from './checkpoint.js';
+import { generateKeyPair, keyIdOf, publicKeyOf, sign } from './ed25519.js';
+import { leafHash, MerkleLog } from './merkle.js';
+
+export const MAX_ENTRIES_PER_PAGE = 1000;
+const SYNC_PAGE = 20_000;
+
+interface EntryRowDb {
+  seq: unknown;
+  idempotency_key: string;
+  asset: string;
+  debit: unknown;
+  credit: unknown;
+  amount: unknown;
+  kind: string;
+  at: unknown;
+  entry_hash: unknown;
+  chain_hash: unknown;
+}
+
+const ENTRY_SELECT = `SELECT l.seq, t.idempotency_key, t.asset, t.debit, t.credit, t.amount, t.kind, t.at, l.entry_hash, l.chain_hash
+  FROM log_entries l JOIN transfers t ON t.id = l.transfer_id`;
+
+function toEntry(r: EntryRowDb): PublicLogEntry {
+  const seq = num(r.seq);
+  return {
+    index: seq - 1,
+    seq,
+    id: r.idempotency_key,
+    asset: r.asset,
+    debit: `a${num(r.debit)}`,
+    credit: `a${num(r.credit)}`,
+    amount: num(r.amount),
+    kind: r.kind,
+    at: num(r.at),
+    entryHash: buf(r.entry_hash).toString('hex'),
+    chainHash: buf(r.chain_hash).toString('hex'),
+  };
+}
+
+/** Entries [start, end) by leaf index (seq − 1). */
+export async function readEntries(q: Queryable, start: number, end: number): Promise<PublicLogEntry[]> {
+  if (end <= start) return [];
+  const { rows } = await q.query<EntryRowDb>(
+    `${ENTRY_SELECT} WHERE l.seq > $1 AND l.seq <= $2 ORDER BY l.seq`,
+    [start, end],
+  );
+  return rows.map(toEntry);
+}
+
+export async function logSize(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ seq: unknown }>('SELECT seq FROM log_head WHERE id = 1');
+  return rows[0] ? num(rows[0].seq) : 0;
+}
+
+export class TransparencyLog {
+  private readonly tree = new MerkleLog();
+  private chain: Promise<number> = Promise.resolve(0);
+
+  constructor(private readonly db: Queryable) {}
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /** Appends every committed entry not in the tree yet; returns the tree size. Calls are serialised. */
+  sync(): Promise<number> {
+    const next = this.chain.catch(() => 0).then(() => this.pull());
+    this.chain = next;
+    return next;
+  }
+
+  private async pull(): Promise<number> {
+    for (;;) {
+      const from = this.tree.size;
+      const { rows } = await this.db.query<EntryRowDb>(
+        `${ENTRY_SELECT} WHERE l.seq > $1 ORDER BY l.seq LIMIT ${SYNC_PAGE}`,
+        [from],
+      );
+      const hashes: Buffer[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const e = toEntry(rows[i]);
+        if (e.seq !== from + i + 1)
+          throw new Error(`log_entries not contiguous: expected seq ${from + i + 1}, found ${e.seq}`);
+        hashes[i] = leafHash(entryBytes(e));
+      }
+      this.tree.appendLeafHashes(hashes);
+      if (rows.length < SYNC_PAGE) return this.tree.size;
+    }
+  }
+
+  /** Makes sure the tree covers `size` entries (syncing if needed). */
+  async ensure(size: number): Promise<void> {
+    if (size <= this.tree.size) return;
+    const now = await this.sync();
+    if (size > now)
+      throw new LedgerError('beyond-log', `tree size ${size} is beyond the log (${now} entries)`, 400);
+  }
+
+  rootHash(size: number): Buffer {
+    return this.tree.rootHash(size);
+  }
+
+  async inclusionProof(index: number, treeSize: number): Promise<Buffer[]> {
+    await this.ensure(treeSize);
+    if (index >= treeSize)
+      throw new LedgerError('bad-index', `index ${index} not in a tree of ${treeSize}`, 400);
+    return this.tree.inclusionProof(index, treeSize);
+  }
+
+  async consistencyProof(first: number, second: number): Promise<Buffer[]> {
+    await this.ensure(second);
+    if (first > second) throw new LedgerError('bad-sizes', `first ${first} > second ${second}`, 400);
+    return this.tree.consistencyProof(first, second);
+  }
+
+  leafHashAt(index: number): Buffer {
+    return this.tree.subtreeHash(index, 1);
+  }
+}
+
+export interface LogKey {
+  id: string;
+  origin: string;
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+/** Loads the active log key, creating (and sealing) one on first use. Safe across processes. */
+export async function loadLogKey(db: Db, masterKey: Buffer, origin: string): Promise<LogKey> {
+  return db.tx(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('tibillet-log-key'))");
+    const { rows } = await tx.query<{ id: string; origin: string; public_key: unknown; secret_enc: unknown }>(
+      'SELECT id, origin, public_key, secret_enc FROM log_keys WHERE active ORDER BY created_at DESC LIMIT 1',
+    );
+    if (rows[0]) {
+      const r = rows[0];
+      let secretKey: Uint8Array;
+      try {
+        secretKey = new Uint8Array(open(masterKey, buf(r.secret_enc), `logkey:${r.id}`));
+      } catch {
+        throw new Error('cannot unseal the log key: wrong master key');
+      }
+      const publicKey = new Uint8Array(buf(r.public_key));
+      if (!Buffer.from(publicKeyOf(secretKey)).equals(Buffer.from(publicKey)))
+        throw new Error('log key does not match its public key');
+      return { id: r.id, origin: r.origin, publicKey, secretKey };
+    }
+    const kp = generateKeyPair();
+    const id = keyIdOf(kp.publicKey);
+    await tx.query('INSERT INTO log_keys (id, origin, public_key, secret_enc) VALUES ($1, $2, $3, $4)', [
+      id,
+      origin,
+      Buffer.from(kp.publicKey),
+      seal(masterKey, kp.secretKey, `logkey:${id}`),
+    ]);
+    return { id, origin, ...kp };
+  });
+}
+
+interface CheckpointRowDb {
+  tree_size: unknown;
+  root_hash: unknown;
+  timestamp: unknown;
+  key_id: string;
+  signature: unknown;
+}
+
+export interface CheckpointServiceOptions {
+  masterKey: Buffer;
+  origin: string;
+}
+
+export class CheckpointService {
+  private key: Promise<LogKey> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private signing: Promise<SignedCheckpoint> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    readonly log: TransparencyLog,
+    private readonly opts: CheckpointServiceOptions,
+  ) {}
+
+  logKey(): Promise<LogKey> {
+    this.key ??= loadLogKey(this.db, this.opts.masterKey, this.opts.origin).catch((err) => {
+      this.key = null;
+      throw err;
+    });
+    return this.key;
+  }
+
+  /** Signs the current tree unless a checkpoint of that size exists; returns the latest checkpoint. */
+  signNow(): Promise<SignedCheckpoint> {
+    // One signing at a time per process; other processes are settled by the primary key.
+    this.signing ??= this.doSign().finally(() => {
+      this.signing = null;
+    });
+    return this.signing;
+  }
+
+  private async doSign(): Promise<SignedCheckpoint> {
+    const key = await this.logKey();
+    const size = await this.log.sync();
+    const prev = await this.latestRow();
+    if (prev) {
+      const prevSize = num(prev.tree_size);
+      if (prevSize > size)
+        throw new LedgerError('log-shrank', `log has ${size} entries, checkpoint ${prevSize} exists`, 500);
+      // Refuse to sign a tree that does not extend the last signed one (history rewritten).
+      if (!this.log.rootHash(prevSize).equals(buf(prev.root_hash)))
+        throw new LedgerError('log-inconsistent', `the log no longer matches checkpoint ${prevSize}`, 500);
+      if (prevSize === size) return this.assemble(prev);
+    }
+    const body: CheckpointBody = {
+      origin: key.origin,
+      treeSize: size,
+      rootHash: this.log.rootHash(size).toString('hex'),
+      timestamp: Math.max(Date.now(), prev ? num(prev.timestamp) : 0),
+    };
+    const signature = sign(checkpointMessage(body), key.secretKey);
+    await this.db.query(
+      'INSERT INTO checkpoints (tree_size, root_hash, timestamp, key_id, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [size, Buffer.from(body.rootHash, 'hex'), body.timestamp, key.id, Buffer.from(signature)],
+    );
+    const cp = await this.get(size);
+    if (!cp) throw new Error(`checkpoint ${size} vanished`);
+    return cp;
+  }
+
+  private async latestRow(): Promise<CheckpointRowDb | null> {
+    const { rows } = await this.db.query<CheckpointRowDb>(
+      'SELECT tree_size, root_hash, timestamp, key_id, signature FROM checkpoints ORDER BY tree_size DESC LIMIT 1',
+    );
+    return rows[0] ?? null;
+  }
+
+  async latest(): Promise<SignedCheckpoint | null> {
+    const r = await this.latestRow();
+    return r ? this.assemble(r) : null;
+  }
+
+  async get(size: number): Promise<SignedCheckpoint | null> {
+    const { rows } = await this.db.query<CheckpointRowDb>(
+      'SELECT tree_size, root_hash, timestamp, key_id, signature FROM checkpoints WHERE tree_size = $1',
+      [size],
+    );
+    return rows[0] ? this.assemble(rows[0]) : null;
+  }
+
+  async list(from: number, limit: number): Promise<SignedCheckpoint[]> {
+    const { rows } = await this.db.query<CheckpointRowDb>(
+      'SELECT tree_size, root_hash, timestamp, key_id, signature FROM checkpoints WHERE tree_size >= $1 ORDER BY tree_size LIMIT $2',
+      [from, limit],
+    );
+    const cos = await this.cosignaturesOf(rows.map((r) => num(r.tree_size)));
+    const key = await this.logKey();
+    return rows.map((r) => this.toCheckpoint(r, key, cos.get(num(r.tree_size)) ?? []));
+  }
+
+  private async assemble(r: CheckpointRowDb): Promise<SignedCheckpoint> {
+    const size = num(r.tree_size);
+    const cos = await this.cosignaturesOf([size]);
+    return this.toCheckpoint(r, await this.logKey(), cos.get(size) ?? []);
+  }
+
+  private toCheckpoint(r: CheckpointRowDb, key: LogKey, cosignatures: Cosignature[]): SignedCheckpoint {
+    const body: CheckpointBody = {
+      origin: key.origin,
+      treeSize: num(r.tree_size),
+      rootHash: buf(r.root_hash).toString('hex'),
+      timestamp: num(r.timestamp),
+    };
+    return {
+      ...body,
+      keyId: r.key_id,
+      signature: buf(r.signature).toString('hex'),
+      body: checkpointText(body),
+      cosignatures,
+    };
+  }
+
+  private async cosignaturesOf(sizes: number[]): Promise<Map<number, Cosignature[]>> {
+    const out = new Map<number, Cosignature[]>();
+    if (!sizes.length) return out;
+    const { rows } = await this.db.query<{
+      tree_size: unknown;
+      key_id: string;
+      venue_id: string;
+      public_key: unknown;
+      timestamp: unknown;
+      signature: unknown;
+    }>(
+      `SELECT c.tree_size, c.key_id, w.venue_id, w.public_key, c.timestamp, c.signature
+       FROM checkpoint_cosignatures c JOIN witnesses w ON w.key_id = c.key_id
+       WHERE c.tree_size = ANY($1::int8[]) ORDER BY c.tree_size, c.key_id`,
+      [sizes],
+    );
+    for (const r of rows) {
+      const size = num(r.tree_size);
+      const list = out.get(size) ?? [];
+      list.push({
+        keyId: r.key_id,
+        venueId: r.venue_id,
+        publicKey: buf(r.public_key).toString('hex'),
+        timestamp: num(r.timestamp),
+        signature: buf(r.signature).toString('hex'),
+      });
+      out.set(size, list);
+    }
+    return out;
+  }
+
+  /** Registers a gateway's witness key (idempotent for the same key). */
+  async registerWitness(
+    gatewayId: string,
+    venueId: string,
+    publicKeyHex: string,
+  ): Promise<{ keyId: string }> {
+    const pk = Buffer.from(publicKeyHex, 'hex');
+    const keyId = keyIdOf(pk);
+    const { rows } = await this.db.query<{ gateway_id: string }>(
+      `INSERT INTO witnesses (key_id, gateway_id, venue_id, public_key) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (key_id) DO UPDATE SET key_id = EXCLUDED.key_id RETURNING gateway_id`,
+      [keyId, gatewayId, venueId, pk],
+    );
+    if (rows[0].gateway_id !== gatewayId)
+      throw new LedgerError('witness-key-taken', 'this key is registered by another gateway', 409);
+    return { keyId };
+  }
+
+  /** Stores a witness cosignature after checking it against the gateway's registered key. */
+  async cosign(
+    size: number,
+    gatewayId: string,
+    c: { keyId: string; timestamp: number; signature: string },
+  ): Promise<SignedCheckpoint> {
+    const cp = await this.get(size);
+    if (!cp) throw new LedgerError('unknown-checkpoint', `no checkpoint of size ${size}`, 404);
+    const { rows } = await this.db.query<{ venue_id: string; public_key: unknown }>(
+      'SELECT venue_id, public_key FROM witnesses WHERE key_id = $1 AND gateway_id = $2',
+      [c.keyId, gatewayId],
+    );
+    if (!rows[0])
+      throw new LedgerError('unknown-witness', `key ${c.keyId} is not registered for this gateway`, 403);
+    const cs = {
+      keyId: c.keyId,
+      publicKey: buf(rows[0].public_key).toString('hex'),
+      timestamp: c.timestamp,
+      signature: c.signature,
+    };
+    if (!verifyCosignature(cp, cs))
+      throw new LedgerError('bad-signature', 'cosignature does not verify', 400);
+    await this.db.query(
+      `INSERT INTO checkpoint_cosignatures (tree_size, key_id, timestamp, signature) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tree_size, key_id) DO UPDATE SET timestamp = EXCLUDED.timestamp, signature = EXCLUDED.signature`,
+      [size, c.keyId, c.timestamp, Buffer.from(c.signature, 'hex')],
+    );
+    return (await this.get(size))!;
+  }
+
+  /** Signs every `intervalMs` (errors go to `onError`). */
+  start(intervalMs: number, onError: (err: unknown) => void): void {
+    this.stop();
+    this.timer = setInterval(() => {
+      this.signNow().catch(onError);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
