@@ -20,11 +20,12 @@ const key = (v: string) => {
 
 const program = new Command('tibillet-terminal')
   .description('Run a TiBillet terminal on this computer (USB PN532 in HSU mode, or the simulator)')
-  .requiredOption('--venue <id>', 'venue id', id)
+  .option('--venue <id>', 'venue id', id, 'demo')
   .requiredOption('--device <id>', 'device id', id)
   .requiredOption('--key <hex>', 'device key (hex)', key)
   .option('--mqtt <url>', 'gateway broker URL', 'mqtt://127.0.0.1:1884')
-  .option('--reader <path>', "serial port of the PN532, or 'sim'", 'sim')
+  .option('--reader <path>', "serial port of a PN532 in HSU mode (USB-serial adapter), or 'sim'", 'sim')
+  .option('--sim', "use the simulated PN532 (same as --reader sim)")
   .option('--storage <file>', 'file standing in for the flash storage')
   .option('--lang <fr|en>', 'display language', 'fr')
   .action(async (o) => {
@@ -35,7 +36,7 @@ const program = new Command('tibillet-terminal')
       venue: o.venue,
       deviceId: o.device,
       keyHex: o.key,
-      reader: o.reader,
+      reader: o.sim ? 'sim' : o.reader,
       storagePath: o.storage,
       lang: o.lang === 'en' ? 'en' : 'fr',
       onScreen: (ev) => {
