@@ -40,14 +40,15 @@ export function venueConfig(devices: string[], patch: Partial<VenueConfig> = {})
 export const tmp = () => mkdtempSync(join(tmpdir(), 'tb-gw-'));
 
 export async function startGateway(devices: string[], o: Partial<GatewayOptions> = {}): Promise<Gateway> {
+  const { venue, ...rest } = o;
   return createGateway({
     venueId: VENUE,
     dataDir: o.dataDir ?? tmp(),
     mqttPort: 0,
     mqttHost: '127.0.0.1',
     logger: pino({ level: 'silent' }),
-    venue: venueConfig(devices, o.venue),
-    ...o,
+    venue: venueConfig(devices, venue),
+    ...rest,
   });
 }
 
