@@ -218,7 +218,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   const poll = setInterval(() => {
     refreshConfig().catch(() => {});
     metrics.connected.set(bus.connectedDevices());
-  }, o.configPollMs ?? 1000);
+  }, o.configPollMs ?? 500);
   poll.unref();
   log.info({ venue: o.venueId, brokerPort, recovered, journal: o.dataDir }, 'gateway started');
 
