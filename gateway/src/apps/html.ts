@@ -1,6 +1,13 @@
 /** HTML helpers: every interpolated value goes through esc(); data for scripts goes through bootJson(). */
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
 
 export function esc(v: unknown): string {
   return String(v ?? '').replace(/[&<>"'`]/g, (c) => ENTITIES[c]);
@@ -16,12 +23,21 @@ export function bootJson(data: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+const SYMBOLS: Record<string, string> = { EUR: '€', USD: '$', GBP: '£', CHF: 'CHF' };
+
+/**
+ * Money in minor units, French ("1 234,50 €") or English ("€1,234.50"). Done by hand, not with
+ * Intl: browsers on cheap tablets (and Debian's Chromium) may lack the French locale data, and
+ * the page and its script must print the same thing. The script has a copy (static/pos-js.ts).
+ */
 export function money(amount: number, currency: string, lang: string): string {
-  try {
-    return new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { style: 'currency', currency }).format(amount / 100);
-  } catch {
-    return `${(amount / 100).toFixed(2)} ${currency}`;
-  }
+  const sign = amount < 0 ? '-' : '';
+  const abs = Math.abs(Math.round(amount));
+  const units = String(Math.floor(abs / 100));
+  const cents = String(abs % 100).padStart(2, '0');
+  const sym = SYMBOLS[currency] ?? currency;
+  if (lang === 'fr') return `${sign}${units.replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f')},${cents}\u00a0${sym}`;
+  return `${sign}${sym.length > 1 ? `${sym} ` : sym}${units.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`;
 }
 
 export interface PageOptions {
@@ -34,8 +50,11 @@ export interface PageOptions {
 }
 
 export function page(o: PageOptions): string {
-  const boot = o.boot === undefined ? '' : `<script type="application/json" id="boot">${bootJson(o.boot)}</script>`;
-  const scripts = (o.scripts ?? []).map((s) => `<script src="/apps/static/${esc(s)}" defer></script>`).join('');
+  const boot =
+    o.boot === undefined ? '' : `<script type="application/json" id="boot">${bootJson(o.boot)}</script>`;
+  const scripts = (o.scripts ?? [])
+    .map((s) => `<script src="/apps/static/${esc(s)}" defer></script>`)
+    .join('');
   return `<!doctype html>
 <html lang="${esc(o.lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -66,7 +66,11 @@ export class Kitchen {
 
   routes(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const r of this.db.prepare('SELECT key, station FROM app_routes ORDER BY key').all() as { key: string; station: string }[]) out[r.key] = r.station;
+    for (const r of this.db.prepare('SELECT key, station FROM app_routes ORDER BY key').all() as {
+      key: string;
+      station: string;
+    }[])
+      out[r.key] = r.station;
     return out;
   }
 
@@ -87,14 +91,23 @@ export class Kitchen {
   }
 
   /** Creates the order's tickets (one per station); again for the same order: nothing new. */
-  route(orderId: string, pos: string, lines: (TicketLine & { category?: string | null })[], note: string | null): Ticket[] {
+  route(
+    orderId: string,
+    pos: string,
+    lines: { sku: string; label: string; qty: number; note?: string | null; category?: string | null }[],
+    note: string | null,
+  ): Ticket[] {
     const routes = this.routes();
     const byStation = new Map<string, TicketLine[]>();
     for (const l of lines) {
       const st = this.stationOf(routes, l.sku, l.category ?? undefined);
       if (!st) continue;
       const list = byStation.get(st) ?? [];
-      list.push(l.note ? { sku: l.sku, label: l.label, qty: l.qty, note: l.note } : { sku: l.sku, label: l.label, qty: l.qty });
+      list.push(
+        l.note
+          ? { sku: l.sku, label: l.label, qty: l.qty, note: l.note }
+          : { sku: l.sku, label: l.label, qty: l.qty },
+      );
       byStation.set(st, list);
     }
     const created: Ticket[] = [];
@@ -117,25 +130,38 @@ export class Kitchen {
   }
 
   forOrder(orderId: string): Ticket[] {
-    return (this.db.prepare('SELECT * FROM app_tickets WHERE order_id = ? ORDER BY id').all(orderId) as Row[]).map(toTicket);
+    return (
+      this.db.prepare('SELECT * FROM app_tickets WHERE order_id = ? ORDER BY id').all(orderId) as Row[]
+    ).map(toTicket);
   }
 
   /** Open tickets of a station ("all" = every station), oldest first. */
   open(station: string): Ticket[] {
     const rows =
       station === 'all'
-        ? this.db.prepare("SELECT * FROM app_tickets WHERE state IN ('new','preparing','ready') ORDER BY id").all()
-        : this.db.prepare("SELECT * FROM app_tickets WHERE station = ? AND state IN ('new','preparing','ready') ORDER BY id").all(station);
+        ? this.db
+            .prepare("SELECT * FROM app_tickets WHERE state IN ('new','preparing','ready') ORDER BY id")
+            .all()
+        : this.db
+            .prepare(
+              "SELECT * FROM app_tickets WHERE station = ? AND state IN ('new','preparing','ready') ORDER BY id",
+            )
+            .all(station);
     return (rows as Row[]).map(toTicket);
   }
 
-  private setState(id: number, next: (row: Row) => { state: TicketState; prev: string[] } | undefined): Ticket | undefined {
+  private setState(
+    id: number,
+    next: (row: Row) => { state: TicketState; prev: string[] } | undefined,
+  ): Ticket | undefined {
     return this.db.transaction(() => {
       const row = this.db.prepare('SELECT * FROM app_tickets WHERE id = ?').get(id) as Row | undefined;
       if (!row) return undefined;
       const n = next(row);
       if (!n) return toTicket(row);
-      this.db.prepare('UPDATE app_tickets SET state = ?, prev = ?, updated_at = ? WHERE id = ?').run(n.state, JSON.stringify(n.prev), Date.now(), id);
+      this.db
+        .prepare('UPDATE app_tickets SET state = ?, prev = ?, updated_at = ? WHERE id = ?')
+        .run(n.state, JSON.stringify(n.prev), Date.now(), id);
       const t = this.get(id)!;
       this.announce(t);
       return t;
@@ -161,13 +187,19 @@ export class Kitchen {
   }
 
   voidOrder(orderId: string): void {
-    for (const t of this.forOrder(orderId)) if (t.state !== 'voided') this.setState(t.id, (row) => ({ state: 'voided', prev: [...(JSON.parse(row.prev) as string[]), row.state] }));
+    for (const t of this.forOrder(orderId))
+      if (t.state !== 'voided')
+        this.setState(t.id, (row) => ({
+          state: 'voided',
+          prev: [...(JSON.parse(row.prev) as string[]), row.state],
+        }));
   }
 
   private announce(t: Ticket): void {
     this.hub.publish(`kitchen:${t.station}`, 'ticket', t);
     this.hub.publish('kitchen:all', 'ticket', t);
-    if (t.state === 'ready') this.hub.publish(`pos:${t.pos}`, 'ready', { orderId: t.orderId, station: t.station, ticket: t.id });
+    if (t.state === 'ready')
+      this.hub.publish(`pos:${t.pos}`, 'ready', { orderId: t.orderId, station: t.station, ticket: t.id });
   }
 }
 
@@ -190,10 +222,16 @@ export function kitchenRoutes(app: FastifyInstance, kitchen: Kitchen, staff: Sta
   const idParam = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } };
   app.get('/apps/kitchen/:station', { schema: { params: stationParam } }, async (req, reply) => {
     const q = req.query as { lang?: string };
-    const html = kitchenPage((req.params as { station: string }).station, pickLang(q.lang, req.headers['accept-language']), kitchen.stations());
+    const html = kitchenPage(
+      (req.params as { station: string }).station,
+      pickLang(q.lang, req.headers['accept-language']),
+      kitchen.stations(),
+    );
     return reply.type('text/html; charset=utf-8').send(html);
   });
-  app.get('/apps/api/kitchen/:station/tickets', { schema: { params: stationParam } }, async (req) => kitchen.open((req.params as { station: string }).station));
+  app.get('/apps/api/kitchen/:station/tickets', { schema: { params: stationParam } }, async (req) =>
+    kitchen.open((req.params as { station: string }).station),
+  );
   app.get('/apps/api/kitchen/:station/events', { schema: { params: stationParam } }, (req, reply) => {
     const station = (req.params as { station: string }).station;
     hub.open(req, reply, [`kitchen:${station}`], { event: 'snapshot', data: kitchen.open(station) });
@@ -208,7 +246,11 @@ export function kitchenRoutes(app: FastifyInstance, kitchen: Kitchen, staff: Sta
           additionalProperties: false,
           required: ['routes'],
           properties: {
-            routes: { type: 'object', maxProperties: 500, additionalProperties: { type: 'string', pattern: ID } },
+            routes: {
+              type: 'object',
+              maxProperties: 500,
+              additionalProperties: { type: 'string', pattern: ID },
+            },
             by: { type: 'string', maxLength: 64 },
           },
         },
@@ -221,12 +263,30 @@ export function kitchenRoutes(app: FastifyInstance, kitchen: Kitchen, staff: Sta
       return { ok: true };
     },
   );
-  const step = (fn: (id: number, from?: TicketState) => Ticket | undefined) => async (req: { params: unknown; body: unknown }, reply: { code(n: number): { send(b: unknown): unknown } }) => {
-    const b = (req.body ?? {}) as { from?: TicketState };
-    const t = fn((req.params as { id: number }).id, b.from);
-    return t ?? reply.code(404).send({ error: 'unknown-ticket' });
+  const step =
+    (fn: (id: number, from?: TicketState) => Ticket | undefined) =>
+    async (
+      req: { params: unknown; body: unknown },
+      reply: { code(n: number): { send(b: unknown): unknown } },
+    ) => {
+      const b = (req.body ?? {}) as { from?: TicketState };
+      const t = fn((req.params as { id: number }).id, b.from);
+      return t ?? reply.code(404).send({ error: 'unknown-ticket' });
+    };
+  const body = {
+    type: 'object',
+    nullable: true,
+    additionalProperties: false,
+    properties: { from: { enum: [...STATES] }, by: { type: 'string', maxLength: 64 } },
   };
-  const body = { type: 'object', nullable: true, additionalProperties: false, properties: { from: { enum: [...STATES] }, by: { type: 'string', maxLength: 64 } } };
-  app.post('/apps/api/kitchen/tickets/:id/bump', { schema: { params: idParam, body } }, step((id, from) => kitchen.bump(id, from)));
-  app.post('/apps/api/kitchen/tickets/:id/undo', { schema: { params: idParam, body } }, step((id) => kitchen.undo(id)));
+  app.post(
+    '/apps/api/kitchen/tickets/:id/bump',
+    { schema: { params: idParam, body } },
+    step((id, from) => kitchen.bump(id, from)),
+  );
+  app.post(
+    '/apps/api/kitchen/tickets/:id/undo',
+    { schema: { params: idParam, body } },
+    step((id) => kitchen.undo(id)),
+  );
 }

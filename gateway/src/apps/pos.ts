@@ -9,12 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Gateway } from '../gateway.js';
-import type { TapBody } from '../types.js';
+import type { ResultBody, TapBody } from '../types.js';
 import type { PointOfSale, Product } from '../venue-config.js';
-import type { ResultBody } from '../types.js';
 import { colourOf, esc, money, page } from './html.js';
-import type { Kitchen } from './kitchen.js';
 import { type Lang, pickLang, strings } from './i18n.js';
+import type { Kitchen } from './kitchen.js';
 import type { Hub } from './sse.js';
 import { ID, type Staff } from './staff.js';
 import type { Stock } from './stock.js';
@@ -104,9 +103,18 @@ const toPayment = (r: PaymentRow): Payment => ({
   at: r.at,
 });
 
-const fail = (status: number, error: string, message: string, extra: object = {}): Fail => ({ ok: false, status, error, message, ...extra });
+const fail = (status: number, error: string, message: string, extra: object = {}): Fail => ({
+  ok: false,
+  status,
+  error,
+  message,
+  ...extra,
+});
 
 export class Pos {
+  /** Results that arrived before the charge's ref was stored (a very fast tap). */
+  private early = new Map<string, { deviceId: string; tap: TapBody; body: ResultBody }>();
+
   constructor(
     private readonly gw: Gateway,
     private readonly db: Database.Database,
@@ -123,8 +131,14 @@ export class Pos {
   order(id: string): OrderView | undefined {
     const o = this.db.prepare('SELECT * FROM app_orders WHERE id = ?').get(id) as OrderRow | undefined;
     if (!o) return undefined;
-    const lines = this.db.prepare('SELECT sku, label, qty, price, category, note FROM app_order_lines WHERE order_id = ? ORDER BY n').all(id) as OrderLine[];
-    const payments = (this.db.prepare('SELECT * FROM app_payments WHERE order_id = ? ORDER BY at, id').all(id) as PaymentRow[]).map(toPayment);
+    const lines = this.db
+      .prepare(
+        'SELECT sku, label, qty, price, category, note FROM app_order_lines WHERE order_id = ? ORDER BY n',
+      )
+      .all(id) as OrderLine[];
+    const payments = (
+      this.db.prepare('SELECT * FROM app_payments WHERE order_id = ? ORDER BY at, id').all(id) as PaymentRow[]
+    ).map(toPayment);
     const paid = payments.filter((p) => p.status === 'approved').reduce((s, p) => s + p.amount, 0);
     return {
       id: o.id,
@@ -144,12 +158,17 @@ export class Pos {
   }
 
   recent(posId: string, limit = 20): OrderView[] {
-    const ids = this.db.prepare('SELECT id FROM app_orders WHERE pos = ? ORDER BY created_at DESC LIMIT ?').all(posId, limit) as { id: string }[];
+    const ids = this.db
+      .prepare('SELECT id FROM app_orders WHERE pos = ? ORDER BY created_at DESC LIMIT ?')
+      .all(posId, limit) as { id: string }[];
     return ids.map((r) => this.order(r.id)!);
   }
 
   /** Prices the cart from the current menu; the same cart id again returns the same order. */
-  createOrder(posId: string, b: { id: string; cashier: string; lines: LineIn[]; note?: string; ageChecked?: boolean }): { ok: true; order: OrderView } | Fail {
+  createOrder(
+    posId: string,
+    b: { id: string; cashier: string; lines: LineIn[]; note?: string; ageChecked?: boolean },
+  ): { ok: true; order: OrderView } | Fail {
     const pos = this.pointOfSale(posId);
     if (!pos) return fail(404, 'unknown-pos', `unknown point of sale ${posId}`);
     if (!this.staff.can(b.cashier, 'sell')) return fail(403, 'no-right', 'this staff member cannot sell');
@@ -158,29 +177,58 @@ export class Pos {
       const same =
         existing.pos === posId &&
         existing.lines.length === b.lines.length &&
-        existing.lines.every((l, i) => l.sku === b.lines[i].sku && l.qty === b.lines[i].qty && l.price === b.lines[i].price);
-      return same ? { ok: true, order: existing } : fail(409, 'cart-id-reused', 'this cart id belongs to another order');
+        existing.lines.every(
+          (l, i) => l.sku === b.lines[i].sku && l.qty === b.lines[i].qty && l.price === b.lines[i].price,
+        );
+      return same
+        ? { ok: true, order: existing }
+        : fail(409, 'cart-id-reused', 'this cart id belongs to another order');
     }
     const bySku = new Map(pos.products.map((p) => [p.sku, p]));
     const stale: { sku: string; label: string; price: number; was: number }[] = [];
     const lines: OrderLine[] = [];
     for (const l of b.lines) {
       const p = bySku.get(l.sku);
-      if (!p) return fail(409, 'unknown-sku', `product ${l.sku} is no longer sold here`, { products: pos.products });
+      if (!p)
+        return fail(409, 'unknown-sku', `product ${l.sku} is no longer sold here`, {
+          products: pos.products,
+        });
       if (p.price !== l.price) stale.push({ sku: p.sku, label: p.label, price: p.price, was: l.price });
-      if (p.minAge && !b.ageChecked) return fail(409, 'age-check', `${p.label}: ${p.minAge}+, check the age first`, { sku: p.sku, minAge: p.minAge });
-      lines.push({ sku: p.sku, label: p.label, qty: l.qty, price: p.price, category: p.category ?? null, note: l.note ?? null });
+      if (p.minAge && !b.ageChecked)
+        return fail(409, 'age-check', `${p.label}: ${p.minAge}+, check the age first`, {
+          sku: p.sku,
+          minAge: p.minAge,
+        });
+      lines.push({
+        sku: p.sku,
+        label: p.label,
+        qty: l.qty,
+        price: p.price,
+        category: p.category ?? null,
+        note: l.note ?? null,
+      });
     }
     if (stale.length > 0)
-      return fail(409, 'stale-price', `prices changed: ${stale.map((s) => `${s.label} ${s.was} → ${s.price}`).join(', ')}`, { stale, products: pos.products });
+      return fail(
+        409,
+        'stale-price',
+        `prices changed: ${stale.map((s) => `${s.label} ${s.was} → ${s.price}`).join(', ')}`,
+        { stale, products: pos.products },
+      );
     const total = lines.reduce((s, l) => s + l.qty * l.price, 0);
     const now = Date.now();
     this.db.transaction(() => {
       this.db
-        .prepare("INSERT INTO app_orders (id, pos, cashier, status, total, note, created_at) VALUES (?, ?, ?, 'open', ?, ?, ?)")
+        .prepare(
+          "INSERT INTO app_orders (id, pos, cashier, status, total, note, created_at) VALUES (?, ?, ?, 'open', ?, ?, ?)",
+        )
         .run(b.id, posId, b.cashier, total, b.note ?? null, now);
-      const ins = this.db.prepare('INSERT INTO app_order_lines (order_id, n, sku, label, qty, price, category, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      lines.forEach((l, n) => ins.run(b.id, n, l.sku, l.label, l.qty, l.price, l.category, l.note));
+      const ins = this.db.prepare(
+        'INSERT INTO app_order_lines (order_id, n, sku, label, qty, price, category, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      lines.forEach((l, n) => {
+        ins.run(b.id, n, l.sku, l.label, l.qty, l.price, l.category, l.note);
+      });
     })();
     const order = this.order(b.id)!;
     if (total === 0) this.settle(order.id);
@@ -198,8 +246,11 @@ export class Pos {
     if (order.status !== 'open') return { ok: true, order }; // already paid (a double click) or voided
     const pending = order.payments.find((p) => p.status === 'pending');
     if (pending) {
-      if (b.method === 'card' && pending.device === (b.deviceId ?? pending.device)) return { ok: true, order, payment: pending };
-      return fail(409, 'payment-pending', 'a card payment is waiting for a tap: cancel it first', { payment: pending });
+      if (b.method === 'card' && pending.device === (b.deviceId ?? pending.device))
+        return { ok: true, order, payment: pending };
+      return fail(409, 'payment-pending', 'a card payment is waiting for a tap: cancel it first', {
+        payment: pending,
+      });
     }
     const amount = Math.min(b.amount ?? order.remaining, order.remaining);
     if (amount <= 0) return fail(409, 'nothing-due', 'nothing left to pay');
@@ -208,62 +259,116 @@ export class Pos {
     if (b.method === 'card') {
       const pos = this.pointOfSale(order.pos);
       const deviceId = b.deviceId ?? pos?.devices[0];
-      if (!deviceId || !pos?.devices.includes(deviceId)) return fail(409, 'no-terminal', 'no terminal is paired with this point of sale');
-      if (!this.gw.ctx.devices.key(deviceId)) return fail(409, 'no-terminal', `terminal ${deviceId} is unknown or revoked`);
+      if (!deviceId || !pos?.devices.includes(deviceId))
+        return fail(409, 'no-terminal', 'no terminal is paired with this point of sale');
+      if (!this.gw.ctx.devices.key(deviceId))
+        return fail(409, 'no-terminal', `terminal ${deviceId} is unknown or revoked`);
       // The row exists before the charge leaves: a tap answered at once still finds it.
       const ref = `c${randomUUID().replaceAll('-', '').slice(0, 20)}`;
       this.db
-        .prepare("INSERT INTO app_payments (id, order_id, method, amount, status, ref, device, cashier, at) VALUES (?, ?, 'card', ?, 'pending', ?, ?, ?, ?)")
+        .prepare(
+          "INSERT INTO app_payments (id, order_id, method, amount, status, ref, device, cashier, at) VALUES (?, ?, 'card', ?, 'pending', ?, ?, ?, ?)",
+        )
         .run(id, orderId, amount, ref, deviceId, b.cashier, now);
       try {
         const real = await this.gw.charge(deviceId, amount, this.displayLines(order, amount));
         this.db.prepare('UPDATE app_payments SET ref = ? WHERE id = ?').run(real, id);
+        const early = this.early.get(real);
+        if (early) {
+          this.early.delete(real);
+          await this.onResult(early);
+        }
       } catch (e) {
-        this.db.prepare("UPDATE app_payments SET status = 'declined', reason = ?, done_at = ? WHERE id = ?").run('terminal-unreachable', Date.now(), id);
+        this.db
+          .prepare("UPDATE app_payments SET status = 'declined', reason = ?, done_at = ? WHERE id = ?")
+          .run('terminal-unreachable', Date.now(), id);
         return fail(502, 'terminal-unreachable', (e as Error).message);
       }
       const view = this.order(orderId)!;
       return { ok: true, order: view, payment: view.payments.find((p) => p.id === id) };
     }
+    // Cash: what was handed over may be more (change given) or less (a split) than what is due.
     const tendered = b.method === 'cash' && b.tendered !== undefined ? b.tendered : amount;
-    if (tendered < amount && b.method === 'cash' && b.tendered !== undefined)
-      this.db.prepare("INSERT INTO app_payments (id, order_id, method, amount, status, cashier, at, done_at) VALUES (?, ?, ?, ?, 'approved', ?, ?, ?)").run(id, orderId, b.method, tendered, b.cashier, now, now);
-    else this.db.prepare("INSERT INTO app_payments (id, order_id, method, amount, status, cashier, at, done_at) VALUES (?, ?, ?, ?, 'approved', ?, ?, ?)").run(id, orderId, b.method, amount, b.cashier, now, now);
     const paidNow = Math.min(tendered, amount);
+    this.db
+      .prepare(
+        "INSERT INTO app_payments (id, order_id, method, amount, status, cashier, at, done_at) VALUES (?, ?, ?, ?, 'approved', ?, ?, ?)",
+      )
+      .run(id, orderId, b.method, paidNow, b.cashier, now, now);
     this.settleIfDue(orderId);
     const view = this.order(orderId)!;
     const payment = view.payments.find((p) => p.id === id);
     this.publish(view, payment);
-    return { ok: true, order: view, payment, change: b.method === 'cash' ? Math.max(0, tendered - paidNow) : undefined };
+    return {
+      ok: true,
+      order: view,
+      payment,
+      change: b.method === 'cash' ? Math.max(0, tendered - paidNow) : undefined,
+    };
   }
 
   cancelPayment(orderId: string, paymentId: string): { ok: true; order: OrderView } | Fail {
-    const r = this.db.prepare("UPDATE app_payments SET status = 'cancelled', done_at = ? WHERE id = ? AND order_id = ? AND status = 'pending'").run(Date.now(), paymentId, orderId);
+    const r = this.db
+      .prepare(
+        "UPDATE app_payments SET status = 'cancelled', done_at = ? WHERE id = ? AND order_id = ? AND status = 'pending'",
+      )
+      .run(Date.now(), paymentId, orderId);
     const view = this.order(orderId);
     if (!view) return fail(404, 'unknown-order', 'unknown order');
-    if (r.changes === 1) this.publish(view, view.payments.find((p) => p.id === paymentId));
+    if (r.changes === 1)
+      this.publish(
+        view,
+        view.payments.find((p) => p.id === paymentId),
+      );
     return { ok: true, order: view };
   }
 
   /** The tap handler's result for a terminal: settles the card payment whose charge it paid. */
   async onResult(e: { deviceId: string; tap: TapBody; body: ResultBody }): Promise<void> {
     if (!e.tap.ref) return;
-    const row = this.db.prepare('SELECT * FROM app_payments WHERE ref = ?').get(e.tap.ref) as PaymentRow | undefined;
-    if (!row || row.device !== e.deviceId) return;
+    const row = this.db.prepare('SELECT * FROM app_payments WHERE ref = ?').get(e.tap.ref) as
+      | PaymentRow
+      | undefined;
+    if (!row) {
+      if (this.early.size < 1000) this.early.set(e.tap.ref, e);
+      setTimeout(() => this.early.delete(e.tap.ref!), 10_000).unref();
+      return;
+    }
+    if (row.device !== e.deviceId) return;
     if (row.status === 'pending') {
       const bal = e.body.bal ? JSON.stringify(e.body.bal) : null;
       if (e.body.ok)
-        this.db.prepare("UPDATE app_payments SET status = 'approved', tx = ?, bal = ?, amount = ?, done_at = ? WHERE id = ?").run(e.body.tx, bal, e.body.amt ?? row.amount, Date.now(), row.id);
-      else this.db.prepare("UPDATE app_payments SET status = 'declined', tx = ?, reason = ?, bal = ?, done_at = ? WHERE id = ?").run(e.body.tx, e.body.reason ?? 'declined', bal, Date.now(), row.id);
+        this.db
+          .prepare(
+            "UPDATE app_payments SET status = 'approved', tx = ?, bal = ?, amount = ?, done_at = ? WHERE id = ?",
+          )
+          .run(e.body.tx, bal, e.body.amt ?? row.amount, Date.now(), row.id);
+      else
+        this.db
+          .prepare(
+            "UPDATE app_payments SET status = 'declined', tx = ?, reason = ?, bal = ?, done_at = ? WHERE id = ?",
+          )
+          .run(e.body.tx, e.body.reason ?? 'declined', bal, Date.now(), row.id);
       if (e.body.ok) this.settleIfDue(row.order_id);
       const view = this.order(row.order_id)!;
-      this.publish(view, view.payments.find((p) => p.id === row.id));
+      this.publish(
+        view,
+        view.payments.find((p) => p.id === row.id),
+      );
       return;
     }
     // A charge paid after it was cancelled, or paid a second time: the money goes back at once.
     if (e.body.ok && e.body.tx !== row.tx && (e.body.amt ?? 0) > 0) {
-      await this.gw.voidTx(e.body.tx, `POS charge ${row.status === 'cancelled' ? 'cancelled' : 'already paid'}`, 'pos');
-      this.hub.publish(`pos:${this.order(row.order_id)?.pos}`, 'refund', { orderId: row.order_id, tx: e.body.tx, amount: e.body.amt });
+      await this.gw.voidTx(
+        e.body.tx,
+        `POS charge ${row.status === 'cancelled' ? 'cancelled' : 'already paid'}`,
+        'pos',
+      );
+      this.hub.publish(`pos:${this.order(row.order_id)?.pos}`, 'refund', {
+        orderId: row.order_id,
+        tx: e.body.tx,
+        amount: e.body.amt,
+      });
     }
   }
 
@@ -276,7 +381,11 @@ export class Pos {
     return { ok: true, order: o, tickets: t.length };
   }
 
-  async void(orderId: string, reason: string, by: string): Promise<{ ok: true; order: OrderView; failed: string[] } | Fail> {
+  async void(
+    orderId: string,
+    reason: string,
+    by: string,
+  ): Promise<{ ok: true; order: OrderView; failed: string[] } | Fail> {
     const o = this.order(orderId);
     if (!o) return fail(404, 'unknown-order', 'unknown order');
     if (!this.staff.can(by, 'void')) return fail(403, 'no-right', 'this staff member cannot void');
@@ -290,11 +399,17 @@ export class Pos {
           continue;
         }
       }
-      if (p.status === 'approved') this.db.prepare("UPDATE app_payments SET status = 'voided' WHERE id = ?").run(p.id);
-      if (p.status === 'pending') this.db.prepare("UPDATE app_payments SET status = 'cancelled' WHERE id = ?").run(p.id);
+      if (p.status === 'approved')
+        this.db.prepare("UPDATE app_payments SET status = 'voided' WHERE id = ?").run(p.id);
+      if (p.status === 'pending')
+        this.db.prepare("UPDATE app_payments SET status = 'cancelled' WHERE id = ?").run(p.id);
     }
     this.db.transaction(() => {
-      this.db.prepare("UPDATE app_orders SET status = 'voided', voided_at = ?, void_reason = ?, voided_by = ? WHERE id = ?").run(Date.now(), reason, by, orderId);
+      this.db
+        .prepare(
+          "UPDATE app_orders SET status = 'voided', voided_at = ?, void_reason = ?, voided_by = ? WHERE id = ?",
+        )
+        .run(Date.now(), reason, by, orderId);
       if (o.status === 'paid') this.stock.applySale(orderId, o.lines, by, 1);
     })();
     this.kitchen.voidOrder(orderId);
@@ -312,7 +427,9 @@ export class Pos {
   private settle(orderId: string): void {
     const o = this.order(orderId)!;
     const done = this.db.transaction(() => {
-      const r = this.db.prepare("UPDATE app_orders SET status = 'paid', paid_at = ? WHERE id = ? AND status = 'open'").run(Date.now(), orderId);
+      const r = this.db
+        .prepare("UPDATE app_orders SET status = 'paid', paid_at = ? WHERE id = ? AND status = 'open'")
+        .run(Date.now(), orderId);
       if (r.changes === 1) this.stock.applySale(orderId, o.lines, o.cashier, -1);
       return r.changes === 1;
     })();
@@ -336,7 +453,14 @@ export function productView(p: Product): Product & { colour: string } {
   return { ...p, colour: colourOf(p.category ?? p.sku) };
 }
 
-function posPage(o: { pos: PointOfSale; lang: Lang; currency: string; staff: { id: string; name: string; role: string }[]; cashier?: string; venue: string }): string {
+function posPage(o: {
+  pos: PointOfSale;
+  lang: Lang;
+  currency: string;
+  staff: { id: string; name: string; role: string }[];
+  cashier?: string;
+  venue: string;
+}): string {
   const s = strings(o.lang);
   const t = s.pos;
   const cats = [...new Set(o.pos.products.map((p) => p.category).filter((c): c is string => !!c))];
@@ -348,8 +472,15 @@ function posPage(o: { pos: PointOfSale; lang: Lang; currency: string; staff: { i
 <span class="price">${esc(money(p.price, o.currency, o.lang))}</span>${p.memberPrice !== undefined ? `<span class="mprice">${esc(t.member)} ${esc(money(p.memberPrice, o.currency, o.lang))}</span>` : ''}${p.minAge ? `<span class="age">${esc(p.minAge)}+</span>` : ''}</button>`;
     })
     .join('');
-  const catTabs = cats.length > 1 ? `<nav class="cats"><button class="cat on" data-cat="">${esc(t.all)}</button>${cats.map((c) => `<button class="cat" data-cat="${esc(c)}">${esc(c)}</button>`).join('')}</nav>` : '';
-  const staffOpts = o.staff.map((m) => `<option value="${esc(m.id)}"${m.id === o.cashier ? ' selected' : ''}>${esc(m.name)}</option>`).join('');
+  const catTabs =
+    cats.length > 1
+      ? `<nav class="cats"><button class="cat on" data-cat="">${esc(t.all)}</button>${cats.map((c) => `<button class="cat" data-cat="${esc(c)}">${esc(c)}</button>`).join('')}</nav>`
+      : '';
+  const staffOpts = o.staff
+    .map(
+      (m) => `<option value="${esc(m.id)}"${m.id === o.cashier ? ' selected' : ''}>${esc(m.name)}</option>`,
+    )
+    .join('');
   const devOpts = o.pos.devices.map((d) => `<option value="${esc(d)}">${esc(d)}</option>`).join('');
   const other = o.lang === 'fr' ? 'en' : 'fr';
   return page({
@@ -376,9 +507,10 @@ function posPage(o: { pos: PointOfSale; lang: Lang; currency: string; staff: { i
 <section class="cart" aria-label="${esc(t.cart)}">
 <ol id="lines" class="lines"></ol>
 <input id="note" class="note" maxlength="200" placeholder="${esc(t.note)}">
+<input id="tendered" class="tendered" inputmode="decimal" placeholder="${esc(t.tendered)}" aria-label="${esc(t.tendered)}">
 <div class="total"><span>${esc(t.total)}</span><b id="total">${esc(money(0, o.currency, o.lang))}</b></div>
 <div id="msg" class="msg" role="alert"></div>
-<div class="actions">
+<div class="actions pay-actions">
 <button id="pay-card" class="btn big primary">${esc(t.payCard)} <kbd>Enter</kbd></button>
 <button id="pay-cash" class="btn big">${esc(t.payCash)} <kbd>E</kbd></button>
 <button id="pay-bank" class="btn big">${esc(t.payBank)} <kbd>B</kbd></button>
@@ -427,9 +559,16 @@ export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub
     const p = pos.pointOfSale((req.params as { pos: string }).pos);
     if (!p) return reply.code(404).send({ error: 'unknown-pos' });
     const online = new Map(gw.ctx.devices.list().map((d) => [d.deviceId, d.online]));
-    return { ...p, currency: gw.ctx.config().currency, products: p.products.map(productView), terminals: p.devices.map((d) => ({ id: d, online: online.get(d) ?? false })) };
+    return {
+      ...p,
+      currency: gw.ctx.config().currency,
+      products: p.products.map(productView),
+      terminals: p.devices.map((d) => ({ id: d, online: online.get(d) ?? false })),
+    };
   });
-  app.get('/apps/api/pos/:pos/orders', { schema: { params: posParam } }, async (req) => pos.recent((req.params as { pos: string }).pos));
+  app.get('/apps/api/pos/:pos/orders', { schema: { params: posParam } }, async (req) =>
+    pos.recent((req.params as { pos: string }).pos),
+  );
   app.get('/apps/api/pos/:pos/events', { schema: { params: posParam } }, (req, reply) => {
     hub.open(req, reply, [`pos:${(req.params as { pos: string }).pos}`, 'alerts']);
   });
@@ -467,9 +606,15 @@ export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub
         },
       },
     },
-    async (req, reply) => send(reply, pos.createOrder((req.params as { pos: string }).pos, req.body as never)),
+    async (req, reply) =>
+      send(reply, pos.createOrder((req.params as { pos: string }).pos, req.body as never)),
   );
-  app.get('/apps/api/orders/:id', { schema: { params: orderParam } }, async (req, reply) => pos.order((req.params as { id: string }).id) ?? reply.code(404).send({ error: 'unknown-order' }));
+  app.get(
+    '/apps/api/orders/:id',
+    { schema: { params: orderParam } },
+    async (req, reply) =>
+      pos.order((req.params as { id: string }).id) ?? reply.code(404).send({ error: 'unknown-order' }),
+  );
   app.post(
     '/apps/api/orders/:id/payments',
     {
@@ -493,13 +638,22 @@ export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub
   );
   app.post(
     '/apps/api/orders/:id/payments/:pid/cancel',
-    { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: ID }, pid: { type: 'string', pattern: ID } } } } },
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', pattern: ID }, pid: { type: 'string', pattern: ID } },
+        },
+      },
+    },
     async (req, reply) => {
       const p = req.params as { id: string; pid: string };
       return send(reply, pos.cancelPayment(p.id, p.pid));
     },
   );
-  app.post('/apps/api/orders/:id/send', { schema: { params: orderParam } }, async (req, reply) => send(reply, pos.send((req.params as { id: string }).id)));
+  app.post('/apps/api/orders/:id/send', { schema: { params: orderParam } }, async (req, reply) =>
+    send(reply, pos.send((req.params as { id: string }).id)),
+  );
   app.post(
     '/apps/api/orders/:id/void',
     {

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export class Hub {
   private channels = new Map<string, Set<ServerResponse>>();
+  private streams = new Set<ServerResponse>();
   private seq = 0;
   private readonly ping: NodeJS.Timeout;
 
@@ -15,7 +16,12 @@ export class Hub {
   }
 
   /** Hands the request's socket over to an event stream on the given channels. */
-  open(req: FastifyRequest, reply: FastifyReply, channels: string[], first?: { event: string; data: unknown }): void {
+  open(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    channels: string[],
+    first?: { event: string; data: unknown },
+  ): void {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -26,14 +32,18 @@ export class Hub {
     });
     res.write('retry: 1000\n\n');
     for (const ch of channels) {
-      let set = this.channels.get(ch);
-      if (!set) this.channels.set(ch, (set = new Set()));
+      const set = this.channels.get(ch) ?? new Set<ServerResponse>();
+      this.channels.set(ch, set);
       set.add(res);
     }
     if (first) res.write(this.frame(first.event, first.data));
-    req.raw.on('close', () => {
+    this.streams.add(res);
+    const drop = () => {
+      this.streams.delete(res);
       for (const ch of channels) this.channels.get(ch)?.delete(res);
-    });
+    };
+    res.on('close', drop);
+    req.raw.socket.on('close', drop);
   }
 
   publish(channel: string, event: string, data: unknown): void {
@@ -53,7 +63,9 @@ export class Hub {
 
   close(): void {
     clearInterval(this.ping);
-    for (const set of this.channels.values()) for (const res of set) res.end();
+    // An event stream never goes idle: the HTTP server would wait for it to end.
+    for (const res of this.streams) res.destroy();
+    this.streams.clear();
     this.channels.clear();
   }
 }

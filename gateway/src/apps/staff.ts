@@ -29,7 +29,9 @@ export class Staff {
 
   upsert(m: StaffMember): void {
     this.db
-      .prepare('INSERT INTO app_staff (id, name, role) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role')
+      .prepare(
+        'INSERT INTO app_staff (id, name, role) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role',
+      )
       .run(m.id, m.name, m.role);
   }
 
@@ -41,7 +43,9 @@ export class Staff {
     const n = (this.db.prepare('SELECT count(*) AS c FROM app_staff').get() as { c: number }).c;
     if (n === 0) return true;
     if (!id) return false;
-    const m = this.db.prepare('SELECT role FROM app_staff WHERE id = ?').get(id) as { role: Role } | undefined;
+    const m = this.db.prepare('SELECT role FROM app_staff WHERE id = ?').get(id) as
+      | { role: Role }
+      | undefined;
     return !!m && (RIGHTS[m.role] ?? []).includes(right);
   }
 }
@@ -59,13 +63,18 @@ export function staffRoutes(app: FastifyInstance, staff: Staff): void {
           type: 'object',
           additionalProperties: false,
           required: ['name', 'role'],
-          properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, role: { enum: ['cashier', 'manager', 'kitchen'] }, by: { type: 'string' } },
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 64 },
+            role: { enum: ['cashier', 'manager', 'kitchen'] },
+            by: { type: 'string' },
+          },
         },
       },
     },
     async (req, reply) => {
       const b = req.body as { name: string; role: Role; by?: string };
-      if (!staff.can(b.by, 'admin') && staff.list().length > 0) return reply.code(403).send({ error: 'no-right', message: 'admin right needed' });
+      if (!staff.can(b.by, 'admin') && staff.list().length > 0)
+        return reply.code(403).send({ error: 'no-right', message: 'admin right needed' });
       staff.upsert({ id: (req.params as { id: string }).id, name: b.name, role: b.role });
       return { ok: true };
     },

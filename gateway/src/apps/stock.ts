@@ -56,13 +56,22 @@ export class Stock {
   }
 
   recipe(sku: string): { item: string; qty: number }[] {
-    return this.db.prepare('SELECT item, qty FROM app_recipes WHERE sku = ? ORDER BY item').all(sku) as { item: string; qty: number }[];
+    return this.db.prepare('SELECT item, qty FROM app_recipes WHERE sku = ? ORDER BY item').all(sku) as {
+      item: string;
+      qty: number;
+    }[];
   }
 
   recipes(): Record<string, { item: string; qty: number }[]> {
     const out: Record<string, { item: string; qty: number }[]> = {};
-    for (const r of this.db.prepare('SELECT sku, item, qty FROM app_recipes ORDER BY sku, item').all() as { sku: string; item: string; qty: number }[])
-      (out[r.sku] ??= []).push({ item: r.item, qty: r.qty });
+    for (const r of this.db.prepare('SELECT sku, item, qty FROM app_recipes ORDER BY sku, item').all() as {
+      sku: string;
+      item: string;
+      qty: number;
+    }[]) {
+      out[r.sku] ??= [];
+      out[r.sku].push({ item: r.item, qty: r.qty });
+    }
     return out;
   }
 
@@ -85,7 +94,9 @@ export class Stock {
     const before = this.item(item);
     if (!before) return;
     this.db.prepare('UPDATE app_stock_items SET qty = qty + ? WHERE id = ?').run(delta, item);
-    this.db.prepare('INSERT INTO app_stock_moves (item, delta, reason, ref, who, at) VALUES (?, ?, ?, ?, ?, ?)').run(item, delta, reason, ref, who, Date.now());
+    this.db
+      .prepare('INSERT INTO app_stock_moves (item, delta, reason, ref, who, at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(item, delta, reason, ref, who, Date.now());
     const qty = round(before.qty + delta);
     this.hub.publish('stock', 'item', { id: item, qty });
     if (qty <= before.low && before.qty > before.low) {
@@ -98,7 +109,8 @@ export class Stock {
   /** A sale (sign -1) or its void (sign +1). Runs inside the caller's transaction. */
   applySale(orderId: string, lines: SoldLine[], who: string, sign: -1 | 1): void {
     const totals = new Map<string, number>();
-    for (const l of lines) for (const u of this.usage(l.sku)) totals.set(u.item, (totals.get(u.item) ?? 0) + u.qty * l.qty);
+    for (const l of lines)
+      for (const u of this.usage(l.sku)) totals.set(u.item, (totals.get(u.item) ?? 0) + u.qty * l.qty);
     for (const [item, qty] of totals) this.move(item, sign * qty, sign < 0 ? 'sale' : 'void', orderId, who);
   }
 
@@ -117,11 +129,17 @@ export class Stock {
   }
 
   alerts(): StockItem[] {
-    return this.db.prepare('SELECT * FROM app_stock_items WHERE qty <= low ORDER BY name').all() as StockItem[];
+    return this.db
+      .prepare('SELECT * FROM app_stock_items WHERE qty <= low ORDER BY name')
+      .all() as StockItem[];
   }
 
-  moves(limit = 100): { item: string; delta: number; reason: string; ref: string | null; who: string | null; at: number }[] {
-    return this.db.prepare('SELECT item, delta, reason, ref, who, at FROM app_stock_moves ORDER BY id DESC LIMIT ?').all(limit) as never;
+  moves(
+    limit = 100,
+  ): { item: string; delta: number; reason: string; ref: string | null; who: string | null; at: number }[] {
+    return this.db
+      .prepare('SELECT item, delta, reason, ref, who, at FROM app_stock_moves ORDER BY id DESC LIMIT ?')
+      .all(limit) as never;
   }
 
   value(): number {
@@ -134,7 +152,9 @@ function stockPage(stock: Stock, lang: Lang, currency: string): string {
   const rows = stock
     .items()
     .map(
-      (i) => `<tr class="${i.lowAlert ? 'low' : ''}" data-item="${esc(i.id)}"><td>${esc(i.name)}</td><td class="num qty">${esc(i.qty)} ${esc(i.unit)}</td>
+      (
+        i,
+      ) => `<tr class="${i.lowAlert ? 'low' : ''}" data-item="${esc(i.id)}"><td>${esc(i.name)}</td><td class="num qty"><span class="v">${esc(i.qty)}</span> ${esc(i.unit)}</td>
 <td class="num">${esc(i.low)}</td><td class="num">${esc(money(i.value, currency, lang))}</td>
 <td><form class="adjust" data-item="${esc(i.id)}"><input name="delta" type="number" step="any" required placeholder="±" aria-label="${esc(t.delta)}">
 <input name="reason" required placeholder="${esc(t.reason)}" maxlength="100"><button>${esc(t.adjust)}</button></form></td></tr>`,
@@ -142,7 +162,10 @@ function stockPage(stock: Stock, lang: Lang, currency: string): string {
     .join('');
   const moves = stock
     .moves(30)
-    .map((m) => `<tr><td>${esc(new Date(m.at).toISOString().slice(0, 16).replace('T', ' '))}</td><td>${esc(m.item)}</td><td class="num">${esc(m.delta)}</td><td>${esc(m.reason)}</td><td>${esc(m.who ?? '')}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr><td>${esc(new Date(m.at).toISOString().slice(0, 16).replace('T', ' '))}</td><td>${esc(m.item)}</td><td class="num">${esc(m.delta)}</td><td>${esc(m.reason)}</td><td>${esc(m.who ?? '')}</td></tr>`,
+    )
     .join('');
   return page({
     lang,
@@ -160,9 +183,16 @@ export function stockRoutes(app: FastifyInstance, stock: Stock, staff: Staff, cu
   const deny = (by: string | undefined) => !staff.can(by, 'stock');
   app.get('/apps/stock', async (req, reply) => {
     const q = req.query as { lang?: string };
-    return reply.type('text/html; charset=utf-8').send(stockPage(stock, pickLang(q.lang, req.headers['accept-language']), currency()));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(stockPage(stock, pickLang(q.lang, req.headers['accept-language']), currency()));
   });
-  app.get('/apps/api/stock', async () => ({ items: stock.items(), recipes: stock.recipes(), alerts: stock.alerts(), value: stock.value() }));
+  app.get('/apps/api/stock', async () => ({
+    items: stock.items(),
+    recipes: stock.recipes(),
+    alerts: stock.alerts(),
+    value: stock.value(),
+  }));
   app.get('/apps/api/stock/moves', async () => stock.moves(500));
   app.put(
     '/apps/api/stock/items/:id',
@@ -187,7 +217,14 @@ export function stockRoutes(app: FastifyInstance, stock: Stock, staff: Staff, cu
     async (req, reply) => {
       const b = req.body as Omit<StockItem, 'id'> & { by?: string };
       if (deny(b.by)) return reply.code(403).send({ error: 'no-right' });
-      stock.upsertItem({ id: (req.params as { id: string }).id, name: b.name, unit: b.unit, qty: b.qty, low: b.low, cost: b.cost });
+      stock.upsertItem({
+        id: (req.params as { id: string }).id,
+        name: b.name,
+        unit: b.unit,
+        qty: b.qty,
+        low: b.low,
+        cost: b.cost,
+      });
       return { ok: true };
     },
   );
@@ -208,7 +245,10 @@ export function stockRoutes(app: FastifyInstance, stock: Stock, staff: Staff, cu
                 type: 'object',
                 additionalProperties: false,
                 required: ['item', 'qty'],
-                properties: { item: { type: 'string', pattern: ID }, qty: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 } },
+                properties: {
+                  item: { type: 'string', pattern: ID },
+                  qty: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 },
+                },
               },
             },
             by: who,
@@ -245,7 +285,8 @@ export function stockRoutes(app: FastifyInstance, stock: Stock, staff: Staff, cu
     async (req, reply) => {
       const b = req.body as { item: string; delta: number; reason: string; by?: string };
       if (deny(b.by)) return reply.code(403).send({ error: 'no-right' });
-      if (!stock.adjust(b.item, b.delta, b.reason, b.by ?? '')) return reply.code(404).send({ error: 'unknown-item' });
+      if (!stock.adjust(b.item, b.delta, b.reason, b.by ?? ''))
+        return reply.code(404).send({ error: 'unknown-item' });
       return { ok: true, item: stock.item(b.item) };
     },
   );
@@ -257,7 +298,11 @@ export function stockRoutes(app: FastifyInstance, stock: Stock, staff: Staff, cu
           type: 'object',
           additionalProperties: false,
           required: ['item', 'counted'],
-          properties: { item: { type: 'string', pattern: ID }, counted: { type: 'number', minimum: 0, maximum: 1e9 }, by: who },
+          properties: {
+            item: { type: 'string', pattern: ID },
+            counted: { type: 'number', minimum: 0, maximum: 1e9 },
+            by: who,
+          },
         },
       },
     },

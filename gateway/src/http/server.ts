@@ -77,6 +77,7 @@ export async function startHttp(gw: Gateway, o: HttpOptions): Promise<FastifyIns
       },
     );
   });
+  await (await import('../apps/index.js')).registerApps(app, gw, { staffToken: o.staffToken }); // venue apps under /apps
   app.setErrorHandler((err, _req, reply) => {
     const e = err as { statusCode?: number; validation?: unknown; message: string };
     reply.code(e.statusCode && e.statusCode < 500 ? e.statusCode : 500).send({ error: e.validation ? 'bad-request' : 'error', message: e.message });

@@ -1,0 +1,166 @@
+/**
+ * Venue apps served by the gateway (they keep working when the venue's internet is down):
+ * cashier POS, kitchen/bar display, stock, reports. `registerApps()` adds them to the gateway's
+ * HTTP server under /apps; their tables live in the journal's SQLite file.
+ *
+ * Access: with a staff token, a request needs `Authorization: Bearer <token>`, or the
+ * `tb_staff` cookie, which `?token=<token>` on any page sets (tablets open a bookmarked URL).
+ * Without a token, only loopback clients are served (as /api).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gateway } from '../gateway.js';
+import type { ResultBody, TapBody } from '../types.js';
+import { createAppTables } from './db.js';
+import { esc, page } from './html.js';
+import { pickLang, strings } from './i18n.js';
+import { Kitchen, kitchenRoutes } from './kitchen.js';
+import { Pos, posRoutes } from './pos.js';
+import { Reports, reportsRoutes } from './reports.js';
+import { Hub } from './sse.js';
+import { Staff, staffRoutes } from './staff.js';
+import { APP_CSS } from './static/app-css.js';
+import { KITCHEN_JS, REPORTS_JS, STOCK_JS } from './static/kitchen-js.js';
+import { POS_JS } from './static/pos-js.js';
+import { Stock, stockRoutes } from './stock.js';
+
+export interface AppsOptions {
+  /** The staff token of the HTTP server (see startHttp); unset = loopback only. */
+  staffToken?: string;
+}
+
+export interface Apps {
+  hub: Hub;
+  pos: Pos;
+  kitchen: Kitchen;
+  stock: Stock;
+  reports: Reports;
+  staff: Staff;
+}
+
+const ASSETS: Record<string, { type: string; body: string }> = {
+  'app.css': { type: 'text/css; charset=utf-8', body: APP_CSS },
+  'pos.js': { type: 'text/javascript; charset=utf-8', body: POS_JS },
+  'kitchen.js': { type: 'text/javascript; charset=utf-8', body: KITCHEN_JS },
+  'stock.js': { type: 'text/javascript; charset=utf-8', body: STOCK_JS },
+  'reports.js': { type: 'text/javascript; charset=utf-8', body: REPORTS_JS },
+};
+
+const COOKIE = 'tb_staff';
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookie(req: FastifyRequest, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return undefined;
+}
+
+function authorize(o: AppsOptions) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!o.staffToken) {
+      if (req.ip === '127.0.0.1' || req.ip === '::1' || req.ip === '::ffff:127.0.0.1') return;
+      return reply.code(401).send({ error: 'unauthorized' });
+    }
+    const token = o.staffToken;
+    const bearer = req.headers.authorization?.startsWith('Bearer ')
+      ? req.headers.authorization.slice(7)
+      : undefined;
+    if (bearer && sameSecret(bearer, token)) return;
+    const c = cookie(req, COOKIE);
+    if (c && sameSecret(c, token)) return;
+    const q = (req.query as { token?: unknown } | undefined)?.token;
+    if (typeof q === 'string' && sameSecret(q, token)) {
+      reply.header(
+        'set-cookie',
+        `${COOKIE}=${encodeURIComponent(token)}; Path=/apps; HttpOnly; SameSite=Strict; Max-Age=31536000`,
+      );
+      return;
+    }
+    return reply.code(401).send({ error: 'unauthorized' });
+  };
+}
+
+function homePage(gw: Gateway, kitchen: Kitchen, lang: 'fr' | 'en'): string {
+  const s = strings(lang);
+  const pos = gw.ctx
+    .config()
+    .pointsOfSale.filter((p) => p.mode === 'cashier' || p.products.length > 0)
+    .map((p) => `<a href="/apps/pos/${encodeURIComponent(p.id)}?lang=${lang}">🧾 ${esc(p.name)}</a>`)
+    .join('');
+  const stations = ['all', ...kitchen.stations()]
+    .map(
+      (st) =>
+        `<a href="/apps/kitchen/${encodeURIComponent(st)}?lang=${lang}">🍳 ${esc(st === 'all' ? s.home.allStations : st)}</a>`,
+    )
+    .join('');
+  return page({
+    lang,
+    title: s.home.title,
+    body: `<header class="bar"><h1>${esc(s.home.title)} · ${esc(gw.ctx.config().name)}</h1><a class="lang" href="?lang=${lang === 'fr' ? 'en' : 'fr'}">${lang === 'fr' ? 'EN' : 'FR'}</a></header>
+<main class="pad"><h2>${esc(s.home.pos)}</h2><div class="home">${pos}</div><h2>${esc(s.home.kitchen)}</h2><div class="home">${stations}</div>
+<h2>${esc(s.home.back)}</h2><div class="home"><a href="/apps/stock?lang=${lang}">📦 ${esc(s.stock.title)}</a><a href="/apps/reports?lang=${lang}">📊 ${esc(s.reports.title)}</a><a href="/status">📡 ${esc(s.home.terminals)}</a></div></main>`,
+  });
+}
+
+/** Adds the venue apps to the gateway's HTTP server. */
+export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOptions = {}): Promise<Apps> {
+  const db = gw.ctx.journal.db;
+  createAppTables(db);
+  const hub = new Hub();
+  const staff = new Staff(db);
+  const stock = new Stock(db, hub);
+  const kitchen = new Kitchen(db, hub);
+  const reports = new Reports(db, gw.ctx.journal);
+  const pos = new Pos(gw, db, hub, stock, kitchen, staff);
+
+  gw.ctx.events ??= new EventEmitter();
+  const onResult = (e: { deviceId: string; tap: TapBody; body: ResultBody }) => {
+    pos
+      .onResult(e)
+      .catch((err: Error) =>
+        gw.ctx.log.error({ err: err.message, tx: e.body.tx }, 'apps: result not applied'),
+      );
+  };
+  gw.ctx.events.on('result', onResult);
+
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', authorize(o));
+    scope.get('/apps', async (_req, reply) => reply.redirect('/apps/'));
+    scope.get('/apps/', async (req, reply) => {
+      const q = req.query as { lang?: string };
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(homePage(gw, kitchen, pickLang(q.lang, req.headers['accept-language'])));
+    });
+    scope.get('/apps/static/:name', async (req, reply) => {
+      const a = ASSETS[(req.params as { name: string }).name];
+      if (!a) return reply.code(404).send({ error: 'not-found' });
+      return reply.type(a.type).header('cache-control', 'no-cache').send(a.body);
+    });
+    scope.get('/apps/api/stock/events', (req, reply) => hub.open(req, reply, ['stock']));
+    posRoutes(scope, pos, staff, hub, gw);
+    kitchenRoutes(scope, kitchen, staff, hub);
+    stockRoutes(scope, stock, staff, () => gw.ctx.config().currency);
+    reportsRoutes(
+      scope,
+      reports,
+      staff,
+      () => gw.ctx.config().pointsOfSale.map((p) => ({ id: p.id, name: p.name })),
+      () => gw.ctx.config().currency,
+    );
+    staffRoutes(scope, staff);
+  });
+  app.addHook('preClose', async () => {
+    gw.ctx.events?.off('result', onResult);
+    hub.close();
+  });
+  return { hub, pos, kitchen, stock, reports, staff };
+}
