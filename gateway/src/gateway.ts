@@ -24,6 +24,7 @@ import { Journal, type TxRecord } from './journal/journal.js';
 import { Metrics } from './metrics.js';
 import { CloudApi } from './sync/cloud-api.js';
 import { SyncWorker } from './sync/sync-worker.js';
+import { Witness } from './witness/witness.js';
 import type { ResultBody } from './types.js';
 import { defaultVenueConfig, fromCloudConfig, type VenueConfig } from './venue-config.js';
 
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   syncLingerMs?: number;
   /** SQLite synchronous mode: FULL (default, survives power loss) or NORMAL (survives crashes). */
   synchronous?: 'FULL' | 'NORMAL';
+  /** How often to check and co-sign the federation log's checkpoint (0 = never). */
+  witnessIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -55,6 +58,8 @@ export interface Gateway {
   brokerPort: number | undefined;
   metrics: Metrics;
   sync: SyncWorker | undefined;
+  /** The venue's witness of the federation log (with a cloud only). */
+  witness: Witness | undefined;
   /** Pushes a POS charge to a terminal; the next tap there pays it. */
   charge(deviceId: string, amt: number, lines?: string[]): Promise<string>;
   /** Voids an approved spend: its legs go back to the card. Idempotent. */
@@ -95,11 +100,13 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   if (savedConfig) config = { ...(JSON.parse(savedConfig) as VenueConfig), ...o.venue };
   devices.update(config.devices);
 
+  const api = o.cloudUrl && o.cloudApiKey ? new CloudApi(o.cloudUrl, o.cloudApiKey) : undefined;
+  const witness = api ? new Witness({ dataDir: o.dataDir, api, journal, log: log.child({ part: 'witness' }) }) : undefined;
   const sync =
-    o.cloudUrl && o.cloudApiKey
+    api
       ? new SyncWorker({
           venueId: o.venueId,
-          api: new CloudApi(o.cloudUrl, o.cloudApiKey),
+          api,
           journal,
           book,
           log: log.child({ part: 'sync' }),
@@ -220,6 +227,11 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     metrics.connected.set(bus.connectedDevices());
   }, o.configPollMs ?? 500);
   poll.unref();
+  const witnessTimer =
+    witness && (o.witnessIntervalMs ?? 60_000) > 0
+      ? setInterval(() => witness.tick().catch((e: Error) => log.debug({ err: e.message }, 'witness: cloud unreachable')), o.witnessIntervalMs ?? 60_000)
+      : undefined;
+  witnessTimer?.unref();
   log.info({ venue: o.venueId, brokerPort, recovered, journal: o.dataDir }, 'gateway started');
 
   let closed = false;
@@ -231,6 +243,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     brokerPort,
     metrics,
     sync,
+    witness,
     recoveredRecords: recovered,
     refreshConfig,
     setConfig: applyConfig,
@@ -268,6 +281,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       if (closed) return;
       closed = true;
       clearInterval(poll);
+      clearInterval(witnessTimer);
       await bus.close();
       await Promise.allSettled([...ctx.inflight.values()]);
       await sync?.stop();

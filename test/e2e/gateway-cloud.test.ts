@@ -42,6 +42,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
         cloudUrl: net.url,
         cloudApiKey: cloud.apiKeys[0],
         configPollMs: 200,
+        witnessIntervalMs: 0,
         syncLingerMs: 10,
         logger: pino({ level: 'silent' }),
         venue: {
@@ -101,6 +102,24 @@ for (const kind of ['pglite', 'postgres'] as const) {
       const stand = await cloud.db.query<{ b: string }>("SELECT balance::text b FROM accounts WHERE system = $1 AND asset = 'EUR'", [`standin:${venue}`]);
       expect(Number(stand.rows[0].b)).toBe(-700);
       for (const [asset, sum] of Object.entries(await cloud.sums())) expect(sum, asset).toBe(0);
+    });
+
+    it('the venue co-signs checkpoints while the log only grows, and refuses a rewritten history', async () => {
+      const signNow = () => fetch(`${cloud.url}/v1/log/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${cloud.apiKeys[0]}` } });
+      expect((await signNow()).status).toBeLessThan(300);
+      expect(await gw.witness?.tick()).toBe('cosigned');
+      expect(await gw.witness?.tick()).toBe('unchanged');
+      await top.pay(card, { mode: 'topup', amt: 100 });
+      await until('sync', () => gw.ctx.journal.unsyncedStats().count === 0);
+      expect((await signNow()).status).toBeLessThan(300);
+      expect(await gw.witness?.tick()).toBe('cosigned'); // consistency proof from the last co-signed size checked
+      const cp = (await (await fetch(`${cloud.url}/v1/log/checkpoint`)).json()) as { cosignatures: { venueId: string }[] };
+      expect(cp.cosignatures.map((c) => c.venueId)).toContain(venue);
+      // The witness remembers another root for an older size: the new checkpoint cannot extend it.
+      const last = JSON.parse(gw.ctx.journal.getMeta('witness_last') as string);
+      gw.ctx.journal.setMeta('witness_last', JSON.stringify({ treeSize: last.treeSize - 1, rootHash: 'ab'.repeat(32) }));
+      expect(await gw.witness?.tick()).toBe('inconsistent');
+      gw.ctx.journal.setMeta('witness_last', JSON.stringify(last));
     });
 
     it('a device revoked in the cloud is cut off at the venue within about a second', async () => {

@@ -71,6 +71,14 @@ export class CloudApi {
     return res;
   }
 
+  async getJson<T>(path: string): Promise<T> {
+    return (await (await this.call('GET', path)).json()) as T;
+  }
+
+  async postJson<T>(path: string, body: unknown): Promise<T> {
+    return (await (await this.call('POST', path, body)).json()) as T;
+  }
+
   async sendBatch(venueId: string, batchId: string, items: SyncItem[]): Promise<ItemResult[]> {
     const res = await this.call('POST', '/v1/sync/batches', { batchId, venueId, items });
     return ((await res.json()) as { results: ItemResult[] }).results;
