@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { createCloud, createFederation, createGateway as createGatewayKey, createVenue, migrate, openDb } from '@tibillet/cloud';
+import { createCloud, createFederation, createGateway as createGatewayKey, createUser, createVenue, migrate, openDb } from '@tibillet/cloud';
 import { createHostTerminal, type HostTerminal } from '@tibillet/firmware/host';
 import { createGateway, type Gateway, type VenueConfig } from '@tibillet/gateway';
 import { startHttp } from '../gateway/src/http/server.js';
@@ -38,6 +38,7 @@ const seedFile = join(dataDir, 'demo.json');
 
 interface Seed {
   federation: string;
+  admin: { email: string; password: string };
   venues: { id: string; apiKey: string; devices: { id: string; key: string; mode: 'cashier' | 'topup' }[] }[];
   cards: string[];
 }
@@ -62,8 +63,12 @@ const masterKey = Buffer.from(readFileSync(masterKeyFile, 'utf8').trim(), 'hex')
 const cloud = await createCloud({ db, masterKey, logger: false });
 const cloudUrl = await cloud.app.listen({ port: o.cloudPort, host: '127.0.0.1' });
 
-async function api(path: string, apiKey: string, body: unknown) {
-  const r = await fetch(`${cloudUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function api(path: string, apiKey: string, body: unknown, headers: Record<string, string> = {}) {
+  const r = await fetch(`${cloudUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
   return r.json();
 }
@@ -74,7 +79,9 @@ else {
   console.log('first run: seeding a federation with 2 venues and 50 cards…');
   const federation = 'coop-demo';
   await createFederation(db, { id: federation, name: 'Coopérative démo', allowAnonymous: true });
-  seed = { federation, venues: [], cards: Array.from({ length: 50 }, (_, i) => `04D3${(0x100000 + i).toString(16).toUpperCase()}A0B0`.slice(0, 14)) };
+  const admin = { email: 'admin@coop-demo.example', password: randomBytes(9).toString('base64url') };
+  await createUser(db, { email: admin.email, password: admin.password, role: 'federation_admin', federationId: federation });
+  seed = { federation, admin, venues: [], cards: Array.from({ length: 50 }, (_, i) => `04D3${(0x100000 + i).toString(16).toUpperCase()}A0B0`.slice(0, 14)) };
   for (const v of VENUES) {
     await createVenue(db, { id: v.id, federationId: federation, name: v.name });
     const { apiKey } = await createGatewayKey(db, v.id);
@@ -91,11 +98,13 @@ else {
   const items = seed.cards.flatMap((uid, i) => [
     { id: `seed-eur-${i}`, type: 'topup', cardUid: uid, at: Date.now(), legs: [{ asset: 'EUR', amount: 2000 + 100 * (i % 20) }], funding: 'cash' },
     ...(i % 3 === 0 ? [{ id: `seed-gift-${i}`, type: 'topup', cardUid: uid, at: Date.now(), legs: [{ asset: `GIFT:${bar.id}`, amount: 500 }], funding: 'cash' }] : []),
-    ...(i === 0 ? [{ id: 'seed-time-0', type: 'topup', cardUid: uid, at: Date.now(), legs: [{ asset: 'TIME', amount: 240 }], funding: 'cash' }] : []),
   ]);
   const res = (await api('/v1/sync/batches', bar.apiKey, { batchId: 'seed-1', venueId: bar.id, items })) as { results: { status: string; reason?: string }[] };
   const refused = res.results.filter((r) => r.status === 'rejected');
   if (refused.length) console.warn(`seed: ${refused.length} items refused (${refused[0].reason})`);
+  // A volunteer (the first card) earned 4 hours of time currency, credited by a venue admin.
+  const session = (await api('/v1/auth/login', '', admin)) as { token: string };
+  await api(`/v1/venues/${bar.id}/time-credits`, session.token, { cardUid: seed.cards[0], minutes: 240 }, { 'idempotency-key': 'seed-time-0' });
   writeFileSync(seedFile, JSON.stringify(seed, null, 2), { mode: 0o600 });
 }
 
@@ -160,6 +169,8 @@ TiBillet venue-in-a-box is running (data in ${dataDir}).
   ${cafe.id} terminals       http://127.0.0.1:${o.httpPort + 1}/status
   Metrics                    http://127.0.0.1:${o.httpPort}/metrics
   MQTT brokers               mqtt://127.0.0.1:${gateways[0].brokerPort ?? o.mqttUrl}, mqtt://127.0.0.1:${gateways[1]?.brokerPort}
+  Federation admin           ${seed.admin.email} / ${seed.admin.password} (also in ${seedFile})
+  Volunteer card (4 h TIME)  ${seed.cards[0]}
   ${terminals.length} simulated terminals tap ${seed.cards.length} cards (${o.tapRate}/min each). Ctrl-C to stop.
 `);
 

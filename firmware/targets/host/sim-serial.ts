@@ -36,7 +36,10 @@ export async function openSimulatedPort(clock: Clock): Promise<SimulatedPort> {
   const sim = new pn532.Pn532Simulator({ clock, awake: false });
   let toHost: (bytes: number[]) => void = () => {};
   const chipEnd: Serial = {
-    write: (bytes) => binding.emitData(Buffer.from(bytes)),
+    // After close the chip may still answer a last command: the bytes fall on the floor, as on a wire.
+    write: (bytes) => {
+      if (port.isOpen) binding.emitData(Buffer.from(bytes));
+    },
     onData: (cb) => {
       toHost = cb;
     },
