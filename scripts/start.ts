@@ -5,11 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-import pino from 'pino';
-import { createCloud, createFederation, createGateway as createGatewayKey, createUser, createVenue, migrate, openDb } from '@tibillet/cloud';
+import {
+  createCloud,
+  createFederation,
+  createGateway as createGatewayKey,
+  createUser,
+  createVenue,
+  migrate,
+  openDb,
+} from '@tibillet/cloud';
 import { createHostTerminal, type HostTerminal } from '@tibillet/firmware/host';
 import { createGateway, type Gateway, type VenueConfig } from '@tibillet/gateway';
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
 import { startHttp } from '../gateway/src/http/server.js';
 
 const int = (v: string) => {
@@ -27,9 +35,21 @@ const program = new Command('npm start --')
   .option('--http-port <port>', 'first gateway HTTP port (the second venue uses the next one)', int, 8081)
   .option('--mqtt-port <port>', 'first embedded broker port (next venue: +1)', int, 1884)
   .option('--database-url <url>', 'PostgreSQL instead of PGlite (env DATABASE_URL)', process.env.DATABASE_URL)
-  .option('--mqtt-url <url>', 'an external broker (anonymous, e.g. mqtt://127.0.0.1:1883) for the first venue instead of aedes')
+  .option(
+    '--mqtt-url <url>',
+    'an external broker (anonymous, e.g. mqtt://127.0.0.1:1883) for the first venue instead of aedes',
+  )
   .parse();
-const o = program.opts<{ dataDir: string; terminals: number; tapRate: number; cloudPort: number; httpPort: number; mqttPort: number; databaseUrl?: string; mqttUrl?: string }>();
+const o = program.opts<{
+  dataDir: string;
+  terminals: number;
+  tapRate: number;
+  cloudPort: number;
+  httpPort: number;
+  mqttPort: number;
+  databaseUrl?: string;
+  mqttUrl?: string;
+}>();
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 const dataDir = resolve(o.dataDir);
@@ -58,7 +78,8 @@ console.log('starting the cloud…');
 const db = await openDb(o.databaseUrl ? { databaseUrl: o.databaseUrl } : { dataDir: join(dataDir, 'cloud') });
 await migrate(db);
 const masterKeyFile = join(dataDir, 'master.key');
-if (!existsSync(masterKeyFile)) writeFileSync(masterKeyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+if (!existsSync(masterKeyFile))
+  writeFileSync(masterKeyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
 const masterKey = Buffer.from(readFileSync(masterKeyFile, 'utf8').trim(), 'hex');
 const cloud = await createCloud({ db, masterKey, logger: false });
 const cloudUrl = await cloud.app.listen({ port: o.cloudPort, host: '127.0.0.1' });
@@ -80,15 +101,37 @@ else {
   const federation = 'coop-demo';
   await createFederation(db, { id: federation, name: 'Coopérative démo', allowAnonymous: true });
   const admin = { email: 'admin@coop-demo.example', password: randomBytes(9).toString('base64url') };
-  await createUser(db, { email: admin.email, password: admin.password, role: 'federation_admin', federationId: federation });
-  seed = { federation, admin, venues: [], cards: Array.from({ length: 50 }, (_, i) => `04D3${(0x100000 + i).toString(16).toUpperCase()}A0B0`.slice(0, 14)) };
+  await createUser(db, {
+    email: admin.email,
+    password: admin.password,
+    role: 'federation_admin',
+    federationId: federation,
+  });
+  seed = {
+    federation,
+    admin,
+    venues: [],
+    cards: Array.from({ length: 50 }, (_, i) =>
+      `04D3${(0x100000 + i).toString(16).toUpperCase()}A0B0`.slice(0, 14),
+    ),
+  };
   for (const v of VENUES) {
     await createVenue(db, { id: v.id, federationId: federation, name: v.name });
     const { apiKey } = await createGatewayKey(db, v.id);
     const devices: Seed['venues'][number]['devices'] = [];
     for (let i = 0; i < Math.max(2, o.terminals); i++) {
-      const d = { id: `${v.id.split('-')[0]}-t${i + 1}`, key: randomBytes(16).toString('hex'), mode: i === 0 ? ('topup' as const) : ('cashier' as const) };
-      await api('/v1/devices', apiKey, { deviceId: d.id, venueId: v.id, board: 'host-sim', firmware: '0.1.0', keyHex: d.key });
+      const d = {
+        id: `${v.id.split('-')[0]}-t${i + 1}`,
+        key: randomBytes(16).toString('hex'),
+        mode: i === 0 ? ('topup' as const) : ('cashier' as const),
+      };
+      await api('/v1/devices', apiKey, {
+        deviceId: d.id,
+        venueId: v.id,
+        board: 'host-sim',
+        firmware: '0.1.0',
+        keyHex: d.key,
+      });
       devices.push(d);
     }
     seed.venues.push({ id: v.id, apiKey, devices });
@@ -96,15 +139,40 @@ else {
   // Balances in several assets, written like a gateway would (cash top-ups at the bar).
   const bar = seed.venues[0];
   const items = seed.cards.flatMap((uid, i) => [
-    { id: `seed-eur-${i}`, type: 'topup', cardUid: uid, at: Date.now(), legs: [{ asset: 'EUR', amount: 2000 + 100 * (i % 20) }], funding: 'cash' },
-    ...(i % 3 === 0 ? [{ id: `seed-gift-${i}`, type: 'topup', cardUid: uid, at: Date.now(), legs: [{ asset: `GIFT:${bar.id}`, amount: 500 }], funding: 'cash' }] : []),
+    {
+      id: `seed-eur-${i}`,
+      type: 'topup',
+      cardUid: uid,
+      at: Date.now(),
+      legs: [{ asset: 'EUR', amount: 2000 + 100 * (i % 20) }],
+      funding: 'cash',
+    },
+    ...(i % 3 === 0
+      ? [
+          {
+            id: `seed-gift-${i}`,
+            type: 'topup',
+            cardUid: uid,
+            at: Date.now(),
+            legs: [{ asset: `GIFT:${bar.id}`, amount: 500 }],
+            funding: 'cash',
+          },
+        ]
+      : []),
   ]);
-  const res = (await api('/v1/sync/batches', bar.apiKey, { batchId: 'seed-1', venueId: bar.id, items })) as { results: { status: string; reason?: string }[] };
+  const res = (await api('/v1/sync/batches', bar.apiKey, { batchId: 'seed-1', venueId: bar.id, items })) as {
+    results: { status: string; reason?: string }[];
+  };
   const refused = res.results.filter((r) => r.status === 'rejected');
   if (refused.length) console.warn(`seed: ${refused.length} items refused (${refused[0].reason})`);
   // A volunteer (the first card) earned 4 hours of time currency, credited by a venue admin.
   const session = (await api('/v1/auth/login', '', admin)) as { token: string };
-  await api(`/v1/venues/${bar.id}/time-credits`, session.token, { cardUid: seed.cards[0], minutes: 240 }, { 'idempotency-key': 'seed-time-0' });
+  await api(
+    `/v1/venues/${bar.id}/time-credits`,
+    session.token,
+    { cardUid: seed.cards[0], minutes: 240 },
+    { 'idempotency-key': 'seed-time-0' },
+  );
   writeFileSync(seedFile, JSON.stringify(seed, null, 2), { mode: 0o600 });
 }
 
@@ -115,8 +183,20 @@ for (const [i, v] of seed.venues.entries()) {
   const venue: Partial<VenueConfig> = {
     name: VENUES[i]?.name ?? v.id,
     pointsOfSale: [
-      { id: 'bar', name: 'Bar', mode: 'cashier', devices: v.devices.filter((d) => d.mode === 'cashier').map((d) => d.id), products: MENU },
-      { id: 'caisse', name: 'Caisse', mode: 'topup', devices: v.devices.filter((d) => d.mode === 'topup').map((d) => d.id), products: [] },
+      {
+        id: 'bar',
+        name: 'Bar',
+        mode: 'cashier',
+        devices: v.devices.filter((d) => d.mode === 'cashier').map((d) => d.id),
+        products: MENU,
+      },
+      {
+        id: 'caisse',
+        name: 'Caisse',
+        mode: 'topup',
+        devices: v.devices.filter((d) => d.mode === 'topup').map((d) => d.id),
+        products: [],
+      },
     ],
   };
   const gw = await createGateway({
@@ -135,7 +215,15 @@ for (const [i, v] of seed.venues.entries()) {
   const mqttUrl = i === 0 && o.mqttUrl ? o.mqttUrl : `mqtt://127.0.0.1:${gw.brokerPort}`;
   for (const d of v.devices.slice(0, Math.max(2, o.terminals))) {
     terminals.push(
-      await createHostTerminal({ mqttUrl, venue: v.id, deviceId: d.id, keyHex: d.key, reader: 'sim', storagePath: join(dataDir, 'terminals', `${d.id}.json`), lang: 'fr' }),
+      await createHostTerminal({
+        mqttUrl,
+        venue: v.id,
+        deviceId: d.id,
+        keyHex: d.key,
+        reader: 'sim',
+        storagePath: join(dataDir, 'terminals', `${d.id}.json`),
+        lang: 'fr',
+      }),
     );
   }
 }
@@ -148,7 +236,9 @@ if (o.tapRate > 0) {
       setInterval(
         () => {
           const mode = t.terminal.mode();
-          if (mode === 'cashier') for (let k = 0; k < 1 + Math.floor(Math.random() * 3); k++) t.terminal.onButton(Math.random() < 0.5 ? 'next' : 'ok');
+          if (mode === 'cashier')
+            for (let k = 0; k < 1 + Math.floor(Math.random() * 3); k++)
+              t.terminal.onButton(Math.random() < 0.5 ? 'next' : 'ok');
           if (mode === 'topup') return; // top-ups need an amount from the POS: left to you
           void t.tap(pick(seed.cards), 250).catch(() => {});
         },

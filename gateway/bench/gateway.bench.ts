@@ -30,10 +30,16 @@ function load(port: number, venue: string, mode: 'echo' | 'tap', rate: number, s
   const devices = Array.from({ length: CLIENTS }, (_, i) => ({ id: `load-${i}`, key: keyOf(`load-${i}`) }));
   const args = JSON.stringify({ port, venue, devices, mode, seconds: SECONDS, window: WINDOW, rate, start });
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', child, args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', child, args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() as string)) : reject(new Error(`load child exited ${code}`))));
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop() as string))
+        : reject(new Error(`load child exited ${code}`)),
+    );
   });
 }
 
@@ -43,7 +49,17 @@ async function rawEcho(): Promise<Load> {
     'tb/v1/echo/dev/+/up/+',
     (packet, cb) => {
       const id = packet.topic.split('/')[4];
-      broker.publish({ cmd: 'publish', topic: `tb/v1/echo/dev/${id}/down/echo`, payload: packet.payload, qos: 1, retain: false, dup: false }, () => {});
+      broker.publish(
+        {
+          cmd: 'publish',
+          topic: `tb/v1/echo/dev/${id}/down/echo`,
+          payload: packet.payload,
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
+        () => {},
+      );
       cb();
     },
     () => {},
@@ -78,9 +94,13 @@ async function gatewayLoad(): Promise<{ max: Load; half: Load }> {
   const t0 = performance.now();
   const max = await load(port, 'bar', 'tap', 0);
   const c1 = process.cpuUsage(c0);
-  process.stderr.write(`gateway cpu ${((c1.user + c1.system) / 1e3 / (performance.now() - t0)).toFixed(2)} child ${JSON.stringify(max)}\n`);
+  process.stderr.write(
+    `gateway cpu ${((c1.user + c1.system) / 1e3 / (performance.now() - t0)).toFixed(2)} child ${JSON.stringify(max)}\n`,
+  );
   if (process.env.BENCH_ONLY === 'taps') {
-    process.stderr.write(`${(await gw.metrics.registry.getSingleMetricAsString('tibillet_gateway_tap_seconds'))}\n${await gw.metrics.registry.getSingleMetricAsString('tibillet_gateway_journal_batch_size')}\n`);
+    process.stderr.write(
+      `${await gw.metrics.registry.getSingleMetricAsString('tibillet_gateway_tap_seconds')}\n${await gw.metrics.registry.getSingleMetricAsString('tibillet_gateway_journal_batch_size')}\n`,
+    );
     await gw.close();
     return { max, half: max };
   }
@@ -92,19 +112,37 @@ async function gatewayLoad(): Promise<{ max: Load; half: Load }> {
 async function recover(rows: number): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tb-recover-'));
   const j = new Journal(join(dataDir, 'journal.sqlite'), { synchronous: 'NORMAL' });
-  const ins = j.db.prepare('INSERT INTO tx (tx, device, card, type, legs, result, offline, at, extra, sync) VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL, ?)');
+  const ins = j.db.prepare(
+    'INSERT INTO tx (tx, device, card, type, legs, result, offline, at, extra, sync) VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL, ?)',
+  );
   const legs = JSON.stringify([{ asset: 'EUR', amount: 350 }]);
   const batch = j.db.transaction((from: number) => {
     for (let i = from; i < Math.min(rows, from + 50_000); i++) {
       const card = `04CD${(i % 5000).toString(16).padStart(10, '0').toUpperCase()}`;
       // The last 10 % never reached the cloud (a long outage): recovery rebuilds their balance deltas.
-      ins.run(`load-${i % 50}-${i}`, `load-${i % 50}`, card, 'spend', legs, `{"amt":350,"ok":true,"tx":"load-${i % 50}-${i}"}`, 1764000000000 + i, i >= rows * 0.9 ? 0 : 1);
+      ins.run(
+        `load-${i % 50}-${i}`,
+        `load-${i % 50}`,
+        card,
+        'spend',
+        legs,
+        `{"amt":350,"ok":true,"tx":"load-${i % 50}-${i}"}`,
+        1764000000000 + i,
+        i >= rows * 0.9 ? 0 : 1,
+      );
     }
   });
   for (let i = 0; i < rows; i += 50_000) batch(i);
   j.close();
   const t0 = performance.now();
-  const gw = await createGateway({ venueId: 'bar', dataDir, mqttPort: 0, mqttHost: '127.0.0.1', logger: pino({ level: 'silent' }), venue: venueConfig([]) });
+  const gw = await createGateway({
+    venueId: 'bar',
+    dataDir,
+    mqttPort: 0,
+    mqttHost: '127.0.0.1',
+    logger: pino({ level: 'silent' }),
+    venue: venueConfig([]),
+  });
   const seconds = (performance.now() - t0) / 1000;
   if (gw.recoveredRecords !== rows * 0.1) throw new Error(`recovered ${gw.recoveredRecords}`);
   await gw.close();
@@ -119,7 +157,8 @@ export async function run(): Promise<Record<string, number>> {
   }
   const echo = await rawEcho();
   const { max, half } = await gatewayLoad();
-  if (max.errors + half.errors > 0) throw new Error(`declined taps in the bench: ${max.errors + half.errors}`);
+  if (max.errors + half.errors > 0)
+    throw new Error(`declined taps in the bench: ${max.errors + half.errors}`);
   const recoverSeconds = await recover(1_000_000);
   return {
     'gateway.rawEchoPerSecond': Math.round(echo.perSecond),

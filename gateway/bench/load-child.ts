@@ -1,8 +1,9 @@
 // Load generator in its own process: N MQTT terminals, each with a window of taps in flight
 // (closed loop), or paced to a target rate (open loop) to measure latency. Prints one JSON line.
-import mqtt from 'mqtt';
+
 import { protocol } from '@tibillet/firmware';
 import { nodeCrypto } from '@tibillet/firmware/host';
+import mqtt from 'mqtt';
 
 interface Args {
   port: number;
@@ -64,7 +65,11 @@ async function terminal(id: string, key: string, index: number) {
     if (args.mode === 'echo') client.publish(`tb/v1/${args.venue}/dev/${id}/up/echo`, tx, { qos: 1 });
     else {
       const b = { tx, uid: card, mode: 'cashier', cart: [{ sku: 'beer', qty: 1, price: 350 }] };
-      client.publish(`tb/v1/${args.venue}/dev/${id}/up/tap`, protocol.sign({ v: 1, k: 'tap', d: id, n: k, b } as protocol.Message, key), { qos: 1 });
+      client.publish(
+        `tb/v1/${args.venue}/dev/${id}/up/tap`,
+        protocol.sign({ v: 1, k: 'tap', d: id, n: k, b } as protocol.Message, key),
+        { qos: 1 },
+      );
     }
   };
   return { client, send, sentAt, setNext: (f: () => void) => (next = f), card, id };
@@ -102,6 +107,8 @@ await new Promise((r) => setTimeout(r, stopAt - performance.now() + 300));
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ childCpu: (cpu.user + cpu.system) / 1e6 / (args.seconds + 0.8), perSecond: done / args.seconds, p50: pct(0.5), p99: pct(0.99), errors, samples: latencies.length })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ childCpu: (cpu.user + cpu.system) / 1e6 / (args.seconds + 0.8), perSecond: done / args.seconds, p50: pct(0.5), p99: pct(0.99), errors, samples: latencies.length })}\n`,
+);
 await Promise.all(terms.map((t) => t.client.endAsync(true)));
 process.exit(0);

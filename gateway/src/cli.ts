@@ -9,7 +9,7 @@ import { writeMosquittoConfig } from './broker/mosquitto-config.js';
 import { createGateway } from './gateway.js';
 import { startHttp } from './http/server.js';
 import { GATEWAY_VERSION } from './index.js';
-import type { VenueConfig } from './venue-config.js';
+import type { DeviceEntry, VenueConfig } from './venue-config.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -27,7 +27,9 @@ function fileConfig(path: string | undefined): Record<string, unknown> {
   }
 }
 
-const program = new Command('tibillet-gateway').version(GATEWAY_VERSION).description('TiBillet venue gateway');
+const program = new Command('tibillet-gateway')
+  .version(GATEWAY_VERSION)
+  .description('TiBillet venue gateway');
 
 program
   .command('start')
@@ -37,11 +39,25 @@ program
   .option('--cloud-url <url>', 'cloud base URL (env CLOUD_URL)', env.CLOUD_URL)
   .option('--cloud-api-key <key>', 'gateway API key (env CLOUD_API_KEY)', env.CLOUD_API_KEY)
   .option('--data-dir <dir>', 'journal directory (env DATA_DIR)', env.DATA_DIR ?? './data/gateway')
-  .option('--http-port <port>', 'HTTP port (env HTTP_PORT)', int, env.HTTP_PORT ? Number(env.HTTP_PORT) : 8081)
+  .option(
+    '--http-port <port>',
+    'HTTP port (env HTTP_PORT)',
+    int,
+    env.HTTP_PORT ? Number(env.HTTP_PORT) : 8081,
+  )
   .option('--http-host <host>', 'HTTP listen address', env.HTTP_HOST ?? '127.0.0.1')
-  .option('--mqtt-port <port>', 'embedded broker port (env MQTT_PORT)', int, env.MQTT_PORT ? Number(env.MQTT_PORT) : 1884)
+  .option(
+    '--mqtt-port <port>',
+    'embedded broker port (env MQTT_PORT)',
+    int,
+    env.MQTT_PORT ? Number(env.MQTT_PORT) : 1884,
+  )
   .option('--mqtt-url <url>', 'external broker instead of the embedded one (env MQTT_URL)', env.MQTT_URL)
-  .option('--mqtt-password <pw>', 'gateway password on the external broker (env MQTT_PASSWORD)', env.MQTT_PASSWORD)
+  .option(
+    '--mqtt-password <pw>',
+    'gateway password on the external broker (env MQTT_PASSWORD)',
+    env.MQTT_PASSWORD,
+  )
   .option('--staff-token <token>', 'bearer token for the staff API (env STAFF_TOKEN)', env.STAFF_TOKEN)
   .action(async (flags: Record<string, unknown>, cmd: Command) => {
     const file = fileConfig(flags.config as string | undefined);
@@ -61,9 +77,15 @@ program
       cloudApiKey: o.cloudApiKey as string | undefined,
       venue: file.venueConfig as Partial<VenueConfig> | undefined,
     });
-    const http = await startHttp(gw, { port: o.httpPort as number, host: o.httpHost as string, staffToken: o.staffToken as string | undefined });
+    const http = await startHttp(gw, {
+      port: o.httpPort as number,
+      host: o.httpHost as string,
+      staffToken: o.staffToken as string | undefined,
+    });
     // One machine-readable line for supervisors and tests.
-    process.stdout.write(`${JSON.stringify({ ready: true, mqttPort: gw.brokerPort, httpPort: o.httpPort, recovered: gw.recoveredRecords })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ready: true, mqttPort: gw.brokerPort, httpPort: o.httpPort, recovered: gw.recoveredRecords })}\n`,
+    );
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -87,13 +109,19 @@ program
   .option('--cloud-api-key <key>', 'gateway API key', env.CLOUD_API_KEY)
   .option('--port <port>', 'listener port in the generated mosquitto.conf', int, 1883)
   .action(async (o) => {
-    let devices;
+    let devices: DeviceEntry[] = [];
     if (o.devices) devices = JSON.parse(readFileSync(o.devices, 'utf8'));
     else if (o.cloudUrl && o.cloudApiKey) {
       const { CloudApi } = await import('./sync/cloud-api.js');
       devices = (await new CloudApi(o.cloudUrl, o.cloudApiKey).config(o.venue))?.doc.devices ?? [];
     } else program.error('error: give --devices <file> or --cloud-url and --cloud-api-key', { exitCode: 2 });
-    const files = writeMosquittoConfig({ dir: o.out, venue: o.venue, devices, gatewayPassword: o.gatewayPassword, port: o.port });
+    const files = writeMosquittoConfig({
+      dir: o.out,
+      venue: o.venue,
+      devices,
+      gatewayPassword: o.gatewayPassword,
+      port: o.port,
+    });
     process.stdout.write(`${JSON.stringify(files)}\nReload Mosquitto (SIGHUP) to apply.\n`);
   });
 

@@ -1,6 +1,7 @@
 /** What the per-kind message handlers may use: the gateway's parts, not the gateway itself. */
-import type { Logger } from 'pino';
+
 import type { protocol } from '@tibillet/firmware';
+import type { Logger } from 'pino';
 import type { CardBook } from './authorizer/card-book.js';
 import type { DeviceRegistry } from './devices/registry.js';
 import type { Journal } from './journal/journal.js';
@@ -19,7 +20,12 @@ export interface GatewayContext {
   log: Logger;
   metrics: Metrics;
   /** Signs and publishes a message to one terminal. */
-  send<K extends protocol.Kind>(deviceId: string, kind: K, body: protocol.BodyByKind[K], retain?: boolean): Promise<void>;
+  send<K extends protocol.Kind>(
+    deviceId: string,
+    kind: K,
+    body: protocol.BodyByKind[K],
+    retain?: boolean,
+  ): Promise<void>;
   /** Sends a device its config (mode, menu, limits). */
   pushConfig(deviceId: string): Promise<void>;
   /** The POS charge with this reference, for this device. */

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
 import { ntag424, protocol } from '@tibillet/firmware';
 import { nodeCrypto } from '@tibillet/firmware/host';
+import pino, { type Logger } from 'pino';
 import { CardBook } from './authorizer/card-book.js';
 import type { Bus } from './broker/bus.js';
 import { createEmbeddedBroker } from './broker/embedded.js';
@@ -24,9 +24,9 @@ import { Journal, type TxRecord } from './journal/journal.js';
 import { Metrics } from './metrics.js';
 import { CloudApi } from './sync/cloud-api.js';
 import { SyncWorker } from './sync/sync-worker.js';
-import { Witness } from './witness/witness.js';
 import type { ResultBody } from './types.js';
 import { defaultVenueConfig, fromCloudConfig, type VenueConfig } from './venue-config.js';
+import { Witness } from './witness/witness.js';
 
 export interface GatewayOptions {
   venueId: string;
@@ -101,20 +101,21 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   devices.update(config.devices);
 
   const api = o.cloudUrl && o.cloudApiKey ? new CloudApi(o.cloudUrl, o.cloudApiKey) : undefined;
-  const witness = api ? new Witness({ dataDir: o.dataDir, api, journal, log: log.child({ part: 'witness' }) }) : undefined;
-  const sync =
-    api
-      ? new SyncWorker({
-          venueId: o.venueId,
-          api,
-          journal,
-          book,
-          log: log.child({ part: 'sync' }),
-          metrics,
-          batchSize: o.syncBatchSize,
-          lingerMs: o.syncLingerMs,
-        })
-      : undefined;
+  const witness = api
+    ? new Witness({ dataDir: o.dataDir, api, journal, log: log.child({ part: 'witness' }) })
+    : undefined;
+  const sync = api
+    ? new SyncWorker({
+        venueId: o.venueId,
+        api,
+        journal,
+        book,
+        log: log.child({ part: 'sync' }),
+        metrics,
+        batchSize: o.syncBatchSize,
+        lingerMs: o.syncLingerMs,
+      })
+    : undefined;
 
   const charges = new Map<string, { deviceId: string; amt: number }>();
   let bus: Bus;
@@ -132,12 +133,21 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     async send(deviceId, kind, body, retain = false) {
       const key = devices.key(deviceId);
       if (!key) return;
-      const payload = protocol.sign({ v: 1, k: kind, d: deviceId, n: down.take(), b: body } as protocol.Message, key);
+      const payload = protocol.sign(
+        { v: 1, k: kind, d: deviceId, n: down.take(), b: body } as protocol.Message,
+        key,
+      );
       await bus.publish(protocol.deviceTopic(o.venueId, deviceId, 'down', kind), payload, retain);
     },
     async pushConfig(deviceId) {
       const pos = config.pointsOfSale.find((p) => p.devices.includes(deviceId));
-      const body: protocol.ConfigBody = { venue: o.venueId, mode: pos?.mode ?? 'cashier', cur: config.currency, offq: config.terminalOfflineQueue, hb: 30 };
+      const body: protocol.ConfigBody = {
+        venue: o.venueId,
+        mode: pos?.mode ?? 'cashier',
+        cur: config.currency,
+        offq: config.terminalOfflineQueue,
+        hb: 30,
+      };
       if (pos && pos.products.length > 0)
         body.menu = pos.products.slice(0, 24).map((p) => {
           const item: protocol.MenuItem = { sku: p.sku, label: p.label.slice(0, 16), price: p.price };
@@ -170,15 +180,19 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     const t = protocol.parseTopic(topic);
     if (!t.ok || t.dir !== 'up' || t.venue !== o.venueId) return reject('bad-topic', { topic });
     const key = devices.key(t.deviceId);
-    if (!key) return reject(devices.isRevoked(t.deviceId) ? 'revoked' : 'unknown-device', { deviceId: t.deviceId });
+    if (!key)
+      return reject(devices.isRevoked(t.deviceId) ? 'revoked' : 'unknown-device', { deviceId: t.deviceId });
     const r = protocol.verify(payload.toString('utf8'), key, devices.lastCounter(t.deviceId));
     if (!r.ok) return reject(r.reason, { deviceId: t.deviceId, detail: r.detail });
     const m = r.message;
-    if (m.d !== t.deviceId || m.k !== t.kind || !(m.k in handlers)) return reject('topic-mismatch', { deviceId: t.deviceId, topic });
+    if (m.d !== t.deviceId || m.k !== t.kind || !(m.k in handlers))
+      return reject('topic-mismatch', { deviceId: t.deviceId, topic });
     devices.setCounter(t.deviceId, m.n);
     journal.noteCounter(t.deviceId, m.n);
     metrics.messages.inc({ kind: m.k });
-    Promise.resolve(handlers[m.k](t.deviceId, m)).catch((e: Error) => log.error({ err: e.message, deviceId: t.deviceId, kind: m.k }, 'handler failed'));
+    Promise.resolve(handlers[m.k](t.deviceId, m)).catch((e: Error) =>
+      log.error({ err: e.message, deviceId: t.deviceId, kind: m.k }, 'handler failed'),
+    );
   };
 
   const applyConfig = async (next: VenueConfig) => {
@@ -190,7 +204,10 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       log.warn({ deviceId: id }, 'device revoked: disconnected');
       bus.disconnect(id);
     }
-    if (JSON.stringify(before.pointsOfSale) !== JSON.stringify(next.pointsOfSale) || before.currency !== next.currency)
+    if (
+      JSON.stringify(before.pointsOfSale) !== JSON.stringify(next.pointsOfSale) ||
+      before.currency !== next.currency
+    )
       for (const d of devices.list()) if (d.online) await ctx.pushConfig(d.deviceId).catch(() => {});
   };
 
@@ -203,7 +220,10 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     // Local overrides (the operator's config file) win over the cloud's document.
     await applyConfig({ ...fromCloudConfig(o.venueId, r.doc, config), ...o.venue });
   };
-  if (sync) await refreshConfig().catch((e: Error) => log.warn({ err: e.message }, 'no config from the cloud yet: using the saved one'));
+  if (sync)
+    await refreshConfig().catch((e: Error) =>
+      log.warn({ err: e.message }, 'no config from the cloud yet: using the saved one'),
+    );
 
   let brokerPort: number | undefined;
   if (o.mqttUrl) {
@@ -229,7 +249,11 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   poll.unref();
   const witnessTimer =
     witness && (o.witnessIntervalMs ?? 60_000) > 0
-      ? setInterval(() => witness.tick().catch((e: Error) => log.debug({ err: e.message }, 'witness: cloud unreachable')), o.witnessIntervalMs ?? 60_000)
+      ? setInterval(
+          () =>
+            witness.tick().catch((e: Error) => log.debug({ err: e.message }, 'witness: cloud unreachable')),
+          o.witnessIntervalMs ?? 60_000,
+        )
       : undefined;
   witnessTimer?.unref();
   log.info({ venue: o.venueId, brokerPort, recovered, journal: o.dataDir }, 'gateway started');
@@ -255,7 +279,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     },
     async voidTx(tx, reason, cashierId) {
       const target = journal.find(tx);
-      if (!target || target.type !== 'spend') return { ok: false, reason: 'void-target-unknown' };
+      if (target?.type !== 'spend') return { ok: false, reason: 'void-target-unknown' };
       const id = `void-${tx}`.slice(0, 64);
       if (journal.find(id)) return { ok: true };
       const card = book.get(target.card);

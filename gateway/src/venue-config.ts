@@ -75,13 +75,20 @@ export function defaultVenueConfig(venueId: string): VenueConfig {
 }
 
 /** Merges the cloud's config document into ours (the cloud owns devices, keys, menus, limits). */
-export function fromCloudConfig(venueId: string, doc: CloudConfigDoc, local: Partial<VenueConfig> = {}): VenueConfig {
+export function fromCloudConfig(
+  venueId: string,
+  doc: CloudConfigDoc,
+  local: Partial<VenueConfig> = {},
+): VenueConfig {
   const base = { ...defaultVenueConfig(venueId), ...local };
   return {
     ...base,
     name: doc.venue?.name ?? base.name,
     currency: doc.venue?.currency ?? base.currency,
-    pointsOfSale: Array.isArray(doc.pointsOfSale) && doc.pointsOfSale.length > 0 ? (doc.pointsOfSale as PointOfSale[]) : base.pointsOfSale,
+    pointsOfSale:
+      Array.isArray(doc.pointsOfSale) && doc.pointsOfSale.length > 0
+        ? (doc.pointsOfSale as PointOfSale[])
+        : base.pointsOfSale,
     devices: doc.devices ?? base.devices,
     blocklist: doc.blocklist ?? base.blocklist,
     cardKeys: doc.cardKeys ?? base.cardKeys,

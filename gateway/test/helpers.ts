@@ -3,17 +3,22 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
-import pino from 'pino';
 import { protocol } from '@tibillet/firmware';
 import { nodeCrypto } from '@tibillet/firmware/host';
+import mqtt, { type MqttClient } from 'mqtt';
+import pino from 'pino';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 import { defaultVenueConfig, type VenueConfig } from '../src/venue-config.js';
 
 protocol.setCrypto(nodeCrypto);
 
 export const VENUE = 'bar';
-export const keyOf = (id: string) => nodeCrypto.sha256([...Buffer.from(`key:${id}`)]).slice(0, 16).map((b) => b.toString(16).padStart(2, '0')).join('');
+export const keyOf = (id: string) =>
+  nodeCrypto
+    .sha256([...Buffer.from(`key:${id}`)])
+    .slice(0, 16)
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 
 export function venueConfig(devices: string[], patch: Partial<VenueConfig> = {}): VenueConfig {
   return {
@@ -31,7 +36,13 @@ export function venueConfig(devices: string[], patch: Partial<VenueConfig> = {})
           { sku: 'rum', label: 'Rhum', price: 600, minAge: 18 },
         ],
       },
-      { id: 'cash', name: 'Caisse', mode: 'topup', devices: devices.filter((d) => d.startsWith('top')), products: [] },
+      {
+        id: 'cash',
+        name: 'Caisse',
+        mode: 'topup',
+        devices: devices.filter((d) => d.startsWith('top')),
+        products: [],
+      },
     ],
     ...patch,
   };
@@ -68,7 +79,11 @@ export interface TestDevice {
   close(): Promise<void>;
 }
 
-export async function device(url: string, id: string, o: { key?: string; password?: string; venue?: string } = {}): Promise<TestDevice> {
+export async function device(
+  url: string,
+  id: string,
+  o: { key?: string; password?: string; venue?: string } = {},
+): Promise<TestDevice> {
   const key = o.key ?? keyOf(id);
   const client = await mqtt.connectAsync(url, {
     clientId: id,

@@ -5,7 +5,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMosquittoConfig } from '../src/broker/mosquitto-config.js';
 import type { Gateway } from '../src/gateway.js';
@@ -42,7 +41,11 @@ describe('gateway on the machine Mosquitto (127.0.0.1:1883)', () => {
   const venue = `v${randomBytes(4).toString('hex')}`;
   let gw: Gateway;
   beforeAll(async () => {
-    gw = await startGateway(['till-1', 'top-1'], { venueId: venue, mqttUrl: 'mqtt://127.0.0.1:1883', venue: { ...venueConfig(['till-1', 'top-1']), venueId: venue } });
+    gw = await startGateway(['till-1', 'top-1'], {
+      venueId: venue,
+      mqttUrl: 'mqtt://127.0.0.1:1883',
+      venue: { ...venueConfig(['till-1', 'top-1']), venueId: venue },
+    });
   });
   afterAll(() => gw?.close());
 
@@ -50,10 +53,21 @@ describe('gateway on the machine Mosquitto (127.0.0.1:1883)', () => {
     const url = 'mqtt://127.0.0.1:1883';
     const top = await device(url, 'top-1', { venue });
     const till = await device(url, 'till-1', { venue });
-    expect(await top.pay(CARD, { mode: 'topup', amt: 1000 })).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 1000 }] });
-    expect(await till.pay(CARD, { cart: [{ sku: 'beer', qty: 1, price: 350 }] })).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 650 }] });
+    expect(await top.pay(CARD, { mode: 'topup', amt: 1000 })).toMatchObject({
+      ok: true,
+      bal: [{ a: 'EUR', v: 1000 }],
+    });
+    expect(await till.pay(CARD, { cart: [{ sku: 'beer', qty: 1, price: 350 }] })).toMatchObject({
+      ok: true,
+      bal: [{ a: 'EUR', v: 650 }],
+    });
     const count = gw.ctx.journal.count();
-    till.raw(`tb/v1/${venue}/dev/till-1/up/tap`, till.sign('tap', { tx: `till-1-${till.n}`, uid: CARD, mode: 'cashier', cart: [] }).replace(/"m":"[0-9a-f]{4}/, '"m":"0000'));
+    till.raw(
+      `tb/v1/${venue}/dev/till-1/up/tap`,
+      till
+        .sign('tap', { tx: `till-1-${till.n}`, uid: CARD, mode: 'cashier', cart: [] })
+        .replace(/"m":"[0-9a-f]{4}/, '"m":"0000'),
+    );
     await sleep(200);
     expect(gw.ctx.journal.count()).toBe(count);
     await till.close();
@@ -70,9 +84,20 @@ describe('Mosquitto with the generated password and ACL files', () => {
     port = await freePort();
     const cfg = venueConfig(['till-1', 'till-2', 'top-1', 'gone-1']);
     cfg.devices = cfg.devices.map((d) => (d.deviceId === 'gone-1' ? { ...d, revoked: true } : d));
-    const files = writeMosquittoConfig({ dir, venue: 'bar', devices: cfg.devices, gatewayPassword: 'gw-secret-123', port, user: process.getuid?.() === 0 ? 'root' : undefined });
+    const files = writeMosquittoConfig({
+      dir,
+      venue: 'bar',
+      devices: cfg.devices,
+      gatewayPassword: 'gw-secret-123',
+      port,
+      user: process.getuid?.() === 0 ? 'root' : undefined,
+    });
     broker = await startMosquitto(files.confFile, port);
-    gw = await startGateway([], { mqttUrl: `mqtt://127.0.0.1:${port}`, mqttPassword: 'gw-secret-123', venue: cfg });
+    gw = await startGateway([], {
+      mqttUrl: `mqtt://127.0.0.1:${port}`,
+      mqttPassword: 'gw-secret-123',
+      venue: cfg,
+    });
   });
   afterAll(async () => {
     await gw?.close();
@@ -98,12 +123,24 @@ describe('Mosquitto with the generated password and ACL files', () => {
     await spy.client.subscribeAsync('tb/v1/bar/dev/till-1/down/+', { qos: 1 }).catch(() => {});
     spy.client.on('message', (t) => overheard.push(t));
     expect(await top.pay(CARD, { mode: 'topup', amt: 1000 })).toMatchObject({ ok: true });
-    expect(await till.pay(CARD, { cart: [{ sku: 'soda', qty: 1, price: 200 }] })).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 800 }] });
+    expect(await till.pay(CARD, { cart: [{ sku: 'soda', qty: 1, price: 200 }] })).toMatchObject({
+      ok: true,
+      bal: [{ a: 'EUR', v: 800 }],
+    });
     const count = gw.ctx.journal.count();
-    const refusedByGateway = async () => (await gw.metrics.rejected.get()).values.reduce((a, v) => a + v.value, 0);
+    const refusedByGateway = async () =>
+      (await gw.metrics.rejected.get()).values.reduce((a, v) => a + v.value, 0);
     const refusedBefore = await refusedByGateway();
     // till-2 signs as till-1 would not be possible (no key); it replays till-1's topic with its own valid message.
-    spy.raw('tb/v1/bar/dev/till-1/up/tap', spy.sign('tap', { tx: 'till-1-77777', uid: CARD, mode: 'cashier', cart: [{ sku: 'soda', qty: 1, price: 200 }] }));
+    spy.raw(
+      'tb/v1/bar/dev/till-1/up/tap',
+      spy.sign('tap', {
+        tx: 'till-1-77777',
+        uid: CARD,
+        mode: 'cashier',
+        cart: [{ sku: 'soda', qty: 1, price: 200 }],
+      }),
+    );
     await sleep(300);
     expect(gw.ctx.journal.count()).toBe(count);
     expect(await refusedByGateway()).toBe(refusedBefore); // the broker dropped it: it never reached the gateway

@@ -2,9 +2,18 @@
 // 127.0.0.1 port, with a federation, two venues and their gateway keys; and a TCP gate in front
 // of it that a test can close to simulate the venue's internet going down.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
-import { createCloud, createFederation, createGateway, createVenue, type Db, migrate, openPglite, openPostgres } from '@tibillet/cloud';
+import {
+  createCloud,
+  createFederation,
+  createGateway,
+  createVenue,
+  type Db,
+  migrate,
+  openPglite,
+  openPostgres,
+} from '@tibillet/cloud';
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -25,14 +34,20 @@ export interface CloudHarness {
 
 export async function startCloud(kind: 'pglite' | 'postgres' = 'pglite'): Promise<CloudHarness> {
   const schema = `e2e_${randomBytes(5).toString('hex')}`;
-  const db = kind === 'pglite' ? await openPglite({ client: await PGlite.create(), schema }) : await openPostgres(PG_URL, { schema });
+  const db =
+    kind === 'pglite'
+      ? await openPglite({ client: await PGlite.create(), schema })
+      : await openPostgres(PG_URL, { schema });
   await migrate(db);
   const s = randomBytes(3).toString('hex');
   const fed = `fed-${s}`;
   const venues: [string, string] = [`bar-${s}`, `cafe-${s}`];
   await createFederation(db, { id: fed, name: 'Coop', allowAnonymous: true });
   for (const v of venues) await createVenue(db, { id: v, federationId: fed, name: v });
-  const apiKeys: [string, string] = [(await createGateway(db, venues[0])).apiKey, (await createGateway(db, venues[1])).apiKey];
+  const apiKeys: [string, string] = [
+    (await createGateway(db, venues[0])).apiKey,
+    (await createGateway(db, venues[1])).apiKey,
+  ];
   const cloud = await createCloud({ db, masterKey: randomBytes(32), leaseMs: 60_000 });
   const url = await cloud.app.listen({ port: 0, host: '127.0.0.1' });
   const keyOf = (venue: string) => apiKeys[venues.indexOf(venue)];
@@ -51,11 +66,16 @@ export async function startCloud(kind: 'pglite' | 'postgres' = 'pglite'): Promis
       if (r.status !== 201) throw new Error(`register ${deviceId}: ${r.status} ${await r.text()}`);
     },
     async revokeDevice(venue, deviceId) {
-      const r = await fetch(`${url}/v1/devices/${deviceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${keyOf(venue)}` } });
+      const r = await fetch(`${url}/v1/devices/${deviceId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${keyOf(venue)}` },
+      });
       if (r.status >= 300) throw new Error(`revoke ${deviceId}: ${r.status} ${await r.text()}`);
     },
     async sums() {
-      const r = await db.query<{ asset: string; s: string }>('SELECT asset, sum(balance)::text s FROM accounts GROUP BY asset');
+      const r = await db.query<{ asset: string; s: string }>(
+        'SELECT asset, sum(balance)::text s FROM accounts GROUP BY asset',
+      );
       return Object.fromEntries(r.rows.map((x) => [x.asset, Number(x.s)]));
     },
     async balances(uid) {
@@ -64,7 +84,8 @@ export async function startCloud(kind: 'pglite' | 'postgres' = 'pglite'): Promis
         headers: { authorization: `Bearer ${apiKeys[0]}`, 'content-type': 'application/json' },
         body: JSON.stringify({ venueId: venues[0], cards: [uid] }),
       });
-      const lease = ((await r.json()) as { leases: { balances: { asset: string; amount: number }[] }[] }).leases[0];
+      const lease = ((await r.json()) as { leases: { balances: { asset: string; amount: number }[] }[] })
+        .leases[0];
       return Object.fromEntries(lease.balances.map((b) => [b.asset, b.amount]));
     },
     async close() {
@@ -78,7 +99,9 @@ export async function startCloud(kind: 'pglite' | 'postgres' = 'pglite'): Promis
 }
 
 /** A TCP gate: `down()` cuts every connection and refuses new ones until `up()`. */
-export async function gate(targetUrl: string): Promise<{ url: string; down(): void; up(): void; close(): Promise<void> }> {
+export async function gate(
+  targetUrl: string,
+): Promise<{ url: string; down(): void; up(): void; close(): Promise<void> }> {
   const target = new URL(targetUrl);
   let open = true;
   const live = new Set<Socket>();

@@ -10,8 +10,16 @@ import { freePort } from '../faults/gateway-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-function start(args: string[]): { child: ChildProcess; output: () => string; waitFor: (re: RegExp, ms: number) => Promise<void> } {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(ROOT, 'scripts/start.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (re: RegExp, ms: number) => Promise<void>;
+} {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(ROOT, 'scripts/start.ts'), ...args],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
@@ -38,7 +46,20 @@ describe('npm start (venue-in-a-box)', () => {
   it('starts, taps reach the ledger, stops on Ctrl-C, restarts with the same data', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tb-demo-'));
     const [cloudPort, httpPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
-    const args = ['--data-dir', dataDir, '--cloud-port', String(cloudPort), '--http-port', String(httpPort), '--mqtt-port', String(mqttPort), '--tap-rate', '120', '--terminals', '2'];
+    const args = [
+      '--data-dir',
+      dataDir,
+      '--cloud-port',
+      String(cloudPort),
+      '--http-port',
+      String(httpPort),
+      '--mqtt-port',
+      String(mqttPort),
+      '--tap-rate',
+      '120',
+      '--terminals',
+      '2',
+    ];
     const first = start(args);
     await first.waitFor(/is running/, 60_000);
     expect(first.output()).toMatch(/first run: seeding/);
@@ -51,7 +72,9 @@ describe('npm start (venue-in-a-box)', () => {
     }
     expect(approved).toBeGreaterThan(0);
     expect((await fetch(`http://127.0.0.1:${httpPort}/status`)).status).toBe(200);
-    const cp = (await (await fetch(`http://127.0.0.1:${cloudPort}/v1/log/checkpoint`)).json()) as { treeSize: number };
+    const cp = (await (await fetch(`http://127.0.0.1:${cloudPort}/v1/log/checkpoint`)).json()) as {
+      treeSize: number;
+    };
     expect(cp.treeSize).toBeGreaterThan(50); // seeded top-ups and the volunteer's time credit at least
     first.child.kill('SIGINT');
     await first.waitFor(/stopped; data kept/, 20_000);
@@ -59,7 +82,9 @@ describe('npm start (venue-in-a-box)', () => {
     const second = start(args);
     await second.waitFor(/is running/, 60_000);
     expect(second.output()).not.toMatch(/first run/);
-    const cp2 = (await (await fetch(`http://127.0.0.1:${cloudPort}/v1/log/checkpoint`)).json()) as { treeSize: number };
+    const cp2 = (await (await fetch(`http://127.0.0.1:${cloudPort}/v1/log/checkpoint`)).json()) as {
+      treeSize: number;
+    };
     expect(cp2.treeSize).toBeGreaterThanOrEqual(cp.treeSize);
     second.child.kill('SIGINT');
     await second.waitFor(/stopped; data kept/, 20_000);

@@ -1,14 +1,15 @@
 // Venue gateway ↔ real cloud: taps become ledger transfers exactly once; the venue keeps selling
 // on stand-in while its internet is down and reconciles when it comes back; revocation in the
 // cloud cuts a terminal off at the venue.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '@tibillet/gateway';
-import pino from 'pino';
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
+import { createGateway, type Gateway } from '@tibillet/gateway';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { device, keyOf, sleep, type TestDevice } from '../../gateway/test/helpers.js';
+import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
 
 const until = async (what: string, pred: () => boolean | Promise<boolean>, ms = 5000) => {
   const end = Date.now() + ms;
@@ -47,7 +48,13 @@ for (const kind of ['pglite', 'postgres'] as const) {
         logger: pino({ level: 'silent' }),
         venue: {
           pointsOfSale: [
-            { id: 'bar', name: 'Bar', mode: 'cashier', devices: ['till-1', 'till-9'], products: [{ sku: 'beer', label: 'Beer', price: 350 }] },
+            {
+              id: 'bar',
+              name: 'Bar',
+              mode: 'cashier',
+              devices: ['till-1', 'till-9'],
+              products: [{ sku: 'beer', label: 'Beer', price: 350 }],
+            },
             { id: 'cash', name: 'Cash', mode: 'topup', devices: ['top-1'], products: [] },
           ],
           standIn: { perCard: 1000, perVenue: 5000 },
@@ -67,9 +74,16 @@ for (const kind of ['pglite', 'postgres'] as const) {
     });
 
     it('top-up and spend reach the cloud once; replays change nothing; Σ per asset = 0', async () => {
-      expect(await top.pay(card, { mode: 'topup', amt: 2000 })).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 2000 }] });
+      expect(await top.pay(card, { mode: 'topup', amt: 2000 })).toMatchObject({
+        ok: true,
+        bal: [{ a: 'EUR', v: 2000 }],
+      });
       const tx = `till-1-${till.n}`;
-      expect(await till.pay(card, { cart: [{ sku: 'beer', qty: 2, price: 350 }] })).toMatchObject({ ok: true, amt: 700, bal: [{ a: 'EUR', v: 1300 }] });
+      expect(await till.pay(card, { cart: [{ sku: 'beer', qty: 2, price: 350 }] })).toMatchObject({
+        ok: true,
+        amt: 700,
+        bal: [{ a: 'EUR', v: 1300 }],
+      });
       await until('sync', () => gw.ctx.journal.unsyncedStats().count === 0);
       expect(await cloud.balances(card)).toEqual({ EUR: 1300 });
       // The terminal re-sends the same tap (lost result): the original answer, nothing new anywhere.
@@ -88,24 +102,39 @@ for (const kind of ['pglite', 'postgres'] as const) {
       await sleep(300);
       const a = await till.pay(other, { cart: [{ sku: 'beer', qty: 2, price: 350 }] });
       expect(a).toMatchObject({ ok: true, amt: 700 });
-      expect(await till.pay(other, { cart: [{ sku: 'beer', qty: 1, price: 350 }] })).toMatchObject({ ok: false, reason: 'stand-in-limit' });
+      expect(await till.pay(other, { cart: [{ sku: 'beer', qty: 1, price: 350 }] })).toMatchObject({
+        ok: false,
+        reason: 'stand-in-limit',
+      });
       const b = await till.pay(card, { cart: [{ sku: 'beer', qty: 1, price: 350 }] }); // known card: its lease covers it
       expect(b).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 950 }] });
       expect(gw.sync?.online).toBe(false);
       const backlog = gw.ctx.journal.unsyncedStats().count;
       expect(backlog).toBe(2);
-      expect(gw.ctx.journal.unsynced(10).filter((r) => r.card === other).every((r) => r.offline)).toBe(true);
+      expect(
+        gw.ctx.journal
+          .unsynced(10)
+          .filter((r) => r.card === other)
+          .every((r) => r.offline),
+      ).toBe(true);
       net.up();
       await until('drain', () => gw.ctx.journal.unsyncedStats().count === 0, 15_000);
       expect(await cloud.balances(card)).toEqual({ EUR: 950 });
       expect((await cloud.balances(other)).EUR ?? 0).toBe(0); // shortfall booked on the venue's stand-in account
-      const stand = await cloud.db.query<{ b: string }>("SELECT balance::text b FROM accounts WHERE system = $1 AND asset = 'EUR'", [`standin:${venue}`]);
+      const stand = await cloud.db.query<{ b: string }>(
+        "SELECT balance::text b FROM accounts WHERE system = $1 AND asset = 'EUR'",
+        [`standin:${venue}`],
+      );
       expect(Number(stand.rows[0].b)).toBe(-700);
       for (const [asset, sum] of Object.entries(await cloud.sums())) expect(sum, asset).toBe(0);
     });
 
     it('the venue co-signs checkpoints while the log only grows, and refuses a rewritten history', async () => {
-      const signNow = () => fetch(`${cloud.url}/v1/log/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${cloud.apiKeys[0]}` } });
+      const signNow = () =>
+        fetch(`${cloud.url}/v1/log/checkpoints`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${cloud.apiKeys[0]}` },
+        });
       expect((await signNow()).status).toBeLessThan(300);
       expect(await gw.witness?.tick()).toBe('cosigned');
       expect(await gw.witness?.tick()).toBe('unchanged');
@@ -113,11 +142,16 @@ for (const kind of ['pglite', 'postgres'] as const) {
       await until('sync', () => gw.ctx.journal.unsyncedStats().count === 0);
       expect((await signNow()).status).toBeLessThan(300);
       expect(await gw.witness?.tick()).toBe('cosigned'); // consistency proof from the last co-signed size checked
-      const cp = (await (await fetch(`${cloud.url}/v1/log/checkpoint`)).json()) as { cosignatures: { venueId: string }[] };
+      const cp = (await (await fetch(`${cloud.url}/v1/log/checkpoint`)).json()) as {
+        cosignatures: { venueId: string }[];
+      };
       expect(cp.cosignatures.map((c) => c.venueId)).toContain(venue);
       // The witness remembers another root for an older size: the new checkpoint cannot extend it.
       const last = JSON.parse(gw.ctx.journal.getMeta('witness_last') as string);
-      gw.ctx.journal.setMeta('witness_last', JSON.stringify({ treeSize: last.treeSize - 1, rootHash: 'ab'.repeat(32) }));
+      gw.ctx.journal.setMeta(
+        'witness_last',
+        JSON.stringify({ treeSize: last.treeSize - 1, rootHash: 'ab'.repeat(32) }),
+      );
       expect(await gw.witness?.tick()).toBe('inconsistent');
       gw.ctx.journal.setMeta('witness_last', JSON.stringify(last));
     });

@@ -1,10 +1,11 @@
 // The real terminal firmware (host target: state machine + PN532 driver over a serial port to the
 // simulated chip) against a gateway: a card on the reader becomes a signed tap after at most 3
 // PN532 round trips, and the holder sees the answer and the new balance on the screen.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHostTerminal, type HostTerminal } from '@tibillet/firmware/host';
+
 import { pn532 } from '@tibillet/firmware';
+import { createHostTerminal, type HostTerminal } from '@tibillet/firmware/host';
 import type { Gateway } from '@tibillet/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyOf, sleep, startGateway } from '../../gateway/test/helpers.js';
 
 const CARD = '04A1B2C3D4E5F6';
@@ -17,7 +18,8 @@ describe('host terminal with the simulated PN532 ↔ gateway', () => {
   const until = async (what: string, pred: () => boolean, ms = 5000) => {
     const end = Date.now() + ms;
     while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screens: ${JSON.stringify(screens.slice(-3))}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}; screens: ${JSON.stringify(screens.slice(-3))}`);
       await sleep(20);
     }
   };
@@ -26,9 +28,17 @@ describe('host terminal with the simulated PN532 ↔ gateway', () => {
     gw = await startGateway(['till-1', 'top-1']);
     const mqttUrl = `mqtt://127.0.0.1:${gw.brokerPort}`;
     const common = { mqttUrl, venue: 'bar', reader: 'sim' as const, lang: 'en' as const };
-    till = await createHostTerminal({ ...common, deviceId: 'till-1', keyHex: keyOf('till-1'), onScreen: (e) => e.kind === 'display' && screens.push(e.value as string[]) });
+    till = await createHostTerminal({
+      ...common,
+      deviceId: 'till-1',
+      keyHex: keyOf('till-1'),
+      onScreen: (e) => e.kind === 'display' && screens.push(e.value as string[]),
+    });
     top = await createHostTerminal({ ...common, deviceId: 'top-1', keyHex: keyOf('top-1') });
-    await until('both terminals configured', () => till.terminal.mode() === 'cashier' && top.terminal.mode() === 'topup');
+    await until(
+      'both terminals configured',
+      () => till.terminal.mode() === 'cashier' && top.terminal.mode() === 'topup',
+    );
   });
   afterAll(async () => {
     await till?.close();
@@ -37,7 +47,9 @@ describe('host terminal with the simulated PN532 ↔ gateway', () => {
   });
 
   it('hello carries the PN532 firmware version read over the serial link', async () => {
-    await until('hello', () => gw.ctx.devices.list().some((d) => d.deviceId === 'till-1' && d.reader === 'PN532 1.6'));
+    await until('hello', () =>
+      gw.ctx.devices.list().some((d) => d.deviceId === 'till-1' && d.reader === 'PN532 1.6'),
+    );
   });
 
   it('menu on the terminal, tap, approved with the new balance on screen; ≤ 3 PN532 round trips after presence', async () => {

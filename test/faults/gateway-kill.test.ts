@@ -4,11 +4,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { protocol } from '@tibillet/firmware';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { protocol } from '@tibillet/firmware';
-import { keyOf, sleep, venueConfig, VENUE } from '../../gateway/test/helpers.js';
+import { keyOf, sleep, VENUE, venueConfig } from '../../gateway/test/helpers.js';
 import { freePort, spawnGateway } from './gateway-process.js';
 
 const DEVICES = ['top-1', 'top-2', 'top-3', 'top-4'];
@@ -21,7 +21,13 @@ function loadTerminal(port: number, id: string, start: number) {
   const pending = new Map<string, object>();
   let n = start;
   let lastDown = -1;
-  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: id, username: id, password: protocol.mqttPassword(key), reconnectPeriod: 100, connectTimeout: 2000 });
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    clientId: id,
+    username: id,
+    password: protocol.mqttPassword(key),
+    reconnectPeriod: 100,
+    connectTimeout: 2000,
+  });
   client.on('error', () => {});
   client.on('connect', () => {
     lastDown = -1; // the gateway restarted or we reconnected: its counter only rises anyway
@@ -35,7 +41,8 @@ function loadTerminal(port: number, id: string, start: number) {
     const b = r.message.b as protocol.ResultBody;
     const body = protocol.encodeCanonical(b as unknown as protocol.Json);
     const before = answers.get(b.tx);
-    if (before !== undefined && before !== body) throw new Error(`two different answers for ${b.tx}: ${before} / ${body}`);
+    if (before !== undefined && before !== body)
+      throw new Error(`two different answers for ${b.tx}: ${before} / ${body}`);
     answers.set(b.tx, body);
     pending.delete(b.tx);
   });
@@ -49,7 +56,12 @@ function loadTerminal(port: number, id: string, start: number) {
     while (running) {
       if (client.connected && pending.size < 8) {
         const tx = `${id}-${n}`;
-        const body = { tx, uid: `04AA00000000${(i++ % 16).toString(16).padStart(2, '0').toUpperCase()}`, mode: 'topup', amt: 100 };
+        const body = {
+          tx,
+          uid: `04AA00000000${(i++ % 16).toString(16).padStart(2, '0').toUpperCase()}`,
+          mode: 'topup',
+          amt: 100,
+        };
         pending.set(tx, body);
         publish(body);
       }
@@ -71,7 +83,13 @@ describe('gateway kill -9 under load', () => {
   it(`${ROUNDS} random kills: approved taps journaled exactly once, re-sends answered identically`, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tb-kill-'));
     const mqttPort = await freePort();
-    const config = { venue: VENUE, dataDir, mqttPort, httpPort: await freePort(), venueConfig: venueConfig(DEVICES) };
+    const config = {
+      venue: VENUE,
+      dataDir,
+      mqttPort,
+      httpPort: await freePort(),
+      venueConfig: venueConfig(DEVICES),
+    };
     const cfgFile = join(dataDir, 'gateway.json');
     let gw = await spawnGateway(cfgFile, config);
     const terms = DEVICES.map((d, i) => loadTerminal(mqttPort, d, 1000 + i));
@@ -91,7 +109,11 @@ describe('gateway kill -9 under load', () => {
     for (const t of terms) await t.close();
 
     const db = new Database(join(dataDir, 'journal.sqlite'), { readonly: true });
-    const rows = db.prepare("SELECT tx, result, legs FROM tx WHERE type = 'topup'").all() as { tx: string; result: string; legs: string }[];
+    const rows = db.prepare("SELECT tx, result, legs FROM tx WHERE type = 'topup'").all() as {
+      tx: string;
+      result: string;
+      legs: string;
+    }[];
     db.close();
     const journal = new Map(rows.map((r) => [r.tx, r.result]));
     expect(journal.size).toBe(rows.length); // UNIQUE: never twice

@@ -25,11 +25,23 @@ export interface GatewayProcess {
 
 export async function spawnGateway(configFile: string, config: object): Promise<GatewayProcess> {
   writeFileSync(configFile, JSON.stringify(config));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(ROOT, 'gateway/src/cli.ts'), 'start', '--config', configFile], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(ROOT, 'gateway/src/cli.ts'),
+      'start',
+      '--config',
+      configFile,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr?.on('data', (d) => {
     err += d;

@@ -2,7 +2,16 @@
 declare module '@serialport/binding-mock' {
   import type { BindingInterface } from '@serialport/bindings-interface';
   export const MockBinding: BindingInterface & {
-    createPort(path: string, opt?: { echo?: boolean; record?: boolean; vendorId?: string; productId?: string; manufacturer?: string }): void;
+    createPort(
+      path: string,
+      opt?: {
+        echo?: boolean;
+        record?: boolean;
+        vendorId?: string;
+        productId?: string;
+        manufacturer?: string;
+      },
+    ): void;
     reset(): void;
   };
 }

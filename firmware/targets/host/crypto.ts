@@ -4,7 +4,9 @@ import type { Crypto } from '@tibillet/firmware';
 /** HAL Crypto on Node: node:crypto (OpenSSL). */
 export const nodeCrypto: Crypto = {
   sha256: (bytes) => [...createHash('sha256').update(Uint8Array.from(bytes)).digest()],
-  hmacSha256: (key, bytes) => [...createHmac('sha256', Uint8Array.from(key)).update(Uint8Array.from(bytes)).digest()],
+  hmacSha256: (key, bytes) => [
+    ...createHmac('sha256', Uint8Array.from(key)).update(Uint8Array.from(bytes)).digest(),
+  ],
   aes128EcbEncrypt: (key, block) => aesEcb(true, key, block),
   aes128EcbDecrypt: (key, block) => aesEcb(false, key, block),
   randomBytes: (n) => [...randomBytes(n)],
@@ -12,7 +14,8 @@ export const nodeCrypto: Crypto = {
 
 function aesEcb(encrypt: boolean, key: number[], data: number[]): number[] {
   if (key.length !== 16) throw new RangeError(`AES-128 key must be 16 bytes, got ${key.length}`);
-  if (data.length % 16 !== 0) throw new RangeError(`AES-ECB data must be whole 16-byte blocks, got ${data.length}`);
+  if (data.length % 16 !== 0)
+    throw new RangeError(`AES-ECB data must be whole 16-byte blocks, got ${data.length}`);
   const k = Uint8Array.from(key);
   const c = encrypt ? createCipheriv('aes-128-ecb', k, null) : createDecipheriv('aes-128-ecb', k, null);
   c.setAutoPadding(false);

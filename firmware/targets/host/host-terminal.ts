@@ -3,8 +3,9 @@
  * and a PN532 reached through a serial port: the simulator behind `@serialport/binding-mock`
  * (demo, tests) or a real USB-serial adapter (HSU mode).
  */
+
+import { FIRMWARE_VERSION, pn532, type Serial, terminal } from '@tibillet/firmware';
 import { SerialPort } from 'serialport';
-import { FIRMWARE_VERSION, pn532, terminal } from '@tibillet/firmware';
 import { createNodeHal, type ScreenEvent } from './node-hal.js';
 import { openSimulatedPort, serialFromStream } from './sim-serial.js';
 
@@ -45,7 +46,7 @@ export async function createHostTerminal(o: HostTerminalOptions): Promise<HostTe
   });
   let sim: pn532.Pn532Simulator | undefined;
   let closePort: () => Promise<void>;
-  let serial;
+  let serial: Serial;
   if (o.reader === 'sim') {
     const port = await openSimulatedPort(hal.clock);
     sim = port.sim;

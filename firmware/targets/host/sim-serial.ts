@@ -5,7 +5,7 @@
  */
 import { MockBinding } from '@serialport/binding-mock';
 import { SerialPortStream } from '@serialport/stream';
-import { pn532, type Clock, type Serial } from '@tibillet/firmware';
+import { type Clock, pn532, type Serial } from '@tibillet/firmware';
 
 export interface SimulatedPort {
   serial: Serial;

@@ -4,8 +4,8 @@
  * In simulator mode, type a card UID (hex) and Enter to tap it; `next`, `ok`, `back` press buttons.
  */
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError } from 'commander';
 import { ntag424, protocol } from '@tibillet/firmware';
+import { Command, InvalidArgumentError } from 'commander';
 import { nodeCrypto } from './crypto.js';
 import { createHostTerminal } from './host-terminal.js';
 
@@ -25,7 +25,7 @@ const program = new Command('tibillet-terminal')
   .requiredOption('--key <hex>', 'device key (hex)', key)
   .option('--mqtt <url>', 'gateway broker URL', 'mqtt://127.0.0.1:1884')
   .option('--reader <path>', "serial port of a PN532 in HSU mode (USB-serial adapter), or 'sim'", 'sim')
-  .option('--sim', "use the simulated PN532 (same as --reader sim)")
+  .option('--sim', 'use the simulated PN532 (same as --reader sim)')
   .option('--storage <file>', 'file standing in for the flash storage')
   .option('--lang <fr|en>', 'display language', 'fr')
   .action(async (o) => {

@@ -12,7 +12,14 @@ import { addToLeg, splitPayment } from './payment.js';
 import { priceCart } from './pricing.js';
 
 export type Decision =
-  | { ok: true; type: 'spend' | 'topup' | 'balance'; legs: Leg[]; amount: number; offline: boolean; standIn: number }
+  | {
+      ok: true;
+      type: 'spend' | 'topup' | 'balance';
+      legs: Leg[];
+      amount: number;
+      offline: boolean;
+      standIn: number;
+    }
   | { ok: false; reason: string };
 
 export interface DecideContext {
@@ -35,11 +42,20 @@ export function decide(tap: TapBody, ctx: DecideContext): Decision {
   const { config, book, card } = ctx;
   if (card.blocked || config.blocklist.includes(tap.uid)) return { ok: false, reason: 'card-blocked' };
   // A terminal acts only in its point of sale's mode: a bar till cannot top up a card.
-  if (tap.mode !== 'balance' && tap.mode !== (ctx.pos?.mode ?? 'cashier')) return { ok: false, reason: 'not-allowed' };
-  if (tap.mode === 'balance') return { ok: true, type: 'balance', legs: [], amount: 0, offline: !ctx.leaseValid, standIn: 0 };
+  if (tap.mode !== 'balance' && tap.mode !== (ctx.pos?.mode ?? 'cashier'))
+    return { ok: false, reason: 'not-allowed' };
+  if (tap.mode === 'balance')
+    return { ok: true, type: 'balance', legs: [], amount: 0, offline: !ctx.leaseValid, standIn: 0 };
   if (tap.mode === 'topup') {
     if (tap.amt === undefined || tap.amt <= 0) return { ok: false, reason: 'not-allowed' };
-    return { ok: true, type: 'topup', legs: [{ asset: config.topupAsset, amount: tap.amt }], amount: tap.amt, offline: !ctx.leaseValid, standIn: 0 };
+    return {
+      ok: true,
+      type: 'topup',
+      legs: [{ asset: config.topupAsset, amount: tap.amt }],
+      amount: tap.amt,
+      offline: !ctx.leaseValid,
+      standIn: 0,
+    };
   }
   if (tap.mode !== 'cashier') return { ok: false, reason: 'not-allowed' };
 
@@ -59,11 +75,22 @@ export function decide(tap: TapBody, ctx: DecideContext): Decision {
   if (amount <= 0) return { ok: false, reason: 'not-allowed' };
 
   const split = splitPayment(amount, (a) => book.available(card, a), config.paymentPriority);
-  if (split.missing === 0) return { ok: true, type: 'spend', legs: split.legs, amount, offline: !ctx.leaseValid, standIn: 0 };
+  if (split.missing === 0)
+    return { ok: true, type: 'spend', legs: split.legs, amount, offline: !ctx.leaseValid, standIn: 0 };
   if (ctx.leaseValid) return { ok: false, reason: 'insufficient-funds' };
   // Offline and the last known balance is short: stand-in credit, within both limits.
-  if (card.standIn + split.missing > config.standIn.perCard || book.venueStandIn + split.missing > config.standIn.perVenue)
+  if (
+    card.standIn + split.missing > config.standIn.perCard ||
+    book.venueStandIn + split.missing > config.standIn.perVenue
+  )
     return { ok: false, reason: 'stand-in-limit' };
   const last = config.paymentPriority[config.paymentPriority.length - 1] ?? 'EUR';
-  return { ok: true, type: 'spend', legs: addToLeg(split.legs, last, split.missing), amount, offline: true, standIn: split.missing };
+  return {
+    ok: true,
+    type: 'spend',
+    legs: addToLeg(split.legs, last, split.missing),
+    amount,
+    offline: true,
+    standIn: split.missing,
+  };
 }

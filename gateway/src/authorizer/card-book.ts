@@ -24,7 +24,15 @@ export class CardBook {
   get(uid: string): CardState {
     let c = this.cards.get(uid);
     if (!c) {
-      c = { uid, cloud: new Map(), unsynced: new Map(), leaseUntil: 0, blocked: false, sunCounter: -1, standIn: 0 };
+      c = {
+        uid,
+        cloud: new Map(),
+        unsynced: new Map(),
+        leaseUntil: 0,
+        blocked: false,
+        sunCounter: -1,
+        standIn: 0,
+      };
       this.cards.set(uid, c);
     }
     return c;
@@ -51,7 +59,13 @@ export class CardBook {
   }
 
   /** The cloud acknowledged a local transaction and told the card's balances after it. */
-  acknowledged(uid: string, legs: Leg[], sign: 1 | -1, cloudBalances: Leg[] | undefined, standIn: number): void {
+  acknowledged(
+    uid: string,
+    legs: Leg[],
+    sign: 1 | -1,
+    cloudBalances: Leg[] | undefined,
+    standIn: number,
+  ): void {
     const c = this.get(uid);
     for (const l of legs) c.unsynced.set(l.asset, (c.unsynced.get(l.asset) ?? 0) - sign * l.amount);
     c.standIn = Math.max(0, c.standIn - standIn);

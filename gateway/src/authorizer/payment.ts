@@ -7,7 +7,11 @@ export interface Split {
   missing: number;
 }
 
-export function splitPayment(amount: number, available: (asset: string) => number, priority: string[]): Split {
+export function splitPayment(
+  amount: number,
+  available: (asset: string) => number,
+  priority: string[],
+): Split {
   const legs: Leg[] = [];
   let rest = amount;
   for (const asset of priority) {

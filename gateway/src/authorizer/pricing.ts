@@ -2,7 +2,9 @@
 import type { CartLine } from '../types.js';
 import type { Product } from '../venue-config.js';
 
-export type Priced = { ok: true; total: number } | { ok: false; reason: 'unknown-sku' | 'stale-price' | 'age-check' };
+export type Priced =
+  | { ok: true; total: number }
+  | { ok: false; reason: 'unknown-sku' | 'stale-price' | 'age-check' };
 
 /**
  * The terminal sends the unit price it showed; a price changed since (menu pushed late) is

@@ -4,9 +4,9 @@
  * get TCP_NODELAY: without it every QoS1 round trip waits ~40 ms (Nagle + delayed ACK).
  */
 import { createServer, type Server } from 'node:net';
+import { protocol } from '@tibillet/firmware';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
-import { protocol } from '@tibillet/firmware';
 import type { Metrics } from '../metrics.js';
 import { canPublish, canSubscribe } from './acl.js';
 import type { Bus } from './bus.js';
@@ -27,7 +27,8 @@ export async function createEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Bu
     connectTimeout: 5000,
     authenticate: (client, username, password, done) => {
       const key = username ? o.deviceKey(username) : undefined;
-      const ok = key !== undefined && client.id === username && password?.toString() === protocol.mqttPassword(key);
+      const ok =
+        key !== undefined && client.id === username && password?.toString() === protocol.mqttPassword(key);
       if (!ok) {
         o.metrics.rejected.inc({ reason: key === undefined ? 'unknown-device' : 'bad-credentials' });
         o.log.warn({ clientId: client.id, username }, 'mqtt connection refused');
@@ -96,8 +97,9 @@ export async function createEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Bu
     },
     publish: (topic, payload, retain) =>
       new Promise<void>((resolve, reject) =>
-        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (err) =>
-          err ? reject(err) : resolve(),
+        broker.publish(
+          { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false },
+          (err) => (err ? reject(err) : resolve()),
         ),
       ),
     disconnect(deviceId) {

@@ -4,13 +4,19 @@
  * the gateway still verifies every message, so a revoked device is ignored at once even before
  * the broker's password file is reloaded.
  */
+
+import { protocol } from '@tibillet/firmware';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
-import { protocol } from '@tibillet/firmware';
 import { GATEWAY_USER } from './acl.js';
 import type { Bus } from './bus.js';
 
-export async function connectExternalBroker(o: { url: string; venue: string; password?: string; log: Logger }): Promise<Bus> {
+export async function connectExternalBroker(o: {
+  url: string;
+  venue: string;
+  password?: string;
+  log: Logger;
+}): Promise<Bus> {
   const client = mqtt.connect(o.url, {
     clientId: `tibillet-gateway-${o.venue}`,
     username: o.password ? GATEWAY_USER : undefined,
@@ -25,7 +31,8 @@ export async function connectExternalBroker(o: { url: string; venue: string; pas
     client.once('connect', () => resolve());
     client.once('error', reject);
   });
-  const noDelay = () => (client.stream as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
+  const noDelay = () =>
+    (client.stream as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
   noDelay();
   client.on('connect', noDelay);
   return {

@@ -35,7 +35,8 @@ export function writeMosquittoConfig(opts: {
 }): MosquittoFiles {
   mkdirSync(opts.dir, { recursive: true });
   const users = [passwordLine(GATEWAY_USER, opts.gatewayPassword)];
-  for (const d of opts.devices) if (!d.revoked) users.push(passwordLine(d.deviceId, protocol.mqttPassword(d.keyHex)));
+  for (const d of opts.devices)
+    if (!d.revoked) users.push(passwordLine(d.deviceId, protocol.mqttPassword(d.keyHex)));
   const files = {
     passwordFile: join(opts.dir, 'tibillet.passwd'),
     aclFile: join(opts.dir, 'tibillet.acl'),

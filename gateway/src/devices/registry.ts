@@ -63,6 +63,8 @@ export class DeviceRegistry {
 
   list(): DeviceStatus[] {
     const ids = new Set([...this.keys.keys(), ...this.status.keys()]);
-    return [...ids].sort().map((id) => ({ ...(this.status.get(id) ?? { deviceId: id, online: false }), deviceId: id }));
+    return [...ids]
+      .sort()
+      .map((id) => ({ ...(this.status.get(id) ?? { deviceId: id, online: false }), deviceId: id }));
   }
 }

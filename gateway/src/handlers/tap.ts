@@ -12,7 +12,11 @@ import type { ResultBody, TapBody } from '../types.js';
 
 const LEASE_WAIT_MS = 800;
 
-export async function handleTap(ctx: GatewayContext, deviceId: string, m: protocol.Message<'tap'>): Promise<void> {
+export async function handleTap(
+  ctx: GatewayContext,
+  deviceId: string,
+  m: protocol.Message<'tap'>,
+): Promise<void> {
   const started = performance.now();
   const tap = m.b;
   if (!tap.tx.startsWith(`${deviceId}-`)) {
@@ -75,7 +79,15 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
   const pos = config.pointsOfSale.find((p) => p.devices.includes(deviceId));
   const decision = reason
     ? ({ ok: false, reason } as const)
-    : decide(tap, { config, pos, book: ctx.book, card, now: Date.now(), leaseValid, charge: tap.ref ? ctx.charge(deviceId, tap.ref) : undefined });
+    : decide(tap, {
+        config,
+        pos,
+        book: ctx.book,
+        card,
+        now: Date.now(),
+        leaseValid,
+        charge: tap.ref ? ctx.charge(deviceId, tap.ref) : undefined,
+      });
 
   let body: ResultBody;
   let rec: TxRecord;
@@ -83,7 +95,17 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
   if (!decision.ok) {
     ctx.metrics.declines.inc({ reason: decision.reason });
     body = { tx: tap.tx, ok: false, reason: decision.reason };
-    rec = { tx: tap.tx, device: deviceId, card: tap.uid, type: 'declined', legs: [], result: '', offline: false, at, extra: { reason: decision.reason } };
+    rec = {
+      tx: tap.tx,
+      device: deviceId,
+      card: tap.uid,
+      type: 'declined',
+      legs: [],
+      result: '',
+      offline: false,
+      at,
+      extra: { reason: decision.reason },
+    };
   } else {
     const moves = decision.type === 'spend' || decision.type === 'topup';
     if (moves) ctx.book.apply(card, decision.legs, decision.type === 'spend' ? -1 : 1, decision.standIn);
@@ -98,7 +120,12 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
       result: '',
       offline: decision.offline,
       at,
-      extra: decision.type === 'topup' ? { funding: 'cash' } : decision.standIn > 0 ? { standIn: decision.standIn } : undefined,
+      extra:
+        decision.type === 'topup'
+          ? { funding: 'cash' }
+          : decision.standIn > 0
+            ? { standIn: decision.standIn }
+            : undefined,
     };
   }
   const bal = ctx.book
@@ -110,14 +137,17 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
   rec.result = protocol.encodeCanonical(body as unknown as protocol.Json);
   const moves = rec.type === 'spend' || rec.type === 'topup';
   const undo = () => {
-    if (moves && decision.ok) ctx.book.apply(card, decision.legs, decision.type === 'spend' ? 1 : -1, -decision.standIn);
+    if (moves && decision.ok)
+      ctx.book.apply(card, decision.legs, decision.type === 'spend' ? 1 : -1, -decision.standIn);
   };
   try {
     if (!(await ctx.journal.append(rec, moves ? 0 : 3))) {
       // Already journaled (a re-send raced the first): the first answer stands, this one never happened.
       undo();
       const stored = ctx.journal.find(tap.tx);
-      return stored ? (JSON.parse(stored.result) as ResultBody) : { tx: tap.tx, ok: false, reason: 'gateway-error' };
+      return stored
+        ? (JSON.parse(stored.result) as ResultBody)
+        : { tx: tap.tx, ok: false, reason: 'gateway-error' };
     }
   } catch (e) {
     undo();
@@ -125,7 +155,13 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
     return { tx: tap.tx, ok: false, reason: 'gateway-error' };
   }
   if (sunCounter !== undefined)
-    ctx.journal.saveCard({ uid: card.uid, cloud: [...card.cloud].map(([asset, amount]) => ({ asset, amount })), leaseUntil: card.leaseUntil, blocked: card.blocked, sunCounter });
+    ctx.journal.saveCard({
+      uid: card.uid,
+      cloud: [...card.cloud].map(([asset, amount]) => ({ asset, amount })),
+      leaseUntil: card.leaseUntil,
+      blocked: card.blocked,
+      sunCounter,
+    });
   if (moves) ctx.sync?.notify();
   return body;
 }

@@ -2,7 +2,10 @@
 import type { DeviceStatus } from '../devices/registry.js';
 
 const esc = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 
 function ago(ms: number | undefined, now: number): string {
   if (ms === undefined) return 'never';
@@ -10,10 +13,16 @@ function ago(ms: number | undefined, now: number): string {
   return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 }
 
-export function statusPage(venue: string, devices: DeviceStatus[], sync: { online: boolean; backlog: number; lagSeconds: number } | undefined, now = Date.now()): string {
+export function statusPage(
+  venue: string,
+  devices: DeviceStatus[],
+  sync: { online: boolean; backlog: number; lagSeconds: number } | undefined,
+  now = Date.now(),
+): string {
   const rows = devices
     .map(
-      (d) => `<tr class="${d.online ? 'on' : 'off'}"><td>${esc(d.deviceId)}</td><td>${d.online ? 'online' : 'offline'}</td><td>${esc(d.firmware)}</td>` +
+      (d) =>
+        `<tr class="${d.online ? 'on' : 'off'}"><td>${esc(d.deviceId)}</td><td>${d.online ? 'online' : 'offline'}</td><td>${esc(d.firmware)}</td>` +
         `<td>${esc(d.board)}</td><td>${esc(d.reader)}</td><td>${ago(d.lastSeen, now)}</td><td>${esc(d.queued ?? '')}</td><td>${esc(d.lastError ?? '')}</td></tr>`,
     )
     .join('\n');

@@ -191,18 +191,19 @@ export class Journal {
       this.db.transaction(() => {
         for (let i = 0; i < batch.length; i++) {
           const { rec, sync } = batch[i];
-          waiters[i].inserted = this.insert.run(
-            rec.tx,
-            rec.device,
-            rec.card,
-            rec.type,
-            JSON.stringify(rec.legs),
-            rec.result,
-            rec.offline ? 1 : 0,
-            rec.at,
-            rec.extra ? JSON.stringify(rec.extra) : null,
-            sync,
-          ).changes === 1;
+          waiters[i].inserted =
+            this.insert.run(
+              rec.tx,
+              rec.device,
+              rec.card,
+              rec.type,
+              JSON.stringify(rec.legs),
+              rec.result,
+              rec.offline ? 1 : 0,
+              rec.at,
+              rec.extra ? JSON.stringify(rec.extra) : null,
+              sync,
+            ).changes === 1;
         }
         for (const [id, n] of counters) this.saveCounter.run(id, n);
       })();
@@ -242,17 +243,27 @@ export class Journal {
   }
 
   deviceCountersOnDisk(): Map<string, number> {
-    const rows = this.db.prepare('SELECT id, last_up FROM devices').all() as { id: string; last_up: number }[];
+    const rows = this.db.prepare('SELECT id, last_up FROM devices').all() as {
+      id: string;
+      last_up: number;
+    }[];
     return new Map(rows.map((r) => [r.id, r.last_up]));
   }
 
   /** Transactions the cloud has not acknowledged yet, oldest first. */
   unsynced(limit: number, afterSeq = 0): StoredTx[] {
-    return (this.db.prepare('SELECT * FROM tx WHERE sync = 0 AND seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toStored);
+    return (
+      this.db
+        .prepare('SELECT * FROM tx WHERE sync = 0 AND seq > ? ORDER BY seq LIMIT ?')
+        .all(afterSeq, limit) as Row[]
+    ).map(toStored);
   }
 
   unsyncedStats(): { count: number; oldestAt: number | null } {
-    const r = this.db.prepare('SELECT count(*) AS c, min(at) AS o FROM tx WHERE sync = 0').get() as { c: number; o: number | null };
+    const r = this.db.prepare('SELECT count(*) AS c, min(at) AS o FROM tx WHERE sync = 0').get() as {
+      c: number;
+      o: number | null;
+    };
     return { count: r.c, oldestAt: r.o };
   }
 
@@ -265,7 +276,10 @@ export class Journal {
 
   /** Every approved record not yet in the cloud (startup: rebuild the local balance deltas). */
   *unsyncedAll(): Generator<StoredTx> {
-    for (const row of this.db.prepare('SELECT * FROM tx WHERE sync = 0 ORDER BY seq').iterate() as Iterable<Row>) yield toStored(row);
+    for (const row of this.db
+      .prepare('SELECT * FROM tx WHERE sync = 0 ORDER BY seq')
+      .iterate() as Iterable<Row>)
+      yield toStored(row);
   }
 
   count(): number {
@@ -289,9 +303,21 @@ export class Journal {
   }
 
   cards(): CardRow[] {
-    return (this.db.prepare('SELECT * FROM cards').all() as { uid: string; cloud: string; lease_until: number; blocked: number; sun_ctr: number }[]).map(
-      (r) => ({ uid: r.uid, cloud: JSON.parse(r.cloud) as Leg[], leaseUntil: r.lease_until, blocked: r.blocked === 1, sunCounter: r.sun_ctr }),
-    );
+    return (
+      this.db.prepare('SELECT * FROM cards').all() as {
+        uid: string;
+        cloud: string;
+        lease_until: number;
+        blocked: number;
+        sun_ctr: number;
+      }[]
+    ).map((r) => ({
+      uid: r.uid,
+      cloud: JSON.parse(r.cloud) as Leg[],
+      leaseUntil: r.lease_until,
+      blocked: r.blocked === 1,
+      sunCounter: r.sun_ctr,
+    }));
   }
 
   getMeta(k: string): string | undefined {
@@ -299,7 +325,9 @@ export class Journal {
   }
 
   setMeta(k: string, v: string): void {
-    this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v').run(k, v);
+    this.db
+      .prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v')
+      .run(k, v);
   }
 
   close(): void {

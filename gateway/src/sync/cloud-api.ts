@@ -48,12 +48,21 @@ export class CloudApi {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.baseUrl), {
         method,
-        headers: { authorization: `Bearer ${this.apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: {
+          authorization: `Bearer ${this.apiKey}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -91,7 +100,12 @@ export class CloudApi {
 
   /** undefined when unchanged since `etag`. */
   async config(venueId: string, etag?: string): Promise<{ doc: CloudConfigDoc; etag: string } | undefined> {
-    const res = await this.call('GET', `/v1/sync/config?venueId=${encodeURIComponent(venueId)}`, undefined, etag ? { 'if-none-match': etag } : {});
+    const res = await this.call(
+      'GET',
+      `/v1/sync/config?venueId=${encodeURIComponent(venueId)}`,
+      undefined,
+      etag ? { 'if-none-match': etag } : {},
+    );
     if (res.status === 304) return undefined;
     return { doc: (await res.json()) as CloudConfigDoc, etag: res.headers.get('etag') ?? '' };
   }

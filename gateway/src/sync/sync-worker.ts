@@ -28,7 +28,15 @@ export interface SyncOptions {
 }
 
 export function toSyncItem(r: StoredTx): SyncItem {
-  const item: SyncItem = { id: r.tx, type: r.type as SyncItem['type'], cardUid: r.card, at: r.at, legs: r.legs, deviceId: r.device, offline: r.offline };
+  const item: SyncItem = {
+    id: r.tx,
+    type: r.type as SyncItem['type'],
+    cardUid: r.card,
+    at: r.at,
+    legs: r.legs,
+    deviceId: r.device,
+    offline: r.offline,
+  };
   if (r.type === 'topup') item.funding = (r.extra?.funding as SyncItem['funding']) ?? 'cash';
   if (r.type === 'void') {
     item.voids = r.extra?.voids;
@@ -85,7 +93,13 @@ export class SyncWorker {
         this.succeeded();
         for (const l of leases) {
           const c = this.o.book.lease(l.cardUid, l.balances, l.leaseUntil, l.blocked);
-          this.o.journal.saveCard({ uid: c.uid, cloud: l.balances, leaseUntil: l.leaseUntil, blocked: l.blocked, sunCounter: c.sunCounter });
+          this.o.journal.saveCard({
+            uid: c.uid,
+            cloud: l.balances,
+            leaseUntil: l.leaseUntil,
+            blocked: l.blocked,
+            sunCounter: c.sunCounter,
+          });
         }
         return leases;
       } catch (e) {
@@ -117,7 +131,8 @@ export class SyncWorker {
   }
 
   private failed(e: Error): void {
-    if (this.online || this.failures === 0) this.o.log.warn({ err: e.message }, 'cloud unreachable, selling on stand-in');
+    if (this.online || this.failures === 0)
+      this.o.log.warn({ err: e.message }, 'cloud unreachable, selling on stand-in');
     if (!(e instanceof CloudError) || e.status === 0 || e.status >= 500) this.online = false;
     this.failures++;
   }
@@ -159,7 +174,10 @@ export class SyncWorker {
         const err = e as CloudError;
         if (err.status === 400 && batch.length === 1) {
           // One item the cloud can never accept: park it for an operator, keep the rest flowing.
-          this.o.log.error({ tx: batch[0].tx, body: err.body }, 'cloud refused a journaled item: parked for reconciliation');
+          this.o.log.error(
+            { tx: batch[0].tx, body: err.body },
+            'cloud refused a journaled item: parked for reconciliation',
+          );
           this.o.metrics.syncRejected.inc({ reason: 'bad-item' });
           this.apply(batch, [{ id: batch[0].tx, status: 'rejected', reason: 'bad-item' }]);
           continue;
@@ -168,8 +186,11 @@ export class SyncWorker {
           this.oneByOneUntil = Date.now() + 60_000; // find the poisoned item
           continue;
         }
-        if (err.status === 401 || err.status === 403) this.o.log.error({ status: err.status }, 'cloud refused our API key');
-        await this.sleep(backoffMs(this.failures, this.o.backoffBaseMs ?? 200, this.o.backoffMaxMs ?? 30_000));
+        if (err.status === 401 || err.status === 403)
+          this.o.log.error({ status: err.status }, 'cloud refused our API key');
+        await this.sleep(
+          backoffMs(this.failures, this.o.backoffBaseMs ?? 200, this.o.backoffMaxMs ?? 30_000),
+        );
       }
     }
   }
@@ -195,7 +216,10 @@ export class SyncWorker {
       const standIn = row.extra?.standIn ?? 0;
       if (r.status === 'rejected') {
         this.o.metrics.syncRejected.inc({ reason: r.reason ?? 'unknown' });
-        this.o.log.error({ tx: row.tx, card: row.card, reason: r.reason }, 'cloud rejected a transaction the venue approved: reconcile');
+        this.o.log.error(
+          { tx: row.tx, card: row.card, reason: r.reason },
+          'cloud rejected a transaction the venue approved: reconcile',
+        );
         this.o.book.acknowledged(row.card, row.legs, sign(row.type), undefined, standIn);
       } else {
         this.o.book.acknowledged(row.card, row.legs, sign(row.type), r.balances, standIn);

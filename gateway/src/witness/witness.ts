@@ -7,9 +7,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
-import { cosignatureMessage, type SignedCheckpoint, verifyCheckpointSignature } from '@tibillet/cloud/checkpoint';
+import {
+  cosignatureMessage,
+  type SignedCheckpoint,
+  verifyCheckpointSignature,
+} from '@tibillet/cloud/checkpoint';
 import { verifyConsistency } from '@tibillet/cloud/merkle';
+import type { Logger } from 'pino';
 import type { Journal } from '../journal/journal.js';
 import type { CloudApi } from '../sync/cloud-api.js';
 
@@ -24,11 +28,14 @@ export class Witness {
   readonly publicKeyHex: string;
   private keyId: string | undefined;
 
-  constructor(
-    private readonly o: { dataDir: string; api: CloudApi; journal: Journal; log: Logger },
-  ) {
+  constructor(private readonly o: { dataDir: string; api: CloudApi; journal: Journal; log: Logger }) {
     const file = join(o.dataDir, 'witness-key.pem');
-    if (!existsSync(file)) writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    if (!existsSync(file))
+      writeFileSync(
+        file,
+        generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        { mode: 0o600 },
+      );
     this.key = createPrivateKey(readFileSync(file));
     const jwk = createPublicKey(this.key).export({ format: 'jwk' }) as { x: string };
     this.publicKeyHex = Buffer.from(jwk.x, 'base64url').toString('hex');
@@ -36,7 +43,9 @@ export class Witness {
 
   /** Checks the latest checkpoint and co-signs it if the log only grew. */
   async tick(): Promise<WitnessOutcome> {
-    this.keyId ??= (await this.o.api.postJson<{ keyId: string }>('/v1/log/witnesses', { publicKey: this.publicKeyHex })).keyId;
+    this.keyId ??= (
+      await this.o.api.postJson<{ keyId: string }>('/v1/log/witnesses', { publicKey: this.publicKeyHex })
+    ).keyId;
     const cp = await this.o.api.getJson<SignedCheckpoint>('/v1/log/checkpoint');
     const meta = await this.o.api.getJson<LogMeta>('/v1/log/meta');
     const logKey = meta.logKeys.find((k) => k.keyId === cp.keyId);
@@ -45,22 +54,33 @@ export class Witness {
     const last = saved ? (JSON.parse(saved) as { treeSize: number; rootHash: string }) : undefined;
     if (last) {
       if (cp.treeSize < last.treeSize) return this.alarm('shrunk', cp);
-      if (cp.treeSize === last.treeSize) return cp.rootHash === last.rootHash ? 'unchanged' : this.alarm('inconsistent', cp);
+      if (cp.treeSize === last.treeSize)
+        return cp.rootHash === last.rootHash ? 'unchanged' : this.alarm('inconsistent', cp);
       if (last.treeSize > 0) {
-        const p = await this.o.api.getJson<{ proof: string[] }>(`/v1/log/proof/consistency?first=${last.treeSize}&second=${cp.treeSize}`);
-        if (!verifyConsistency(last.treeSize, cp.treeSize, last.rootHash, cp.rootHash, p.proof)) return this.alarm('inconsistent', cp);
+        const p = await this.o.api.getJson<{ proof: string[] }>(
+          `/v1/log/proof/consistency?first=${last.treeSize}&second=${cp.treeSize}`,
+        );
+        if (!verifyConsistency(last.treeSize, cp.treeSize, last.rootHash, cp.rootHash, p.proof))
+          return this.alarm('inconsistent', cp);
       }
     }
     const timestamp = Date.now();
     const signature = sign(null, cosignatureMessage(cp, timestamp), this.key).toString('hex');
-    await this.o.api.postJson(`/v1/log/checkpoints/${cp.treeSize}/cosign`, { keyId: this.keyId, timestamp, signature });
+    await this.o.api.postJson(`/v1/log/checkpoints/${cp.treeSize}/cosign`, {
+      keyId: this.keyId,
+      timestamp,
+      signature,
+    });
     this.o.journal.setMeta('witness_last', JSON.stringify({ treeSize: cp.treeSize, rootHash: cp.rootHash }));
     this.o.log.info({ treeSize: cp.treeSize }, 'checkpoint co-signed');
     return 'cosigned';
   }
 
   private alarm(outcome: WitnessOutcome, cp: SignedCheckpoint): WitnessOutcome {
-    this.o.log.error({ outcome, treeSize: cp.treeSize, rootHash: cp.rootHash }, 'transparency log checkpoint refused: NOT co-signed');
+    this.o.log.error(
+      { outcome, treeSize: cp.treeSize, rootHash: cp.rootHash },
+      'transparency log checkpoint refused: NOT co-signed',
+    );
     return outcome;
   }
 }
