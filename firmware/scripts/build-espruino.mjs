@@ -1,24 +1,31 @@
 // Builds firmware/dist/espruino/terminal.js: the portable core + the Espruino HAL, type-checked
-// against ES5 + the Espruino API declarations, downlevelled to ES5 by tsc, bundled and minified
-// by esbuild (target es5), then parsed with acorn as ES5 so any newer syntax fails the build.
+// against ES5 + the Espruino API declarations, downlevelled to ES5 by tsc, bundled (tree-shaken)
+// by esbuild (target es5), minified by terser (ES5 output; private class members renamed, see
+// scripts/private-names.mjs), then parsed with acorn as ES5 so any newer syntax fails the build.
 // The sources call Espruino's require as `espruinoRequire` (esbuild would wrap a `require` in a
 // Proxy-based shim); it is renamed back here so the Espruino IDE/CLI sees `require("MQTT")` and
 // uploads the modules with the code.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const fw = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tmp = join(fw, 'dist', '.espruino-es5');
+const tmp = join(fw, 'dist', `.espruino-es5-${process.pid}`); // per process: tests build concurrently
 const out = join(fw, 'dist', 'espruino');
 rmSync(tmp, { recursive: true, force: true });
 try {
   execFileSync(
     process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(fw, 'targets/espruino/tsconfig.json')],
+    [
+      require.resolve('typescript/bin/tsc'),
+      '-p',
+      join(fw, 'targets/espruino/tsconfig.json'),
+      '--outDir',
+      tmp,
+    ],
     {
       stdio: 'inherit',
     },
@@ -35,14 +42,24 @@ const result = await esbuild.build({
   bundle: true,
   format: 'iife',
   target: 'es5',
-  minify: true,
+  minify: false, // terser below minifies better (and renames private members)
   legalComments: 'none',
   charset: 'utf8', // raw UTF-8 literals: an Espruino without unicode support sees bytes, as Lua does
   define: { __FIRMWARE_VERSION__: JSON.stringify(version) },
   write: false,
   logLevel: 'warning',
 });
-let code = result.outputFiles[0].text;
+const { minify } = await import('terser');
+const { exactNamesRegex, privateMemberNames } = await import('./private-names.mjs');
+const privateNames = privateMemberNames(join(fw, 'targets/espruino/tsconfig.json'));
+const minified = await minify(result.outputFiles[0].text, {
+  ecma: 5,
+  toplevel: true,
+  compress: { ecma: 5, passes: 3, toplevel: true, pure_getters: true },
+  mangle: { toplevel: true, properties: { regex: exactNamesRegex(privateNames) } },
+  format: { ecma: 5, ascii_only: false, comments: false },
+});
+let code = minified.code;
 if (/\brequire\b/.test(code))
   throw new Error('espruino: the bundle calls require directly: use espruinoRequire');
 code = code.replace(/\bespruinoRequire\(/g, 'require(');
@@ -55,6 +72,7 @@ const banned =
 const found = code.match(banned);
 if (found)
   throw new Error(`espruino: the bundle uses what Espruino lacks: ${[...new Set(found)].join(', ')}`);
-writeFileSync(join(out, 'terminal.js'), code);
+writeFileSync(join(out, `terminal.js.${process.pid}`), code);
+renameSync(join(out, `terminal.js.${process.pid}`), join(out, 'terminal.js')); // atomic for concurrent readers
 rmSync(tmp, { recursive: true, force: true });
 console.log(`espruino: dist/espruino/terminal.js ${code.length} bytes`);

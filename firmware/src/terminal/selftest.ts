@@ -41,9 +41,18 @@ function attempt(fn: () => void): Check {
   }
 }
 
-export function runSelftest(hal: Hal, driver: Pn532Driver, opts: SelftestOptions, done: (this: void, r: SelftestReport) => void): void {
+export function runSelftest(
+  hal: Hal,
+  driver: Pn532Driver,
+  opts: SelftestOptions,
+  done: (this: void, r: SelftestReport) => void,
+): void {
   const report: SelftestReport = {
-    pn532: { ok: false, detail: 'no PN532 answer: check the wiring and that the DIP switches select the bus in use (HSU: both off)' },
+    pn532: {
+      ok: false,
+      detail:
+        'no PN532 answer: check the wiring and that the DIP switches select the bus in use (HSU: both off)',
+    },
     card: { ok: false, detail: 'no card presented' },
     display: attempt(() => hal.display.show(['SELF-TEST', 'Present a card'])),
     buzzer: attempt(() => hal.buzzer.beep([80, 80, 80])),
@@ -52,7 +61,10 @@ export function runSelftest(hal: Hal, driver: Pn532Driver, opts: SelftestOptions
       hal.led.set('red', []);
       hal.led.set('off', []);
     }),
-    wifi: opts.wifiConnected === undefined ? { ok: true, detail: 'no Wi-Fi on this board' } : { ok: opts.wifiConnected() },
+    wifi:
+      opts.wifiConnected === undefined
+        ? { ok: true, detail: 'no Wi-Fi on this board' }
+        : { ok: opts.wifiConnected() },
     mqtt: { ok: false, detail: 'not connected' },
   };
   if (!report.wifi.ok) report.wifi.detail = 'not connected: check the SSID and password';
@@ -62,7 +74,10 @@ export function runSelftest(hal: Hal, driver: Pn532Driver, opts: SelftestOptions
     const wait = function (this: void) {
       if (hal.mqtt.isConnected()) report.mqtt = { ok: true };
       if (report.mqtt.ok || hal.clock.now() - started >= opts.mqttWaitMs) {
-        hal.display.show(['SELF-TEST', report.pn532.ok && report.card.ok && report.mqtt.ok ? 'OK' : 'FAILED']);
+        hal.display.show([
+          'SELF-TEST',
+          report.pn532.ok && report.card.ok && report.mqtt.ok ? 'OK' : 'FAILED',
+        ]);
         done(report);
         return;
       }

@@ -97,6 +97,8 @@ export interface EspruinoShim {
   storage: { [name: string]: string };
   /** Number of live timers (a leak shows up here). */
   timerCount(): number;
+  /** When the next timer falls due (-1: none). */
+  nextTimerAt(): number;
   /** Rough count of variables the bundle keeps alive (Espruino's limit is 16,383 on ESP32). */
   estimateVariables(): number;
 }
@@ -287,6 +289,7 @@ export function createEspruinoShim(
     },
     now: () => clock,
     timerCount: () => timers.length,
+    nextTimerAt: () => timers.reduce((m, t) => (m < 0 || t.at < m ? t.at : m), -1),
     estimateVariables() {
       // Espruino keeps function source as text (~12 characters a variable) and every array
       // element / object property / string chunk in a variable: bundle text plus what the

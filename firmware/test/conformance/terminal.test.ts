@@ -1,0 +1,208 @@
+/**
+ * Cross-target conformance: one scripted scenario (boot, config pushed, a paid tap and its result,
+ * the broker lost with taps queued offline, reconnection and re-send of the queue, a tap whose
+ * result never comes and the same card presented again after the timeout) run on the host core,
+ * on the Espruino bundle in the Espruino shim, and on the NodeMCU bundle under lua5.1 (+ LuaBitOp,
+ * the shipped minified file) and lua5.3. The MQTT topics and payloads published, the frames
+ * written to the PN532 and the screens shown must be byte-identical; a divergence fails with a
+ * diff of the two sequences.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { protocol } from '@tibillet/firmware';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBundle, FW } from '../espruino/rig.js';
+import {
+  espruinoTarget,
+  hostTarget,
+  luaTarget,
+  type Provision,
+  type Recording,
+  type TargetDriver,
+} from './targets.js';
+
+const KEY = '4f'.repeat(32);
+const VENUE = 'bar';
+const DEVICE = 'dev-1';
+const UID = [0x04, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40];
+const UID2 = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
+const BOARD = 'esp32-devkitc';
+const FIRMWARE = '0.1.0';
+const PROV: Provision = {
+  venue: VENUE,
+  device: DEVICE,
+  key: KEY,
+  board: BOARD,
+  record: protocol.encodeCanonical({
+    venue: VENUE,
+    device: DEVICE,
+    key: KEY,
+    ssid: 'venue-wifi',
+    pass: 'secret',
+    mqtt: '10.0.0.2:1883',
+    board: BOARD,
+  }),
+};
+const downTopic = (k: string) => `tb/v1/${VENUE}/dev/${DEVICE}/down/${k}`;
+
+/** The scenario; down messages are signed in call order, so every target gets the same bytes. */
+async function scenario(t: TargetDriver): Promise<void> {
+  let n = 100;
+  const down = (k: 'result' | 'config' | 'charge', b: unknown) =>
+    protocol.sign({ v: 1, k, d: DEVICE, n: ++n, b } as never, KEY);
+  const lastTapTx = () => {
+    const taps = t.rec.published.filter((p) => p.startsWith(`tb/v1/${VENUE}/dev/${DEVICE}/up/tap `));
+    const r = protocol.verify(taps[taps.length - 1].split(' ')[1], KEY, -1);
+    if (!r.ok) throw new Error(`${t.name}: invalid tap: ${r.reason}`);
+    return (r.message.b as { tx: string }).tx;
+  };
+
+  // boot: the PN532 wakes up, the network comes up, hello
+  await t.boot();
+  await t.advance(500);
+  await t.brokerUp();
+  await t.advance(100);
+  // config pushed: menu, offline queue of 3
+  const menu = [
+    { sku: 'beer', label: 'Bière', price: 350 },
+    { sku: 'tea', label: 'Thé', price: 150 },
+  ];
+  await t.message(
+    downTopic('config'),
+    down('config', { venue: VENUE, mode: 'cashier', cur: 'EUR', menu, offq: 3 }),
+  );
+  await t.advance(100);
+  // a paid tap, approved
+  await t.message(downTopic('charge'), down('charge', { ref: 'pos-1', amt: 450 }));
+  t.placeCard(UID);
+  await t.advance(300);
+  await t.message(
+    downTopic('result'),
+    down('result', { tx: lastTapTx(), ok: true, amt: 450, bal: [{ a: 'EUR', v: 1550 }] }),
+  );
+  await t.advance(3000);
+  t.removeCard();
+  await t.advance(300);
+  // broker lost: two taps queued offline
+  await t.brokerDown();
+  await t.advance(200);
+  for (const [uid, amt] of [
+    [UID, 200],
+    [UID2, 300],
+  ] as [number[], number][]) {
+    await t.message(downTopic('charge'), down('charge', { ref: `off-${amt}`, amt })); // ignored offline? still the same everywhere
+    t.placeCard(uid);
+    await t.advance(300);
+    t.removeCard();
+    await t.advance(2800);
+  }
+  // the retry connects: the queue is re-sent
+  await t.advance(5000);
+  await t.brokerUp();
+  await t.advance(1000);
+  // a tap whose result never comes: timeout, then the same card again re-sends the same tx
+  await t.message(downTopic('charge'), down('charge', { ref: 'pos-2', amt: 120 }));
+  t.placeCard(UID2);
+  await t.advance(300);
+  t.removeCard();
+  await t.advance(7000);
+  t.placeCard(UID2);
+  await t.advance(300);
+  await t.message(
+    downTopic('result'),
+    down('result', { tx: lastTapTx(), ok: true, amt: 120, bal: [{ a: 'EUR', v: 1430 }] }),
+  );
+  await t.advance(3000);
+}
+
+const INSTALL = 'install it with: apt-get install -y lua5.1 lua-bitop lua5.3';
+function requireInterpreter(bin: string, needsBit: boolean): void {
+  const probe = spawnSync(bin, ['-e', needsBit ? 'require("bit")' : 'print(_VERSION)'], { encoding: 'utf8' });
+  if (probe.error) throw new Error(`${bin} not found on PATH: ${INSTALL}`);
+  if (probe.status !== 0)
+    throw new Error(`${bin} cannot load the bit module (LuaBitOp): ${INSTALL}\n${probe.stderr}`);
+}
+
+let bundle: string;
+let reference: Recording;
+const open: TargetDriver[] = [];
+beforeAll(async () => {
+  bundle = buildBundle();
+  execFileSync(process.execPath, [join(FW, 'scripts', 'build-lua.mjs')], { stdio: 'pipe' });
+  const host = hostTarget(PROV, FIRMWARE);
+  await scenario(host);
+  reference = host.rec;
+}, 120_000);
+afterAll(() => {
+  for (const t of open) t.close();
+});
+
+/** Equal sequences, or a failure that shows the first divergence with its context. */
+function expectSame(what: string, target: string, got: string[], want: string[]): void {
+  let i = 0;
+  while (i < got.length && i < want.length && got[i] === want[i]) i++;
+  if (i === got.length && i === want.length) return;
+  const ctx = (xs: string[]) =>
+    xs.slice(Math.max(0, i - 2), i + 3).map((x, k) => `  ${Math.max(0, i - 2) + k}: ${x}`);
+  throw new Error(
+    `${target}: ${what} diverge from the host at #${i} (${got.length} vs ${want.length})\n` +
+      `host:\n${ctx(want).join('\n')}\n${target}:\n${ctx(got).join('\n')}`,
+  );
+}
+
+const collapse = (xs: string[]) => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
+
+describe('cross-target conformance (host core = reference)', () => {
+  it('the host scenario itself: hello, config, tap + result, 2 offline taps re-sent, timeout + same tx re-sent', () => {
+    const kinds = reference.published.map((p) => p.split(' ')[0].split('/').pop());
+    expect(kinds).toEqual(['hello', 'tap', 'tap', 'tap', 'tap', 'tap'].slice(0, kinds.length));
+    const taps = reference.published
+      .filter((p) => p.includes('/up/tap '))
+      .map((p) => {
+        const r = protocol.verify(p.split(' ')[1], KEY, -1);
+        if (!r.ok) throw new Error(r.reason);
+        return r.message.b as { tx: string; off?: boolean; ref?: string };
+      });
+    expect(taps.filter((b) => b.off === true)).toHaveLength(2); // queued while offline, sent on reconnect
+    expect(taps.at(-1)?.tx).toBe(taps.at(-2)?.tx); // same card after the timeout: same tx id
+    expect(reference.uart.length).toBeGreaterThan(10);
+  });
+
+  const targets: [string, () => TargetDriver][] = [
+    ['espruino', () => espruinoTarget(PROV, bundle)],
+    [
+      'lua5.1',
+      () => {
+        requireInterpreter('lua5.1', true);
+        return luaTarget('lua5.1', join(FW, 'dist/nodemcu/terminal.lua'), PROV);
+      },
+    ],
+    [
+      'lua5.3',
+      () => {
+        requireInterpreter('lua5.3', false);
+        return luaTarget('lua5.3', join(FW, 'dist/nodemcu/lua53/terminal.lua'), PROV);
+      },
+    ],
+  ];
+  for (const [name, make] of targets) {
+    it(`${name}: same MQTT topics + payloads, PN532 frames and screens as the host`, async () => {
+      const t = make();
+      open.push(t);
+      await scenario(t);
+      expectSame('MQTT publications', name, t.rec.published, reference.published);
+      expectSame('screens', name, t.rec.screens, reference.screens);
+      if (name === 'espruino') expectSame('PN532 frames written', name, t.rec.uart, reference.uart);
+      // NodeMCU's tmr cannot fire sooner than 1 ms (the HAL turns setTimeout(0) into 1 ms), so
+      // the idle poll cadence differs: the frames are compared with runs of one frame collapsed.
+      else
+        expectSame(
+          'PN532 frames written (runs collapsed)',
+          name,
+          collapse(t.rec.uart),
+          collapse(reference.uart),
+        );
+      expect(t.rec.connects).toBe(reference.connects);
+    }, 60_000);
+  }
+});
