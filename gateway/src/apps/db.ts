@@ -91,6 +91,84 @@ CREATE TABLE IF NOT EXISTS app_closures (
   report TEXT NOT NULL,
   at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS app_room_tables (
+  id TEXT PRIMARY KEY,
+  pos TEXT NOT NULL,
+  name TEXT NOT NULL,
+  seats INTEGER NOT NULL,
+  x REAL NOT NULL,
+  y REAL NOT NULL,
+  w REAL NOT NULL,
+  h REAL NOT NULL,
+  shape TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS app_tabs (
+  order_id TEXT PRIMARY KEY,
+  pos TEXT NOT NULL,
+  tables TEXT NOT NULL,
+  covers INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  rounds INTEGER NOT NULL DEFAULT 0,
+  aliases TEXT NOT NULL DEFAULT '[]',
+  merged_into TEXT,
+  opened_at INTEGER NOT NULL,
+  closed_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS app_tabs_open ON app_tabs(pos, status);
+CREATE TABLE IF NOT EXISTS app_tab_lines (
+  order_id TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  seat INTEGER NOT NULL,
+  round INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (order_id, n)
+);
+CREATE TABLE IF NOT EXISTS app_tab_pays (payment_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, seats TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS app_tab_ops (key TEXT PRIMARY KEY, order_id TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS app_fiscal (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  data TEXT NOT NULL,
+  prev TEXT NOT NULL,
+  mac TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS app_fiscal_closures (
+  kind TEXT NOT NULL,
+  period TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (kind, period)
+);
+CREATE TABLE IF NOT EXISTS app_staff_auth (
+  id TEXT PRIMARY KEY,
+  pin TEXT,
+  failures INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS app_staff_cards (
+  uid TEXT PRIMARY KEY,
+  staff TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS app_sessions (
+  hash TEXT PRIMARY KEY,
+  staff TEXT NOT NULL,
+  pos TEXT,
+  card TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ended_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS app_printers (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  target TEXT NOT NULL,
+  width INTEGER NOT NULL DEFAULT 42,
+  auto INTEGER NOT NULL DEFAULT 1
+);
 `;
 
 export function createAppTables(db: Database.Database): void {

@@ -9,20 +9,25 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway.js';
 import type { ResultBody, TapBody } from '../types.js';
 import { createAppTables } from './db.js';
+import { Fiscal, fiscalRoutes } from './fiscal.js';
 import { esc, page } from './html.js';
 import { pickLang, strings } from './i18n.js';
 import { Kitchen, kitchenRoutes } from './kitchen.js';
 import { Pos, posRoutes } from './pos.js';
+import { Printing, printingRoutes } from './printing.js';
 import { Reports, reportsRoutes } from './reports.js';
+import { Room, roomRoutes } from './room.js';
 import { Hub } from './sse.js';
-import { Staff, staffRoutes } from './staff.js';
+import { actorHook, Staff, staffRoutes } from './staff.js';
 import { APP_CSS } from './static/app-css.js';
 import { KITCHEN_JS, REPORTS_JS, STOCK_JS } from './static/kitchen-js.js';
 import { POS_JS } from './static/pos-js.js';
+import { ROOM_JS } from './static/room-js.js';
 import { Stock, stockRoutes } from './stock.js';
 
 export interface AppsOptions {
@@ -37,6 +42,9 @@ export interface Apps {
   stock: Stock;
   reports: Reports;
   staff: Staff;
+  room: Room;
+  fiscal: Fiscal;
+  printing: Printing;
 }
 
 const ASSETS: Record<string, { type: string; body: string }> = {
@@ -45,6 +53,7 @@ const ASSETS: Record<string, { type: string; body: string }> = {
   'kitchen.js': { type: 'text/javascript; charset=utf-8', body: KITCHEN_JS },
   'stock.js': { type: 'text/javascript; charset=utf-8', body: STOCK_JS },
   'reports.js': { type: 'text/javascript; charset=utf-8', body: REPORTS_JS },
+  'room.js': { type: 'text/javascript; charset=utf-8', body: ROOM_JS },
 };
 
 const COOKIE = 'tb_staff';
@@ -93,7 +102,10 @@ function homePage(gw: Gateway, kitchen: Kitchen, lang: 'fr' | 'en'): string {
   const pos = gw.ctx
     .config()
     .pointsOfSale.filter((p) => p.mode === 'cashier' || p.products.length > 0)
-    .map((p) => `<a href="/apps/pos/${encodeURIComponent(p.id)}?lang=${lang}">🧾 ${esc(p.name)}</a>`)
+    .map(
+      (p) =>
+        `<a href="/apps/pos/${encodeURIComponent(p.id)}?lang=${lang}">🧾 ${esc(p.name)}</a><a href="/apps/room/${encodeURIComponent(p.id)}?lang=${lang}">🍽 ${esc(p.name)} · ${esc(s.room.title)}</a>`,
+    )
     .join('');
   const stations = ['all', ...kitchen.stations()]
     .map(
@@ -120,9 +132,39 @@ export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOpt
   const kitchen = new Kitchen(db, hub);
   const reports = new Reports(db, gw.ctx.journal);
   const pos = new Pos(gw, db, hub, stock, kitchen, staff);
+  // Inalterable records first: a paid order is on the chain before anything else reacts to it.
+  const fiscal = new Fiscal(db, dirname(db.name), gw.ctx.venueId);
+  pos.hooks.settled.push((o) => fiscal.recordSale(o));
+  pos.hooks.voided.push((o, reason, by, wasPaid) => {
+    if (wasPaid) fiscal.recordVoid(o, reason, by);
+  });
+  const room = new Room(db, hub, pos, kitchen, staff);
+  const printing = new Printing(db, hub);
+  const fiscalOf = (orderId: string) =>
+    db.prepare("SELECT seq, mac FROM app_fiscal WHERE kind = 'ticket' AND ref = ?").get(orderId) as
+      | { seq: number; mac: string }
+      | undefined;
+  const receiptInfo = (orderId: string, duplicate: boolean) => ({
+    venue: gw.ctx.config().name,
+    currency: gw.ctx.config().currency,
+    duplicate,
+    fiscal: fiscalOf(orderId),
+  });
+  kitchen.created.push((t) => void printing.ticket(t));
+  pos.hooks.settled.push((o) => void printing.receipt(o, receiptInfo(o.id, false)));
+  staff.onEnded = (e) => hub.publish('alerts', 'session-end', e);
 
   gw.ctx.events ??= new EventEmitter();
   const onResult = (e: { deviceId: string; tap: TapBody; body: ResultBody }) => {
+    // A staff card tapped on a POS's terminal opens that POS (the page redeems the claim).
+    const at = gw.ctx.config().pointsOfSale.find((p) => p.devices.includes(e.deviceId));
+    const claim = at && !e.tap.ref ? staff.cardTap(e.tap.uid.toUpperCase(), at.id) : undefined;
+    if (at && claim)
+      hub.publish(`pos:${at.id}`, 'staff', {
+        claim: claim.claim,
+        staff: claim.member,
+        device: e.deviceId,
+      });
     pos
       .onResult(e)
       .catch((err: Error) =>
@@ -133,6 +175,7 @@ export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOpt
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', authorize(o));
+    scope.addHook('preHandler', actorHook(staff));
     scope.get('/apps', async (_req, reply) => reply.redirect('/apps/'));
     scope.get('/apps/', async (req, reply) => {
       const q = req.query as { lang?: string };
@@ -157,10 +200,19 @@ export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOpt
       () => gw.ctx.config().currency,
     );
     staffRoutes(scope, staff);
+    roomRoutes(scope, room, pos, staff, hub, gw);
+    fiscalRoutes(scope, fiscal, staff);
+    printingRoutes(scope, printing, staff, async (id) => {
+      const order = pos.order(id);
+      return order ? printing.receipt(order, receiptInfo(id, true), false) : undefined;
+    });
   });
   app.addHook('preClose', async () => {
     gw.ctx.events?.off('result', onResult);
     hub.close();
   });
-  return { hub, pos, kitchen, stock, reports, staff };
+  return { hub, pos, kitchen, stock, reports, staff, room, fiscal, printing };
 }
+
+/** For the gateway CLI's `fiscal` subcommand (verify an archive, the chain, export FEC). */
+export { fiscalCli, verifyArchive, verifyChain } from './fiscal.js';

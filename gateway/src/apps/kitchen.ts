@@ -59,6 +59,9 @@ const toTicket = (r: Row): Ticket => ({
 });
 
 export class Kitchen {
+  /** Called for each new ticket (printing). */
+  readonly created: ((t: Ticket) => void)[] = [];
+
   constructor(
     private readonly db: Database.Database,
     private readonly hub: Hub,
@@ -120,7 +123,10 @@ export class Kitchen {
       const r = ins.run(orderId, pos, station, JSON.stringify(ls), note, now, now);
       if (r.changes === 1) created.push(this.get(Number(r.lastInsertRowid))!);
     }
-    for (const t of created) this.announce(t);
+    for (const t of created) {
+      this.announce(t);
+      for (const f of this.created) f(t);
+    }
     return created;
   }
 

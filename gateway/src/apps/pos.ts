@@ -111,9 +111,19 @@ const fail = (status: number, error: string, message: string, extra: object = {}
   ...extra,
 });
 
+export interface PosHooks {
+  /** An order just became paid (fiscal records, receipts, closing a table's tab). */
+  settled: ((o: OrderView) => void)[];
+  /** An order was voided (`wasPaid`: it had been paid). */
+  voided: ((o: OrderView, reason: string, by: string, wasPaid: boolean) => void)[];
+  /** Whether paying the order sends it to the kitchen (a table's tab sends its rounds itself). */
+  routeOnSettle: (orderId: string) => boolean;
+}
+
 export class Pos {
   /** Results that arrived before the charge's ref was stored (a very fast tap). */
   private early = new Map<string, { deviceId: string; tap: TapBody; body: ResultBody }>();
+  readonly hooks: PosHooks = { settled: [], voided: [], routeOnSettle: () => true };
 
   constructor(
     private readonly gw: Gateway,
@@ -164,26 +174,9 @@ export class Pos {
     return ids.map((r) => this.order(r.id)!);
   }
 
-  /** Prices the cart from the current menu; the same cart id again returns the same order. */
-  createOrder(
-    posId: string,
-    b: { id: string; cashier: string; lines: LineIn[]; note?: string; ageChecked?: boolean },
-  ): { ok: true; order: OrderView } | Fail {
-    const pos = this.pointOfSale(posId);
-    if (!pos) return fail(404, 'unknown-pos', `unknown point of sale ${posId}`);
-    if (!this.staff.can(b.cashier, 'sell')) return fail(403, 'no-right', 'this staff member cannot sell');
-    const existing = this.order(b.id);
-    if (existing) {
-      const same =
-        existing.pos === posId &&
-        existing.lines.length === b.lines.length &&
-        existing.lines.every(
-          (l, i) => l.sku === b.lines[i].sku && l.qty === b.lines[i].qty && l.price === b.lines[i].price,
-        );
-      return same
-        ? { ok: true, order: existing }
-        : fail(409, 'cart-id-reused', 'this cart id belongs to another order');
-    }
+  /** Prices lines from the point of sale's current menu: stale prices, unknown skus, unchecked ages refused. */
+  price(pos: PointOfSale, input: LineIn[], ageChecked?: boolean): { ok: true; lines: OrderLine[] } | Fail {
+    const b = { lines: input, ageChecked };
     const bySku = new Map(pos.products.map((p) => [p.sku, p]));
     const stale: { sku: string; label: string; price: number; was: number }[] = [];
     const lines: OrderLine[] = [];
@@ -215,6 +208,32 @@ export class Pos {
         `prices changed: ${stale.map((s) => `${s.label} ${s.was} → ${s.price}`).join(', ')}`,
         { stale, products: pos.products },
       );
+    return { ok: true, lines };
+  }
+
+  /** Prices the cart from the current menu; the same cart id again returns the same order. */
+  createOrder(
+    posId: string,
+    b: { id: string; cashier: string; lines: LineIn[]; note?: string; ageChecked?: boolean },
+  ): { ok: true; order: OrderView } | Fail {
+    const pos = this.pointOfSale(posId);
+    if (!pos) return fail(404, 'unknown-pos', `unknown point of sale ${posId}`);
+    if (!this.staff.can(b.cashier, 'sell')) return fail(403, 'no-right', 'this staff member cannot sell');
+    const existing = this.order(b.id);
+    if (existing) {
+      const same =
+        existing.pos === posId &&
+        existing.lines.length === b.lines.length &&
+        existing.lines.every(
+          (l, i) => l.sku === b.lines[i].sku && l.qty === b.lines[i].qty && l.price === b.lines[i].price,
+        );
+      return same
+        ? { ok: true, order: existing }
+        : fail(409, 'cart-id-reused', 'this cart id belongs to another order');
+    }
+    const priced = this.price(pos, b.lines, b.ageChecked);
+    if (!priced.ok) return priced;
+    const lines = priced.lines;
     const total = lines.reduce((s, l) => s + l.qty * l.price, 0);
     const now = Date.now();
     this.db.transaction(() => {
@@ -414,6 +433,7 @@ export class Pos {
     })();
     this.kitchen.voidOrder(orderId);
     const view = this.order(orderId)!;
+    for (const h of this.hooks.voided) h(view, reason, by, o.status === 'paid');
     this.publish(view);
     return { ok: true, order: view, failed };
   }
@@ -433,7 +453,16 @@ export class Pos {
       if (r.changes === 1) this.stock.applySale(orderId, o.lines, o.cashier, -1);
       return r.changes === 1;
     })();
-    if (done) this.kitchen.route(o.id, o.pos, o.lines, o.note);
+    if (!done) return;
+    if (this.hooks.routeOnSettle(orderId)) this.kitchen.route(o.id, o.pos, o.lines, o.note);
+    const paid = this.order(orderId)!;
+    for (const h of this.hooks.settled) h(paid);
+  }
+
+  /** Publishes an order's state to its point of sale's pages. */
+  announce(orderId: string): void {
+    const o = this.order(orderId);
+    if (o) this.publish(o);
   }
 
   private displayLines(o: OrderView, amount: number): string[] {
@@ -501,6 +530,7 @@ function posPage(o: {
 <label>${esc(t.cashier)} ${o.staff.length > 0 ? `<select id="cashier">${staffOpts}</select>` : `<input id="cashier" value="${esc(o.cashier ?? 'pos')}" size="8">`}</label>
 <label>${esc(t.terminal)} <select id="device">${devOpts}</select></label>
 <a class="lang" href="?lang=${other}${o.cashier ? `&cashier=${encodeURIComponent(o.cashier)}` : ''}">${other.toUpperCase()}</a>
+<button id="login" class="btn small" type="button">🔑 ${esc(t.login)}</button><button id="logout" class="btn small" type="button" hidden>${esc(t.logout)}</button>
 <span id="conn" class="dot" title="live"></span></header>
 <main class="pos-main">
 <section class="catalog">${catTabs}<div id="grid" class="grid-tiles">${tiles}</div></section>
@@ -523,6 +553,11 @@ function posPage(o: {
 <div class="actions"><button id="ov-cancel" class="btn">${esc(t.cancel)}</button><button id="ov-retry" class="btn">${esc(t.retry)}</button><button id="ov-close" class="btn primary">${esc(t.newSale)} <kbd>Enter</kbd></button></div></div></div>
 <div id="voidbox" class="overlay" hidden><form class="panel" id="voidform"><p class="ov-title">${esc(t.voidTitle)}</p><p id="void-order"></p>
 <input id="void-reason" required maxlength="200" placeholder="${esc(t.voidReason)}"><div class="actions"><button type="button" id="void-cancel" class="btn">${esc(t.cancel)}</button><button class="btn danger">${esc(t.void)}</button></div></form></div>
+<div id="loginbox" class="overlay" hidden><form class="panel" id="loginform"><p class="ov-title">${esc(t.login)}</p>
+${o.staff.length > 0 ? `<select id="login-staff">${staffOpts}</select>` : '<input id="login-staff" maxlength="64" required>'}
+<input id="login-pin" type="password" inputmode="numeric" pattern="[0-9]{4,8}" maxlength="8" required placeholder="${esc(t.pin)}" autocomplete="off">
+<p>${esc(t.staffCard)}</p><p id="login-msg" class="msg" role="alert"></p>
+<div class="actions"><button type="button" id="login-cancel" class="btn">${esc(t.cancel)}</button><button class="btn primary">${esc(t.login)}</button></div></form></div>
 <div id="toasts" class="toasts" aria-live="polite"></div>
 <footer class="help">${esc(t.shortcuts)}</footer>`,
   });

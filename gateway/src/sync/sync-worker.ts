@@ -125,6 +125,7 @@ export class SyncWorker {
 
   private succeeded(): void {
     if (!this.online) this.o.log.info('cloud reachable');
+    if (!this.online) this.wake?.(); // back online: drain the backlog now, not after the backoff sleep
     this.online = true;
     this.failures = 0;
     this.lastSuccessAt = Date.now();

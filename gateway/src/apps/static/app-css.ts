@@ -85,4 +85,32 @@ tr.low td{color:#ff8a8a}
 .ticket .state{font-weight:700;text-transform:uppercase;font-size:.8rem}
 .pill{background:#26313b;border-radius:12px;padding:.1rem .6rem}
 @media (min-width:900px){.pos-main{flex-direction:row;align-items:flex-start}.catalog{flex:1}.cart{width:380px;position:sticky;top:4rem}}
+.room-main{display:flex;flex-direction:column;gap:.6rem;padding:.6rem}
+.plan-wrap{flex:1;min-width:0}
+.plan{position:relative;width:100%;aspect-ratio:4/3;background:#161d24;border:1px dashed #3a4753;border-radius:12px;overflow:hidden;touch-action:none}
+.plan.editing{background-image:linear-gradient(#22303b 1px,transparent 1px),linear-gradient(90deg,#22303b 1px,transparent 1px);background-size:5% 5%}
+.rtable{position:absolute;font:inherit;color:inherit;border:2px solid #3a4753;border-radius:10px;background:#26313b;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:.1rem;padding:.2rem;cursor:pointer;min-width:44px;min-height:44px;touch-action:none;overflow:hidden}
+.rtable.round{border-radius:50%}
+.rtable.busy{background:#1f3b5c;border-color:#5aa9ff}
+.rtable.ready{background:#155d3a;border-color:#2bb673;animation:pulse 1s infinite alternate}
+.rtable.sel{outline:3px solid #ffcf5a}
+.rtable .rinfo{font-size:.75rem;opacity:.85}
+@keyframes pulse{to{filter:brightness(1.3)}}
+.tabpanel{display:flex;flex-direction:column;gap:.5rem}
+.tabpanel[hidden],.editor[hidden]{display:none}
+.editor fieldset{border:0;padding:0;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+.editor input,.editor select{font:inherit;min-height:44px;background:#0d1115;color:inherit;border:1px solid #3a4753;border-radius:6px;padding:0 .4rem;max-width:9rem}
+.seats{display:flex;flex-wrap:wrap;gap:.3rem}
+.seat{font:inherit;min-height:44px;min-width:44px;padding:0 .7rem;border-radius:22px;border:1px solid #3a4753;background:#1b232b;color:inherit}
+.seat.on{background:#eef2f5;color:#101418}
+.seat.paid{opacity:.55;text-decoration:line-through}
+.grid-tiles.small{grid-template-columns:repeat(auto-fill,minmax(90px,1fr))}
+.grid-tiles.small .tile{min-height:64px}
+#tlines li{grid-template-columns:1fr auto auto auto}
+#tlines li.unsent .st{color:#ffcf5a}
+.ktickets{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:.3rem}
+.ktickets li{display:flex;justify-content:space-between;align-items:center;padding:.2rem .4rem;border-radius:8px;background:#26313b}
+.ktickets li.s-ready{background:#155d3a}
+#tto{font:inherit;min-height:40px;background:#0d1115;color:inherit;border:1px solid #3a4753;border-radius:6px}
+@media (min-width:900px){.room-main{flex-direction:row;align-items:flex-start}.tabpanel{width:420px;position:sticky;top:4rem;max-height:calc(100vh - 5rem);overflow:auto}}
 `;

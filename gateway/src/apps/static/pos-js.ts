@@ -44,6 +44,7 @@ export const POS_JS = String.raw`
   var ageChecked = false;
   var busy = false;
   var current = null; // the payment shown in the overlay
+  var changes = {};   // payment id -> change due (cash)
   var finals = {};    // payment id -> final status already shown (a late "pending" answer never reverts it)
 
   var cashierEl = $('cashier');
@@ -172,6 +173,11 @@ export const POS_JS = String.raw`
       if (!r.ok) { msg((t.errors[r.data.error] || r.data.error) + (r.data.message ? ' — ' + r.data.message : '')); return; }
       current = r.data.payment ? r.data.payment.id : null;
       show(r.data.order, r.data.change);
+      // a tap answered before this response: its event may have come first and been missed
+      if (r.data.payment && r.data.payment.status === 'pending') {
+        var g = await api('GET', '/apps/api/orders/' + encodeURIComponent(o.id));
+        if (g.ok && current === r.data.payment.id) show(g.data);
+      }
     } finally {
       busy = false;
       setBusy(false);
@@ -199,6 +205,9 @@ export const POS_JS = String.raw`
     order = o;
     var p = current ? o.payments.find(function (x) { return x.id === current; }) : null;
     if (p && p.status === 'pending' && finals[p.id]) return;
+    // the change due comes with the HTTP answer only: a later event for the same payment keeps it
+    if (p && change !== undefined) changes[p.id] = change;
+    if (p && change === undefined) change = changes[p.id];
     if (p && p.status !== 'pending') finals[p.id] = p.status;
     var ov = $('overlay');
     var title = '', detail = '', balance = '', cls = '';
@@ -297,13 +306,48 @@ export const POS_JS = String.raw`
     es.onerror = function () { $('conn').classList.remove('on'); };
     es.addEventListener('order', function (e) {
       var d = JSON.parse(e.data);
-      if (order && d.order.id === order.id) show(d.order);
+      // while a payment request is in flight its answer shows the result (with the change due)
+      if (order && d.order.id === order.id && (current || !busy)) show(d.order);
       clearTimeout(recentTimer);
       recentTimer = setTimeout(refreshRecent, 300);
     });
     es.addEventListener('ready', function (e) { var d = JSON.parse(e.data); toast(t.ready + ' · ' + d.station + ' · #' + d.ticket); });
     es.addEventListener('low', function (e) { var d = JSON.parse(e.data); toast(t.lowStock + ' · ' + d.name + ' (' + d.qty + ' ' + d.unit + ')'); });
     es.addEventListener('refund', function (e) { var d = JSON.parse(e.data); toast(t.refunded + ' ' + money(d.amount || 0)); });
+    // a staff card tapped on this POS's terminal: the page redeems the one-use claim for a session
+    es.addEventListener('staff', async function (e) {
+      var d = JSON.parse(e.data);
+      var r = await api('POST', '/apps/api/session', { claim: d.claim });
+      if (r.ok) setSession(r.data.session);
+    });
+    es.addEventListener('session-end', function () { checkSession(); });
+    es.addEventListener('printer', function (e) { var d = JSON.parse(e.data); toast('🖨 ' + d.printer + ': ' + d.error); });
+  }
+  function setSession(s) {
+    document.body.classList.toggle('session', !!s);
+    $('login').hidden = !!s;
+    $('logout').hidden = !s;
+    if (!s) { cashierEl.disabled = false; return; }
+    $('loginbox').hidden = true;
+    if (cashierEl.tagName === 'SELECT' && !cashierEl.querySelector('option[value="' + CSS.escape(s.staff) + '"]')) cashierEl.appendChild(h('option', { value: s.staff, text: s.name }));
+    cashierEl.value = s.staff;
+    cashierEl.disabled = true;
+    toast('👤 ' + s.name);
+  }
+  $('login').addEventListener('click', function () {
+    $('login-msg').textContent = ''; $('login-pin').value = ''; $('loginbox').hidden = false; $('login-pin').focus();
+  });
+  $('login-cancel').addEventListener('click', function () { $('loginbox').hidden = true; });
+  $('loginform').addEventListener('submit', async function (ev) {
+    ev.preventDefault();
+    var r = await api('POST', '/apps/api/session', { staff: $('login-staff').value, pin: $('login-pin').value, pos: posId });
+    $('login-pin').value = '';
+    if (r.ok) setSession(r.data.session); else $('login-msg').textContent = t.errors[r.data.error] || r.data.error;
+  });
+  $('logout').addEventListener('click', async function () { await api('DELETE', '/apps/api/session'); setSession(null); });
+  async function checkSession() {
+    var r = await api('GET', '/apps/api/session');
+    if (r.ok) setSession(r.data.session); else if (cashierEl.disabled) setSession(null);
   }
 
   // ---- wiring ----
@@ -331,6 +375,7 @@ export const POS_JS = String.raw`
     var tag = (ev.target && ev.target.tagName) || '';
     var typing = tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA';
     if (!$('voidbox').hidden) { if (ev.key === 'Escape') $('voidbox').hidden = true; return; }
+    if (!$('loginbox').hidden) { if (ev.key === 'Escape') $('loginbox').hidden = true; return; }
     if (!$('overlay').hidden) {
       if ((ev.key === 'Enter' || ev.key === 'Escape') && overlayFinal()) { ev.preventDefault(); closeOverlay(); }
       return;
@@ -355,6 +400,7 @@ export const POS_JS = String.raw`
   render();
   refreshRecent();
   connect();
+  checkSession();
   window.tbPos = { cart: function () { return cart; }, order: function () { return order; } };
 })();
 `;
