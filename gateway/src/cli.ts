@@ -125,4 +125,16 @@ program
     process.stdout.write(`${JSON.stringify(files)}\nReload Mosquitto (SIGHUP) to apply.\n`);
   });
 
+program
+  .command('fiscal')
+  .description('inalterable sales records: verify <archive.json> | verify-db | archive <day|month|year> <period> | fec <from> <to>')
+  .option('--data-dir <dir>', 'the gateway data directory (env DATA_DIR)', env.DATA_DIR ?? './data/gateway')
+  .option('--venue <id>', 'venue id (env VENUE_ID)', env.VENUE_ID)
+  .argument('<args...>', 'subcommand and its arguments')
+  .allowUnknownOption()
+  .action(async (args: string[], o: { dataDir: string; venue?: string }) => {
+    const { fiscalCli } = await import('./apps/fiscal.js');
+    process.exitCode = await fiscalCli(args, { dataDir: o.dataDir, venue: o.venue });
+  });
+
 await program.parseAsync();
