@@ -6,8 +6,18 @@ const ts = require('typescript');
 const lua = require('typescript-to-lua');
 const scope = require('typescript-to-lua/dist/transformation/utils/scope');
 
+// Also: `new Error(msg)` becomes the message string itself, so `throw new Error(msg)` is
+// `error(msg, 0)` and lualib's Error class hierarchy (~2 KB) stays out of the bundle; what a
+// `catch` gets is then the message (the core only ever turns it into text with String()).
 module.exports = {
   visitors: {
+    [ts.SyntaxKind.NewExpression]: (node, context) => {
+      if (ts.isIdentifier(node.expression) && node.expression.text === 'Error') {
+        const args = node.arguments || [];
+        return args.length > 0 ? context.transformExpression(args[0]) : lua.createStringLiteral('Error');
+      }
+      return context.superTransformExpression(node);
+    },
     [ts.SyntaxKind.ContinueStatement]: (node, context) => {
       if (context.luaTarget !== lua.LuaTarget.LuaJIT) return context.superTransformStatements(node);
       const loop = scope.findScope(context, scope.ScopeType.Loop);

@@ -67,8 +67,11 @@ export interface Led {
 /** Digital input/output pins (buttons, solenoid valve, reset lines, flow meter). */
 export interface Gpio {
   write(pin: string, high: boolean): void;
-  /** Calls back on each edge; returns nothing, there is one watcher per pin. */
-  watch(pin: string, cb: (this: void, high: boolean) => void): void;
+  /**
+   * Calls back on each edge; returns nothing, there is one watcher per pin. `debounceMs`: the
+   * target's button debounce when absent; 0 for a pulse counter (flow meter).
+   */
+  watch(pin: string, cb: (this: void, high: boolean) => void, debounceMs?: number): void;
 }
 
 /**

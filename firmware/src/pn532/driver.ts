@@ -394,7 +394,7 @@ export class Pn532Driver {
           cb: () => {},
         });
       }
-      for (let i = init.length - 1; i >= 0; i--) this.queue.splice(0, 0, init[i]);
+      this.queue = init.concat(this.queue); // before anything queued (concat: no splice helper in Lua)
       this.pump();
     };
     if (this.resetHook !== undefined) this.resetHook(reinit);

@@ -48,7 +48,7 @@ function macHex(keyBytes: number[], message: Message): string {
 /** Canonical payload of `message` with its MAC. Throws on a bad key or an unencodable message (programming errors). */
 export function sign(message: Message, keyHex: string): string {
   const key = fromHex(keyHex);
-  if (key === undefined || key.length < 16) throw new Error('protocol.sign: key must be at least 16 bytes of hex');
+  if (key === undefined || key.length < 16) throw new Error('sign: key not 16+ hex bytes');
   const signed = unsignedBody(message);
   signed.m = macHex(key, message);
   return encodeCanonical(signed);

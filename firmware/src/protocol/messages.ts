@@ -57,6 +57,19 @@ export interface TapBody {
   off?: boolean;
   at?: number;
 }
+/**
+ * Self-service tap: what was poured after a 'selfpour' tap was authorized (result with `ml`).
+ * Same `tx` as the tap; the gateway charges `amt` once per tx and answers with a result.
+ */
+export interface PourBody {
+  tx: string;
+  /** Volume poured, ml (flow-meter pulses * 1000 / pulses per litre, rounded down). */
+  ml: number;
+  /** Amount to charge, minor units: min(A, round(ml * A / M)) with A, M the authorized amt and ml. */
+  amt: number;
+  /** Why the valve closed: the authorized volume was reached, the card left, or nothing flowed. */
+  end: 'limit' | 'removed' | 'idle';
+}
 export interface LogBody {
   lvl: 'debug' | 'info' | 'warn' | 'error';
   code: string;
@@ -70,8 +83,10 @@ export interface ResultBody {
   tx: string;
   ok: boolean;
   reason?: string;
-  /** Amount charged (or credited) in minor units. */
+  /** Amount charged (or credited) in minor units; for a selfpour tap, the authorized maximum. */
   amt?: number;
+  /** Selfpour tap: the volume `amt` buys, ml; the terminal opens the valve for at most this. */
+  ml?: number;
   bal?: Balance[];
   lines?: string[];
 }
@@ -90,6 +105,8 @@ export interface ConfigBody {
   offq?: number;
   /** Heartbeat period, seconds. */
   hb?: number;
+  /** Selfpour: flow-meter pulses per litre, calibrated per tap (default 450, a YF-S201). */
+  ppl?: number;
 }
 export interface ChargeBody {
   ref: string;
@@ -108,6 +125,7 @@ export interface BodyByKind {
   heartbeat: HeartbeatBody;
   tap: TapBody;
   log: LogBody;
+  pour: PourBody;
   result: ResultBody;
   config: ConfigBody;
   charge: ChargeBody;
@@ -116,7 +134,7 @@ export interface BodyByKind {
 export type Kind = keyof BodyByKind;
 export type Direction = 'up' | 'down';
 
-export const UP_KINDS: string[] = ['hello', 'heartbeat', 'tap', 'log'];
+export const UP_KINDS: string[] = ['hello', 'heartbeat', 'tap', 'log', 'pour'];
 export const DOWN_KINDS: string[] = ['result', 'config', 'charge', 'display'];
 
 /** The signed envelope. `m` is added by sign() and checked by verify(). */
@@ -148,6 +166,8 @@ const amount = (name: string, required: boolean): FieldSpec => ({
   maxValue: 100000000,
 });
 const lines: FieldSpec = { name: 'lines', type: 'strs', required: false, max: 4 };
+/** Volumes, ml (100 l at most). */
+const volume = (required: boolean): FieldSpec => ({ name: 'ml', type: 'int', required, maxValue: 100000 });
 
 /** Body field tables, per kind. */
 export const BODY_FIELDS: { [kind: string]: FieldSpec[] } = {
@@ -185,6 +205,12 @@ export const BODY_FIELDS: { [kind: string]: FieldSpec[] } = {
     { name: 'off', type: 'bool', required: false },
     { name: 'at', type: 'int', required: false },
   ],
+  pour: [
+    { name: 'tx', type: 'id', required: true, max: 64 },
+    volume(true),
+    amount('amt', true),
+    { name: 'end', type: 'enum', required: true, values: ['limit', 'removed', 'idle'] },
+  ],
   log: [
     { name: 'lvl', type: 'enum', required: true, values: ['debug', 'info', 'warn', 'error'] },
     { name: 'code', type: 'id', required: true, max: 32 },
@@ -195,6 +221,7 @@ export const BODY_FIELDS: { [kind: string]: FieldSpec[] } = {
     { name: 'ok', type: 'bool', required: true },
     { name: 'reason', type: 'id', required: false, max: 32 },
     amount('amt', false),
+    volume(false),
     {
       name: 'bal',
       type: 'objs',
@@ -225,6 +252,7 @@ export const BODY_FIELDS: { [kind: string]: FieldSpec[] } = {
     },
     { name: 'offq', type: 'int', required: false, maxValue: 1000 },
     { name: 'hb', type: 'int', required: false, min: 5, maxValue: 3600 },
+    { name: 'ppl', type: 'int', required: false, min: 1, maxValue: 100000 },
   ],
   charge: [
     { name: 'ref', type: 'id', required: true, max: 64 },

@@ -5,14 +5,18 @@
  * One tap = one transaction: a card is ignored until it has left the field. A tap whose result
  * did not arrive in time stays pending: the next tap of the same card re-sends the same tx id, and
  * the gateway answers with the original result, so a slow network never charges twice.
+ * Selfpour mode (docs/protocol.md, "Self-service tap"): an authorizing result (with `ml`) opens
+ * the valve (pourer.ts); the `pour` message is kept in storage and re-sent until a result with
+ * the same tx acknowledges it.
  */
 import type { Hal } from '../hal/types.js';
 import { Counter } from '../protocol/counter.js';
 import { sign, verify } from '../protocol/codec.js';
-import type { CartLine, ConfigBody, Kind, Message, Mode, SunData, TapBody } from '../protocol/messages.js';
+import type { CartLine, ConfigBody, Kind, Message, Mode, PourBody, SunData, TapBody } from '../protocol/messages.js';
 import { deviceSubscriptions, deviceTopic, parseTopic } from '../protocol/topics.js';
 import { encodeCanonical, type Json, parseJson } from '../util/json.js';
 import { OfflineQueue } from './offline-queue.js';
+import { type Pourer, pourer } from './pourer.js';
 import { BEEP_DECLINED, BEEP_ERROR, BEEP_OK, type Lang, money, text } from './texts.js';
 
 export type ReaderEvent =
@@ -37,9 +41,17 @@ export interface TerminalConfig {
   resetReason?: string;
   /** Free memory for the hello message (bytes, or Espruino variables). */
   freeMemory?: () => number;
+  /** Selfpour: the solenoid valve's output (high = open) and the flow meter's pulse input (HAL gpio). */
+  valvePin?: string;
+  flowPin?: string;
+  /** Selfpour: the valve closes after this long without a flow-meter pulse, ms (default 10000). */
+  pourIdleMs?: number;
 }
 
 type State = 'idle' | 'waiting' | 'showing';
+
+/** Storage key of the pour message not yet acknowledged by a result. */
+const POUR_KEY = 'pour';
 
 interface Pending {
   uid: string;
@@ -63,6 +75,9 @@ export class Terminal {
   private bootedAt: number;
   private helloSent = false;
   private readonly lang: Lang;
+  private readonly tapValve: Pourer | undefined;
+  /** tx of the pour message waiting for its result ('' : none). */
+  private pourTx = '';
 
   constructor(
     private readonly hal: Hal,
@@ -78,6 +93,13 @@ export class Terminal {
       if (parsed.ok) this.config = parsed.value as unknown as ConfigBody;
     }
     this.bootedAt = hal.clock.now();
+    const unsent = hal.storage.read(POUR_KEY);
+    if (unsent !== undefined) {
+      const p = parseJson(unsent, 2);
+      if (p.ok) this.pourTx = (p.value as unknown as PourBody).tx;
+    }
+    if (hal.gpio !== undefined && cfg.valvePin !== undefined && cfg.flowPin !== undefined)
+      this.tapValve = pourer(hal.gpio, hal.clock, cfg.valvePin, cfg.flowPin, cfg.pourIdleMs !== undefined ? cfg.pourIdleMs : 10000);
     hal.mqtt.onConnect(() => this.onConnect());
     hal.mqtt.onDisconnect(() => this.showIdle());
     hal.mqtt.onMessage((topic, payload) => this.onMessage(topic, payload));
@@ -101,15 +123,17 @@ export class Terminal {
       return;
     }
     if (ev.type === 'reader-error') {
+      if (this.tapValve !== undefined) this.tapValve.close('removed'); // the card cannot be seen any more
       this.show([text(this.lang, 'readerError'), ev.code], BEEP_ERROR, 'red');
       this.publish('log', { lvl: 'error', code: ev.code });
       return;
     }
     if (ev.type === 'removed') {
       this.cardInField = '';
+      if (this.tapValve !== undefined) this.tapValve.close('removed');
       return;
     }
-    if (ev.uid === this.cardInField || this.state === 'waiting') return;
+    if (ev.uid === this.cardInField || this.state === 'waiting' || this.pouring()) return;
     this.cardInField = ev.uid;
     this.onTap(ev.uid, ev.sun);
   }
@@ -148,6 +172,13 @@ export class Terminal {
   private onTap(uid: string, sun: SunData | undefined): void {
     const mode = this.config.mode;
     let body: TapBody;
+    if (this.pourTx !== '') {
+      // The last pour is not acknowledged yet: send it again rather than start another one.
+      this.resendPour();
+      this.show([text(this.lang, 'timeout')], BEEP_ERROR, 'red');
+      this.arm(this.resultMs(), () => this.showIdle());
+      return;
+    }
     if (this.pending !== undefined && this.pending.uid === uid) {
       body = this.pending.body; // same card after a timeout: same tx id, the gateway answers once
     } else {
@@ -224,6 +255,7 @@ export class Terminal {
       });
     }
     this.drain();
+    this.resendPour();
     this.scheduleHeartbeat();
     this.showIdle();
   }
@@ -272,8 +304,19 @@ export class Terminal {
   private handleDown(m: Message): void {
     if (m.k === 'result') {
       const b = m.b as Message<'result'>['b'];
-      if (this.pending === undefined || b.tx !== this.pending.body.tx) return;
-      this.pending = undefined;
+      if (b.tx === this.pourTx) {
+        // The gateway charged the pour: forget it, show what it says.
+        this.pourTx = '';
+        this.hal.storage.erase(POUR_KEY);
+      } else {
+        if (this.pending === undefined || b.tx !== this.pending.body.tx) return;
+        const present = this.pending.uid === this.cardInField;
+        this.pending = undefined;
+        if (b.ok && b.ml !== undefined && b.ml > 0 && this.config.mode === 'selfpour') {
+          this.openValve(b.tx, b.amt !== undefined ? b.amt : 0, b.ml, present);
+          return;
+        }
+      }
       this.state = 'showing';
       const lines: string[] = [];
       if (b.ok) {
@@ -309,6 +352,44 @@ export class Terminal {
     }
   }
 
+  // ---- selfpour ----
+
+  /** Pours after an authorizing result: A (amt) buys M (ml); the pour message says what it cost. */
+  private openValve(tx: string, amt: number, ml: number, present: boolean): void {
+    if (this.timer >= 0) this.hal.clock.clearTimeout(this.timer); // the result timeout
+    this.timer = -1;
+    this.state = 'showing';
+    const ppl = this.config.ppl !== undefined ? this.config.ppl : 450;
+    const done = (pulses: number, end: string): void => {
+      const v = Math.floor((pulses * 1000) / ppl);
+      // Pro rata of the authorization, rounded half up, never above it.
+      const a = v >= ml ? amt : Math.floor((2 * v * amt + ml) / (2 * ml));
+      this.pourTx = tx;
+      this.hal.storage.write(POUR_KEY, encodeCanonical({ tx, ml: v, amt: a, end }));
+      this.resendPour();
+      this.show([text(this.lang, 'poured') + ' ' + v + ' ml', money(this.lang, a, this.config.cur)], BEEP_OK, 'green');
+      this.arm(this.resultMs(), () => this.showIdle());
+    };
+    // Card gone (a late result), or no valve on this terminal: 0 ml, the pour releases the hold.
+    if (!present || this.tapValve === undefined) {
+      done(0, present ? 'idle' : 'removed');
+      return;
+    }
+    this.tapValve.open(
+      Math.ceil((ml * ppl) / 1000),
+      (pulses) => this.hal.display.show([text(this.lang, 'pour'), Math.floor((pulses * 1000) / ppl) + ' / ' + ml + ' ml']),
+      done,
+    );
+  }
+
+  /** Sends the unacknowledged pour (same tx: the gateway charges it once), when connected. */
+  private resendPour(): void {
+    const raw = this.hal.storage.read(POUR_KEY);
+    if (raw === undefined || this.pourTx === '') return;
+    const parsed = parseJson(raw, 2);
+    if (parsed.ok) this.publish('pour', parsed.value);
+  }
+
   // ---- outputs ----
 
   private publish(kind: Kind, body: Json): void {
@@ -332,13 +413,17 @@ export class Terminal {
       this.hal.clock.clearTimeout(this.timer);
       this.timer = -1;
     }
-    if (this.state === 'waiting' && this.hal.mqtt.isConnected()) return;
+    if ((this.state === 'waiting' && this.hal.mqtt.isConnected()) || this.pouring()) return;
     this.state = 'idle';
     const lines = [this.config.venue];
     if (this.charge !== undefined) lines.push(money(this.lang, this.charge.amt, this.config.cur));
     lines.push(this.hal.mqtt.isConnected() ? text(this.lang, 'ready') : text(this.lang, 'offline'));
     this.hal.display.show(lines);
     this.hal.led.set('off', []);
+  }
+
+  private pouring(): boolean {
+    return this.tapValve !== undefined && this.tapValve.busy();
   }
 
   private resultMs(): number {

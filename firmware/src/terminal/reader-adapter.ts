@@ -11,6 +11,16 @@ import { CardPoller, type PollerOptions } from '../pn532/poller.js';
 import type { SunData } from '../protocol/messages.js';
 import type { ReaderEvent } from './machine.js';
 
+/**
+ * The reader interface the terminal sees, whatever the chip: a loop started by `startReader`
+ * (PN532) or `startRc522Reader` (MFRC522) that emits the same `ReaderEvent`s, and can be paused
+ * (the maintenance self-test does, so the technician's card is not taken for a tap).
+ */
+export interface ReaderHandle {
+  start(): void;
+  stop(): void;
+}
+
 export function startReader(
   driver: Pn532Driver,
   clock: Clock,

@@ -7,6 +7,7 @@
  */
 import type { Hal } from '../hal/types.js';
 import type { Pn532Driver } from '../pn532/driver.js';
+import type { ReaderHandle } from './reader-adapter.js';
 
 export interface Check {
   ok: boolean;
@@ -50,8 +51,7 @@ export function runSelftest(
   const report: SelftestReport = {
     pn532: {
       ok: false,
-      detail:
-        'no PN532 answer: check the wiring and that the DIP switches select the bus in use (HSU: both off)',
+      detail: 'no PN532 answer: check the wiring and DIP switches (HSU: both off)',
     },
     card: { ok: false, detail: 'no card presented' },
     display: attempt(() => hal.display.show(['SELF-TEST', 'Present a card'])),
@@ -110,5 +110,29 @@ export function runSelftest(
       report.pn532 = { ok: true, detail: 'PN532 ' + fw.value.ver + '.' + fw.value.rev };
       pollCard();
     });
+  });
+}
+
+/**
+ * The self-test on a running terminal (the flash tool's `tbSelftest`/`tbselftest`): the reader
+ * loop pauses so the technician's card is not taken for a tap, and resumes once the card has left.
+ */
+export function runSelftestPaused(
+  hal: Hal,
+  driver: Pn532Driver,
+  reader: ReaderHandle,
+  opts: SelftestOptions,
+  done: (this: void, r: SelftestReport) => void,
+): void {
+  reader.stop();
+  runSelftest(hal, driver, opts, (r) => {
+    const resume = function (this: void) {
+      driver.inListPassiveTarget((c) => {
+        if (c.ok && c.value !== undefined) hal.clock.setTimeout(resume, 300);
+        else reader.start();
+      }, 300);
+    };
+    resume();
+    done(r);
   });
 }

@@ -84,7 +84,7 @@ export function encodeCanonical(value: Json): string {
   if (t === 'boolean') return value ? 'true' : 'false';
   if (t === 'number') {
     const n = value as number;
-    if (Math.floor(n) !== n || n > MAX_SAFE || n < -MAX_SAFE) throw new Error('canonical JSON: not a safe integer: ' + n);
+    if (Math.floor(n) !== n || n > MAX_SAFE || n < -MAX_SAFE) throw new Error('json: not an integer: ' + n);
     return intToString(n);
   }
   if (isArray(value)) {
@@ -110,7 +110,7 @@ export function encodeCanonical(value: Json): string {
     }
     return out + '}';
   }
-  throw new Error('canonical JSON: unsupported value of type ' + t);
+  throw new Error('json: bad type ' + t);
 }
 
 /** Appends code point `cp` to `out` as this platform's string representation. */

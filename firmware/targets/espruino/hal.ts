@@ -296,14 +296,19 @@ export function espruinoDisplay(board: BoardProfile): Display {
   return { show: (lines) => draw(lines) };
 }
 
-/** Digital pins; watches fire on both edges with a 25 ms debounce (buttons, flow meter). */
+/** Digital pins; watches fire on both edges with a 25 ms debounce (buttons) or none (flow meter). */
 export function espruinoGpio(): Gpio {
   return {
     write: (pin, high) => digitalWrite(espruinoPin(pin), high ? 1 : 0),
-    watch: (pin, cb) => {
+    watch: (pin, cb, debounceMs) => {
       const p = espruinoPin(pin);
-      pinMode(p, 'input_pullup');
-      setWatch((e) => cb(e.state), p, { repeat: true, edge: 'both', debounce: 25 });
+      // A pulse input (debounceMs 0: the flow meter) has its pull-up on the board (ESP32 GPIO35 has none).
+      pinMode(p, debounceMs === 0 ? 'input' : 'input_pullup');
+      setWatch((e) => cb(e.state), p, {
+        repeat: true,
+        edge: 'both',
+        debounce: debounceMs !== undefined ? debounceMs : 25,
+      });
     },
   };
 }
@@ -326,6 +331,8 @@ export interface NetworkOptions {
 export interface EspruinoNetwork extends Mqtt {
   /** Joins Wi-Fi, then connects to the broker; reconnects both forever. */
   start(): void;
+  /** Wi-Fi joined (the self-test reports it). */
+  wifi(this: void): boolean;
 }
 
 /** Runs `fn` after `ms`; a new call replaces the pending one. */
@@ -347,6 +354,7 @@ export function espruinoNetwork(clock: Clock, o: NetworkOptions): EspruinoNetwor
   const disconnectHandlers: ((this: void) => void)[] = [];
   const messageHandlers: ((this: void, topic: string, payload: string) => void)[] = [];
   let connected = false;
+  let wifiUp = false;
   let client: EspruinoMqttClient | undefined;
   const mqttRetry = retrier(clock, retryMs);
   const wifiRetry = retrier(clock, retryMs);
@@ -381,6 +389,7 @@ export function espruinoNetwork(clock: Clock, o: NetworkOptions): EspruinoNetwor
   const joinWifi = (): void => {
     const wifi = espruinoRequire('Wifi');
     wifi.connect(o.ssid, { password: o.password }, (err) => {
+      wifiUp = !err;
       if (err) wifiRetry(joinWifi);
       else connectMqtt();
     });
@@ -389,7 +398,10 @@ export function espruinoNetwork(clock: Clock, o: NetworkOptions): EspruinoNetwor
   return {
     start: () => {
       const wifi = espruinoRequire('Wifi');
-      wifi.on('disconnected', () => wifiRetry(joinWifi));
+      wifi.on('disconnected', () => {
+        wifiUp = false;
+        wifiRetry(joinWifi);
+      });
       joinWifi();
     },
     publish: (topic, payload, qos, retain) => {
@@ -408,5 +420,6 @@ export function espruinoNetwork(clock: Clock, o: NetworkOptions): EspruinoNetwor
       disconnectHandlers.push(cb);
     },
     isConnected: () => connected,
+    wifi: () => wifiUp,
   };
 }

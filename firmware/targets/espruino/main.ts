@@ -20,6 +20,7 @@ import { setCrypto } from '../../src/protocol/codec.js';
 import { mqttPassword } from '../../src/protocol/credentials.js';
 import { Terminal } from '../../src/terminal/machine.js';
 import { startReader } from '../../src/terminal/reader-adapter.js';
+import { runSelftestPaused, type SelftestReport } from '../../src/terminal/selftest.js';
 import type { Lang } from '../../src/terminal/texts.js';
 import { encodeCanonical, type Json, parseJson } from '../../src/util/json.js';
 import { espruinoPin, findBoard } from './boards.js';
@@ -44,6 +45,10 @@ const STORAGE_PREFIX = 'tb.';
 const PROV_FIELDS = ['venue', 'device', 'key', 'ssid', 'pass', 'mqtt'];
 /** A press of OK longer than this adds the shown item; a short one shows the next item. */
 const LONG_PRESS_MS = 600;
+
+type SelftestCallback = (this: void, report: SelftestReport) => void;
+/** Set by start(): runs the maintenance self-test on the running terminal's hardware. */
+let selftest: ((this: void, cb: SelftestCallback) => void) | undefined;
 
 interface Provisioning {
   venue: string;
@@ -123,6 +128,8 @@ function start(): void {
     firmware: __FIRMWARE_VERSION__,
     lang: p.lang === 'en' ? 'en' : ('fr' as Lang),
     freeMemory: () => process.memory().free,
+    valvePin: board.valve,
+    flowPin: board.flowMeter,
   });
 
   let transport: Pn532Transport;
@@ -147,7 +154,9 @@ function start(): void {
       }, 10);
     },
   });
-  startReader(driver, clock, (ev) => term.onReader(ev), { intervalMs: 40 });
+  const poller = startReader(driver, clock, (ev) => term.onReader(ev), { intervalMs: 40 });
+  selftest = (cb) =>
+    runSelftestPaused(hal, driver, poller, { cardWaitMs: 8000, mqttWaitMs: 3000, wifiConnected: net.wifi }, cb);
 
   let pressedAt = -1;
   gpio.watch(board.buttonOk, (high) => {
@@ -164,6 +173,17 @@ function start(): void {
 }
 
 global.onInit = start;
+
+/**
+ * Maintenance self-test for the flash tool (`tibillet-flash selftest` sends
+ * `tbSelftest(function(r){print("@@OK "+JSON.stringify(r))})`): `cb` gets the report object
+ * {pn532, card, display, buzzer, led, wifi, mqtt} (shape in src/terminal/selftest.ts).
+ * Throws when the terminal is not running (not provisioned, or onInit() not run yet).
+ */
+global.tbSelftest = (cb: SelftestCallback): void => {
+  if (selftest === undefined) throw new Error('tbSelftest: not started');
+  selftest(cb);
+};
 
 /** Writes the provisioning record (then `save()` so onInit runs at power-up). */
 global.tbProvision = (p: { [k: string]: string }): void => {

@@ -47,7 +47,9 @@ function fromBytes(bytes: number[]): string {
 
 export function nodemcuClock(): Clock {
   let nextId = 1;
-  const live: { [id: string]: TmrObject } = {};
+  // `= undefined` rather than `delete`: in Lua both are `= nil`, and tstl's delete helper drags
+  // lualib's property descriptors and Error classes (~2 KB) into the bundle.
+  const live: { [id: string]: TmrObject | undefined } = {};
   return {
     now: () => Math.floor(node.uptime() / 1000),
     setTimeout: (cb, ms) => {
@@ -56,7 +58,7 @@ export function nodemcuClock(): Clock {
       const t = tmr.create();
       live[key] = t;
       t.alarm(ms >= 1 ? Math.floor(ms) : 1, tmr.ALARM_SINGLE, () => {
-        delete live[key];
+        live[key] = undefined;
         t.unregister();
         cb();
       });
@@ -66,7 +68,7 @@ export function nodemcuClock(): Clock {
       const key = 'i' + id;
       const t = live[key];
       if (t === undefined) return;
-      delete live[key];
+      live[key] = undefined;
       t.stop();
       t.unregister();
     },
@@ -161,7 +163,8 @@ function patternPlayer(
   };
 }
 
-function output(pins: number[]): void {
+/** Configures `pins` as outputs, low. */
+export function output(pins: number[]): void {
   gpio.config({ gpio: pins, dir: gpio.OUT });
   for (let i = 0; i < pins.length; i++) gpio.write(pins[i], 0);
 }
@@ -212,9 +215,11 @@ export function nodemcuDisplay(board: BoardProfile): Display {
 export function nodemcuGpio(): Gpio {
   return {
     write: (pin, high) => gpio.write(gpioNumber(pin), high ? 1 : 0),
-    watch: (pin, cb) => {
+    // No debounce in NodeMCU's gpio.trig. A pulse input (debounceMs 0: the flow meter, on ESP32's
+    // input-only GPIO35 that has no pull-up) floats: its pull-up is on the board (hardware/).
+    watch: (pin, cb, debounceMs) => {
       const n = gpioNumber(pin);
-      gpio.config({ gpio: [n], dir: gpio.IN, pull: gpio.PULL_UP });
+      gpio.config({ gpio: [n], dir: gpio.IN, pull: debounceMs === 0 ? gpio.FLOATING : gpio.PULL_UP });
       gpio.trig(n, gpio.INTR_UP_DOWN, (_p, level) => cb(level === 1));
     },
   };
@@ -233,6 +238,8 @@ export interface NetworkOptions {
 
 export interface NodemcuNetwork extends Mqtt {
   start(): void;
+  /** Station has an IP address (the self-test reports it). */
+  wifi(this: void): boolean;
 }
 
 /** Wi-Fi station and an MQTT client that reconnects after `retryMs` (default 5 s). */
@@ -242,6 +249,7 @@ export function nodemcuNetwork(clock: Clock, o: NetworkOptions): NodemcuNetwork 
   const disconnectHandlers: ((this: void) => void)[] = [];
   const messageHandlers: ((this: void, topic: string, payload: string) => void)[] = [];
   let connected = false;
+  let wifiUp = false;
   let retry = -1;
   const client = mqtt.Client(o.clientId, 60, o.username, o.mqttPassword);
   const connect = (): void => {
@@ -278,7 +286,11 @@ export function nodemcuNetwork(clock: Clock, o: NetworkOptions): NodemcuNetwork 
       wifi.mode(wifi.STATION);
       wifi.sta.config({ ssid: o.ssid, pwd: o.password, auto: true });
       wifi.sta.on('got_ip', () => {
+        wifiUp = true;
         if (!connected) connect();
+      });
+      wifi.sta.on('disconnected', () => {
+        wifiUp = false;
       });
       wifi.start();
       wifi.sta.connect();
@@ -299,5 +311,6 @@ export function nodemcuNetwork(clock: Clock, o: NetworkOptions): NodemcuNetwork 
       disconnectHandlers.push(cb);
     },
     isConnected: () => connected,
+    wifi: () => wifiUp,
   };
 }

@@ -16,6 +16,7 @@ import { setCrypto, sign, verify } from '../../src/protocol/codec.js';
 import { mqttPassword } from '../../src/protocol/credentials.js';
 import { Terminal } from '../../src/terminal/machine.js';
 import { startReader } from '../../src/terminal/reader-adapter.js';
+import { runSelftestPaused } from '../../src/terminal/selftest.js';
 import type { Lang } from '../../src/terminal/texts.js';
 import { encodeCanonical, type Json, parseJson } from '../../src/util/json.js';
 import { findBoard } from '../espruino/boards.js';
@@ -30,11 +31,18 @@ import {
   nodemcuNetwork,
   nodemcuSerial,
   nodemcuStorage,
+  output,
 } from './hal.js';
 
 export { encodeCanonical, parseJson, sign, verify };
 
 export const FIRMWARE_VERSION = '0.1.0';
+
+/**
+ * Lua global defined by start(): the maintenance self-test for the flash tool, which sends
+ * `__tba(tbselftest)`; `cb` gets the report as a JSON string (shape in src/terminal/selftest.ts).
+ */
+declare let tbselftest: (this: void, cb: (this: void, json: string) => void) => void;
 const PROV_FIELDS = ['venue', 'device', 'key', 'ssid', 'pass', 'mqtt'];
 const LONG_PRESS_MS = 600;
 
@@ -86,12 +94,12 @@ export function start(): Terminal | string {
   const crypto = nodemcuCrypto();
   setCrypto({ hmacSha256: (key, bytes) => crypto.hmacSha256(key, bytes) });
   const colon = prov.mqtt.indexOf(':');
-  const port = colon >= 0 ? parseInt(prov.mqtt.substring(colon + 1), 10) : 1883;
+  const port = colon >= 0 ? tonumber(prov.mqtt.substring(colon + 1)) : 1883;
   const net = nodemcuNetwork(clock, {
     ssid: prov.ssid,
     password: prov.pass,
     host: colon >= 0 ? prov.mqtt.substring(0, colon) : prov.mqtt,
-    port: port > 0 ? port : 1883,
+    port: port !== undefined && port > 0 ? port : 1883,
     clientId: prov.device,
     username: prov.device,
     mqttPassword: mqttPassword(prov.key),
@@ -107,6 +115,7 @@ export function start(): Terminal | string {
     crypto,
     gpio,
   };
+  output([gpioNumber(board.valve)]); // the selfpour valve, closed (the Terminal drives it)
   const term = new Terminal(hal, {
     venue: prov.venue,
     deviceId: prov.device,
@@ -115,6 +124,8 @@ export function start(): Terminal | string {
     firmware: FIRMWARE_VERSION,
     lang: prov.lang === 'en' ? 'en' : ('fr' as Lang),
     freeMemory: () => node.heap(),
+    valvePin: board.valve,
+    flowPin: board.flowMeter,
   });
   const rst = gpioNumber(board.pn532.rstpdn);
   gpio.write(board.pn532.rstpdn, true);
@@ -129,7 +140,11 @@ export function start(): Terminal | string {
       }, 10);
     },
   });
-  startReader(driver, clock, (ev) => term.onReader(ev), { intervalMs: 40 });
+  const poller = startReader(driver, clock, (ev) => term.onReader(ev), { intervalMs: 40 });
+  tbselftest = (cb) =>
+    runSelftestPaused(hal, driver, poller, { cardWaitMs: 8000, mqttWaitMs: 3000, wifiConnected: net.wifi }, (r) =>
+      cb(encodeCanonical(r as unknown as Json)),
+    );
   let pressedAt = -1;
   gpio.watch(board.buttonOk, (high) => {
     if (!high) pressedAt = clock.now();

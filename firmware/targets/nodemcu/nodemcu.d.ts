@@ -84,6 +84,7 @@ declare namespace gpio {
   const IN: number;
   const OUT: number;
   const PULL_UP: number;
+  const FLOATING: number;
   const INTR_UP_DOWN: number;
 }
 
@@ -130,3 +131,7 @@ declare namespace wifi.sta {
 /** The terminal's display sink: the Lua HAL draws with u8g2 when present. */
 /** @noSelf */
 declare function print(...args: unknown[]): void;
+
+/** Lua's tonumber (nil when `s` is not a number): smaller than tstl's parseInt helper. */
+/** @noSelf */
+declare function tonumber(s: string): number | undefined;

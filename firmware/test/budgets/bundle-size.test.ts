@@ -14,8 +14,11 @@ export const LUA_BUDGET = 64 * 1024;
 /**
  * Where the Espruino bundle stands today (terser + private member mangling + tree shaking:
  * 47.2 KB, from 50.2 KB): a ratchet so it can only shrink until it meets the budget.
+ * Raised once, from 48 KB, for two features the bundle did not have: the on-board self-test for
+ * the flash tool (`tbSelftest`, ~1.6 KB) and the self-service tap mode (valve, flow meter, pour
+ * message: ~2.4 KB), less ~0.3 KB of shorter error strings: 51.3 KB. Lower it again, never raise it.
  */
-const ESPRUINO_RATCHET = 48 * 1024;
+const ESPRUINO_RATCHET = 51.5 * 1024;
 
 const size = (rel: string) => statSync(join(FW, rel)).size;
 

@@ -6,6 +6,8 @@
 --   up | down                  MQTT connect succeeds | the client goes offline
 --   msg <topic> <payload>      an MQTT message
 --   prov <json>                the provisioning file tb.prov
+--   pulse <gpio>               a rising then a falling edge on a gpio.trig input (flow meter)
+--   st                         tbselftest(cb), as the flash tool calls it: emits `st <hex(json)>`
 -- After each command: the events it caused, then `= <now> <next timer due or -1>`.
 --   tx <hex> | pub <topic> <payload> <qos> <retain> | sub <topic> | conn | show <l1,l2,…> | log <text>
 if not bit and _VERSION == "Lua 5.1" then bit = require("bit") end
@@ -18,7 +20,7 @@ local function unhex(h)
 end
 local function emit(...) io.write(table.concat({...}, " "), "\n") end
 
-local now, seq, timers = 0, 0, {}
+local now, seq, timers, trigs = 0, 0, {}, {}
 node = { uptime = function() return now * 1000 end, heap = function() return 12000 end }
 tmr = {
   ALARM_SINGLE = 0,
@@ -88,7 +90,7 @@ gpio = {
   OUT = 1, IN = 0, PULL_UP = 1, INTR_UP_DOWN = 3,
   config = function() end,
   write = function(pin, v) emit("pin", tostring(pin), tostring(v)) end,
-  trig = function() end,
+  trig = function(pin, _type, cb) trigs[pin] = cb end,
 }
 i2c = { HW0 = 0, FAST = 400000, setup = function() end }
 u8g2 = {
@@ -141,6 +143,10 @@ for line in io.lines() do
   elseif cmd == "down" then client.handlers.offline(client)
   elseif cmd == "msg" then client.handlers.message(client, unhex(a), unhex(b))
   elseif cmd == "prov" then files["tb.prov"] = unhex(a)
+  elseif cmd == "pulse" then
+    local cb = trigs[tonumber(a)]
+    if cb then cb(tonumber(a), 1) cb(tonumber(a), 0) else emit("err", hex("no trig on " .. a)) end
+  elseif cmd == "st" then tbselftest(function(r) emit("st", hex(r)) end)
   else emit("err", hex("bad command: " .. line)) end
   local e = nextTimer()
   emit("=", tostring(now), e and tostring(e.at) or "-1")

@@ -49,6 +49,8 @@ export interface TargetDriver {
   message(topic: string, payload: string): Promise<void>;
   placeCard(uid: number[]): void;
   removeCard(): void;
+  /** One flow-meter pulse (rising then falling edge) on the board's flow-meter pin. */
+  flowPulse(): Promise<void>;
   close(): void;
 }
 
@@ -96,6 +98,14 @@ export function hostTarget(p: Provision, firmware: string): TargetDriver {
     origPublish(topic, payload, qos, retain);
   };
   let connecting = false;
+  // The board's selfpour pins (esp32-devkitc: valve GPIO2, flow meter GPIO35), as the targets pass them.
+  let flow: (high: boolean) => void = () => {};
+  h.hal.gpio = {
+    write: () => {},
+    watch: (pin, cb) => {
+      if (pin === 'GPIO35') flow = cb;
+    },
+  };
   return {
     name: 'host',
     rec,
@@ -108,6 +118,8 @@ export function hostTarget(p: Provision, firmware: string): TargetDriver {
         firmware,
         lang: 'fr',
         freeMemory: () => FREE_MEMORY,
+        valvePin: 'GPIO2',
+        flowPin: 'GPIO35',
       });
       const driver = new pn532.Pn532Driver({
         clock: clock as Clock,
@@ -139,6 +151,10 @@ export function hostTarget(p: Provision, firmware: string): TargetDriver {
     },
     placeCard: (uid) => sim.placeCard(pn532.uidCard(uid)),
     removeCard: () => sim.removeCard(),
+    async flowPulse() {
+      flow(true);
+      flow(false);
+    },
     close() {},
   };
 }
@@ -166,6 +182,11 @@ export function espruinoTarget(p: Provision, bundle: string): TargetDriver {
     message: (topic, payload) => step(() => rig.shim.mqttMessage(topic, payload)),
     placeCard: (uid) => rig.sim.placeCard(pn532.uidCard(uid)),
     removeCard: () => rig.sim.removeCard(),
+    flowPulse: () =>
+      step(() => {
+        rig.shim.pressButton('D35', true);
+        rig.shim.pressButton('D35', false);
+      }),
     close() {},
   };
 }
@@ -203,7 +224,11 @@ class StepClock implements Clock {
   }
 }
 
-export function luaTarget(bin: string, bundle: string, p: Provision): TargetDriver {
+export function luaTarget(
+  bin: string,
+  bundle: string,
+  p: Provision,
+): TargetDriver & { selftest(): Promise<string> } {
   const rec = emptyRecording();
   const clock = new StepClock();
   const sim = new pn532.Pn532Simulator({ clock, awake: false });
@@ -248,6 +273,7 @@ export function luaTarget(bin: string, bundle: string, p: Provision): TargetDriv
   });
   let luaNow = 0;
   let luaNext = -1;
+  let selftestJson: string | undefined;
   const send = (cmd: string): Promise<void> =>
     new Promise((resolve, reject) => {
       if (failed) return reject(failed);
@@ -271,6 +297,7 @@ export function luaTarget(bin: string, bundle: string, p: Provision): TargetDriv
                     .map((x) => utf8(unhex(x)))
                     .join('|'),
             );
+          else if (f[0] === 'st') selftestJson = utf8(unhex(f[1]));
           else if (f[0] === 'err') return reject(new Error(`harness: ${unhex(f[1])}`));
           else if (f[0] === '=') {
             luaNow = Number(f[1]);
@@ -317,6 +344,14 @@ export function luaTarget(bin: string, bundle: string, p: Provision): TargetDriv
       ),
     placeCard: (uid) => sim.placeCard(pn532.uidCard(uid)),
     removeCard: () => sim.removeCard(),
+    flowPulse: () => send('pulse 35'),
+    /** Calls the global tbselftest as the flash tool does; resolves with the JSON report string. */
+    async selftest(): Promise<string> {
+      await send('st');
+      for (let i = 0; i < 200 && selftestJson === undefined; i++) await this.advance(100);
+      if (selftestJson === undefined) throw new Error(`${bin}: tbselftest never called back`);
+      return selftestJson;
+    },
     close() {
       child.stdin.end();
       child.kill();

@@ -206,3 +206,103 @@ describe('cross-target conformance (host core = reference)', () => {
     }, 60_000);
   }
 });
+
+/** Self-service tap: authorization, pulses to the limit, the pour message, its acknowledgement; then a card removed mid-pour. */
+async function selfpourScenario(t: TargetDriver): Promise<void> {
+  let n = 200;
+  const down = (k: 'result' | 'config', b: unknown) => protocol.sign({ v: 1, k, d: DEVICE, n: ++n, b } as never, KEY);
+  const lastTapTx = () => {
+    const taps = t.rec.published.filter((p) => p.startsWith(`tb/v1/${VENUE}/dev/${DEVICE}/up/tap `));
+    const r = protocol.verify(taps[taps.length - 1].split(' ')[1], KEY, -1);
+    if (!r.ok) throw new Error(`${t.name}: invalid tap: ${r.reason}`);
+    return (r.message.b as { tx: string }).tx;
+  };
+  await t.boot();
+  await t.advance(500);
+  await t.brokerUp();
+  await t.advance(100);
+  await t.message(downTopic('config'), down('config', { venue: VENUE, mode: 'selfpour', cur: 'EUR', ppl: 450 }));
+  await t.advance(100);
+  for (const [uid, pulses] of [
+    [UID, 45], // ceil(100 ml * 450 / 1000): the valve closes at the limit
+    [UID2, 20], // the card leaves after 20
+  ] as [number[], number][]) {
+    t.placeCard(uid);
+    await t.advance(300);
+    const tx = lastTapTx();
+    await t.message(downTopic('result'), down('result', { tx, ok: true, amt: 250, ml: 100 }));
+    for (let i = 0; i < pulses; i++) {
+      await t.flowPulse();
+      await t.advance(40);
+    }
+    t.removeCard();
+    await t.advance(1000);
+    await t.message(downTopic('result'), down('result', { tx, ok: true, amt: 250, bal: [{ a: 'EUR', v: 750 }] }));
+    await t.advance(3000);
+  }
+}
+
+describe('cross-target conformance, selfpour (host core = reference)', () => {
+  let selfpourReference: Recording;
+  beforeAll(async () => {
+    const host = hostTarget(PROV, FIRMWARE);
+    await selfpourScenario(host);
+    selfpourReference = host.rec;
+  }, 60_000);
+
+  it('the host scenario: two pours, at the limit and with the card removed, priced pro rata', () => {
+    const pours = selfpourReference.published
+      .filter((p) => p.includes('/up/pour '))
+      .map((p) => {
+        const r = protocol.verify(p.split(' ')[1], KEY, -1);
+        if (!r.ok) throw new Error(r.reason);
+        return r.message.b as { ml: number; amt: number; end: string };
+      });
+    expect(pours.map(({ ml, amt, end }) => ({ ml, amt, end }))).toEqual([
+      { ml: 100, amt: 250, end: 'limit' },
+      { ml: 44, amt: 110, end: 'removed' },
+    ]);
+  });
+
+  for (const name of ['espruino', 'lua5.1', 'lua5.3']) {
+    it(`${name}: same MQTT publications and screens as the host`, async () => {
+      let t: TargetDriver;
+      if (name === 'espruino') t = espruinoTarget(PROV, bundle);
+      else {
+        requireInterpreter(name, name === 'lua5.1');
+        t = luaTarget(name, join(FW, name === 'lua5.1' ? 'dist/nodemcu/terminal.lua' : 'dist/nodemcu/lua53/terminal.lua'), PROV);
+      }
+      open.push(t);
+      await selfpourScenario(t);
+      expectSame('MQTT publications', name, t.rec.published, selfpourReference.published);
+      expectSame('screens', name, t.rec.screens, selfpourReference.screens);
+    });
+  }
+});
+
+describe('NodeMCU self-test (the flash tool calls the global tbselftest)', () => {
+  for (const bin of ['lua5.1', 'lua5.3']) {
+    it(`${bin}: tbselftest(cb) gives the report as a JSON string`, async () => {
+      requireInterpreter(bin, bin === 'lua5.1');
+      const t = luaTarget(bin, join(FW, bin === 'lua5.1' ? 'dist/nodemcu/terminal.lua' : 'dist/nodemcu/lua53/terminal.lua'), PROV);
+      open.push(t);
+      await t.boot();
+      await t.advance(500);
+      await t.brokerUp();
+      await t.advance(100);
+      t.placeCard(UID);
+      const report = JSON.parse(await t.selftest());
+      expect(report).toEqual({
+        pn532: { ok: true, detail: 'PN532 1.6' },
+        card: { ok: true, detail: '04DE5F1EACC040' },
+        display: { ok: true },
+        buzzer: { ok: true },
+        led: { ok: true },
+        wifi: { ok: true },
+        mqtt: { ok: true },
+      });
+      // the technician's card was not a tap
+      expect(t.rec.published.filter((p) => p.includes('/up/tap '))).toHaveLength(0);
+    });
+  }
+});

@@ -245,4 +245,84 @@ describe('Espruino bundle', () => {
     expect(rig.shim.timerCount()).toBeLessThanOrEqual(base + 2);
     expect(rig.shim.estimateVariables()).toBeLessThan(ESPRUINO_VARIABLES / 2);
   });
+
+  it('tbSelftest(cb), as the flash tool calls it: checks the PN532 and a card, the report is the flash tool contract', () => {
+    const rig = provisionedRig();
+    const ctx = rig.shim.context;
+    // Exactly what tibillet-flash sends (flash-tools/src/repl/espruino.ts, espruinoCommands.asyncLine('tbSelftest')).
+    const line = 'try{tbSelftest(function(r){print("@@OK "+JSON.stringify(r))})}catch(e){print("@@ERR "+e)}';
+    vm.runInContext(line, ctx);
+    expect(rig.logs.at(-1)).toMatch(/^@@ERR .*tbSelftest/); // not started yet: the flash tool's hint
+    bootAndConnect(rig);
+    const tapsBefore = rig.published.filter((p) => p.topic.endsWith('/up/tap')).length;
+    vm.runInContext(line, ctx);
+    rig.shim.advance(300);
+    rig.sim.placeCard(pn532.uidCard(UID));
+    for (let i = 0; i < 100 && !rig.logs.some((l) => l.startsWith('@@OK ')); i++) rig.shim.advance(100);
+    const out = rig.logs.find((l) => l.startsWith('@@OK '));
+    expect(out).toBeDefined();
+    const report = JSON.parse((out as string).slice(5));
+    expect(Object.keys(report).sort()).toEqual(['buzzer', 'card', 'display', 'led', 'mqtt', 'pn532', 'wifi']);
+    expect(report).toEqual({
+      pn532: { ok: true, detail: 'PN532 1.6' },
+      card: { ok: true, detail: UID_HEX },
+      display: { ok: true },
+      buzzer: { ok: true },
+      led: { ok: true },
+      wifi: { ok: true },
+      mqtt: { ok: true },
+    });
+    expect(rig.screens.at(-1)).toEqual(['SELF-TEST', 'OK']);
+    // The technician's card was not taken for a tap; the reader polls again afterwards.
+    rig.shim.advance(1000);
+    expect(rig.published.filter((p) => p.topic.endsWith('/up/tap')).length).toBe(tapsBefore);
+    expect(rig.screens.at(-1)).toEqual(['SELF-TEST', 'OK']);
+    // Once the card has left, taps work again.
+    rig.sim.removeCard();
+    rig.shim.advance(500);
+    rig.shim.mqttMessage(downTopic('charge'), downMsg('charge', { ref: 'pos-9', amt: 100 }));
+    rig.sim.placeCard(pn532.uidCard(UID));
+    rig.shim.advance(300);
+    expect(rig.published.filter((p) => p.topic.endsWith('/up/tap')).length).toBe(tapsBefore + 1);
+  });
+
+  it('tbSelftest with a silent PN532 and no broker: a failing report, not a hang', () => {
+    const rig = provisionedRig();
+    rig.sim.faults.hung = true;
+    rig.shim.boot();
+    let report: Record<string, { ok: boolean; detail?: string }> | undefined;
+    (rig.shim.context as unknown as { tbSelftest(cb: (r: unknown) => void): void }).tbSelftest((r) => {
+      report = JSON.parse(JSON.stringify(r));
+    });
+    for (let i = 0; i < 300 && report === undefined; i++) rig.shim.advance(100);
+    expect(report?.pn532.ok).toBe(false);
+    expect(report?.pn532.detail).toMatch(/DIP switches/);
+    expect(report?.card.ok).toBe(false);
+    expect(report?.mqtt).toEqual({ ok: false, detail: 'not connected' });
+    expect(rig.screens.at(-1)).toEqual(['SELF-TEST', 'FAILED']);
+  });
+
+  it('selfpour: the authorization opens the valve (D2), flow-meter pulses on D35 are counted, the pour is signed', () => {
+    const rig = provisionedRig();
+    bootAndConnect(rig);
+    expect(rig.pins).toContainEqual(['D2', 0]); // valve closed at boot
+    rig.shim.mqttMessage(downTopic('config'), downMsg('config', { venue: VENUE, mode: 'selfpour', cur: 'EUR', ppl: 450 }));
+    rig.sim.placeCard(pn532.uidCard(UID));
+    rig.shim.advance(200);
+    const tap = verified(rig, 'tap')[0];
+    expect(tap.b).toEqual({ tx: `${DEVICE}-${tap.n}`, uid: UID_HEX, mode: 'selfpour' });
+    rig.pins.length = 0;
+    rig.shim.mqttMessage(downTopic('result'), downMsg('result', { tx: `${DEVICE}-${tap.n}`, ok: true, amt: 250, ml: 100 }));
+    expect(rig.pins).toContainEqual(['D2', 1]);
+    for (let i = 0; i < 45; i++) {
+      rig.shim.pressButton('D35', true);
+      rig.shim.advance(20);
+      rig.shim.pressButton('D35', false);
+      rig.shim.advance(20);
+    }
+    expect(rig.pins.filter((p) => p[0] === 'D2').at(-1)).toEqual(['D2', 0]); // closed at ceil(100 * 450 / 1000) pulses
+    rig.shim.advance(600);
+    const pour = verified(rig, 'pour');
+    expect(pour.map((m) => m.b)).toEqual([{ tx: `${DEVICE}-${tap.n}`, ml: 100, amt: 250, end: 'limit' }]);
+  });
 });

@@ -23,11 +23,26 @@ const messages: { name: string; message: Message }[] = [
   { name: 'display', message: { v: 1, k: 'display', d: 'dev-1', n: 5, b: { lines: ['Fermé'], beep: [100, 50, 100], led: 'blue' } } },
 ];
 
-const sign = messages.map(({ name, message }) => ({ name, keyHex: key, message, payload: protocol.sign(message, key) }));
+// Added later (self-service tap mode): appended after the original vectors, which stay byte-identical.
+const addedMessages: { name: string; message: Message }[] = [
+  { name: 'config-selfpour', message: { v: 1, k: 'config', d: 'tap-1', n: 7, b: { venue: 'Le Tiers-Lieu', mode: 'selfpour', cur: 'EUR', ppl: 450, hb: 30 } } },
+  { name: 'tap-selfpour', message: { v: 1, k: 'tap', d: 'tap-1', n: 8, b: { tx: 'tap-1-8', uid: '04DE5F1EACC040', mode: 'selfpour' } } },
+  { name: 'result-selfpour-authorized', message: { v: 1, k: 'result', d: 'tap-1', n: 9, b: { tx: 'tap-1-8', ok: true, amt: 500, ml: 330, bal: [{ a: 'EUR', v: 2000 }] } } },
+  { name: 'pour-limit', message: { v: 1, k: 'pour', d: 'tap-1', n: 9, b: { tx: 'tap-1-8', ml: 335, amt: 500, end: 'limit' } } },
+  { name: 'pour-removed', message: { v: 1, k: 'pour', d: 'tap-1', n: 10, b: { tx: 'tap-1-11', ml: 104, amt: 158, end: 'removed' } } },
+  { name: 'pour-idle-nothing', message: { v: 1, k: 'pour', d: 'tap-1', n: 11, b: { tx: 'tap-1-12', ml: 0, amt: 0, end: 'idle' } } },
+  { name: 'result-pour-charged', message: { v: 1, k: 'result', d: 'tap-1', n: 10, b: { tx: 'tap-1-8', ok: true, amt: 500, bal: [{ a: 'EUR', v: 1500 }] } } },
+];
+
+const signOf = ({ name, message }: { name: string; message: Message }) => ({ name, keyHex: key, message, payload: protocol.sign(message, key) });
+const signOriginal = messages.map(signOf);
+const signAdded = addedMessages.map(signOf);
+const sign = [...signOriginal, ...signAdded];
 const base = sign[3].payload;
+const pourBase = signAdded[3].payload;
 const swap = (s: string, from: string, to: string) => s.replace(from, to);
 const verify = [
-  ...sign.map((v) => ({ name: `ok-${v.name}`, keyHex: key, lastCounter: v.message.n - 1, payload: v.payload, expect: { ok: true } })),
+  ...signOriginal.map((v) => ({ name: `ok-${v.name}`, keyHex: key, lastCounter: v.message.n - 1, payload: v.payload, expect: { ok: true } })),
   { name: 'replay-same-counter', keyHex: key, lastCounter: 3, payload: base, expect: { ok: false, reason: 'replay' } },
   { name: 'replay-old-counter', keyHex: key, lastCounter: 100, payload: base, expect: { ok: false, reason: 'replay' } },
   { name: 'wrong-key', keyHex: otherKey, lastCounter: -1, payload: base, expect: { ok: false, reason: 'bad-mac' } },
@@ -42,6 +57,14 @@ const verify = [
   { name: 'unknown-body-field', keyHex: key, lastCounter: -1, payload: swap(base, '"amt":450', '"amt":450,"zz":1'), expect: { ok: false, reason: 'bad-field' } },
   { name: 'bad-device-id', keyHex: key, lastCounter: -1, payload: swap(base, '"d":"dev-1"', '"d":"dev/1"'), expect: { ok: false, reason: 'bad-field' } },
   { name: 'too-large', keyHex: key, lastCounter: -1, payload: swap(base, '"amt":450', `"amt":450,"pad":"${'x'.repeat(2100)}"`), expect: { ok: false, reason: 'too-large' } },
+  // added with the pour kind
+  ...signAdded.map((v) => ({ name: `ok-${v.name}`, keyHex: key, lastCounter: v.message.n - 1, payload: v.payload, expect: { ok: true } })),
+  { name: 'pour-replay', keyHex: key, lastCounter: 9, payload: pourBase, expect: { ok: false, reason: 'replay' } },
+  { name: 'pour-volume-tampered', keyHex: key, lastCounter: -1, payload: swap(pourBase, '"ml":335', '"ml":33'), expect: { ok: false, reason: 'bad-mac' } },
+  { name: 'pour-bad-end', keyHex: key, lastCounter: -1, payload: swap(pourBase, '"end":"limit"', '"end":"spill"'), expect: { ok: false, reason: 'bad-field' } },
+  { name: 'pour-negative-volume', keyHex: key, lastCounter: -1, payload: swap(pourBase, '"ml":335', '"ml":-335'), expect: { ok: false, reason: 'bad-field' } },
+  { name: 'pour-missing-amount', keyHex: key, lastCounter: -1, payload: swap(pourBase, '"amt":500,', ''), expect: { ok: false, reason: 'bad-field' } },
+  { name: 'pour-volume-over-100l', keyHex: key, lastCounter: -1, payload: swap(pourBase, '"ml":335', '"ml":100001'), expect: { ok: false, reason: 'bad-field' } },
 ];
 const dir = new URL('../vectors/', import.meta.url);
 writeFileSync(new URL('protocol-sign.json', dir), `${JSON.stringify(sign, null, 1)}\n`);
