@@ -19,6 +19,7 @@ import { DeviceRegistry } from './devices/registry.js';
 import { handleHeartbeat } from './handlers/heartbeat.js';
 import { handleHello } from './handlers/hello.js';
 import { handleLog } from './handlers/log.js';
+import { handlePour } from './handlers/pour.js';
 import { handleTap } from './handlers/tap.js';
 import { Journal, type TxRecord } from './journal/journal.js';
 import { Metrics } from './metrics.js';
@@ -148,6 +149,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
         offq: config.terminalOfflineQueue,
         hb: 30,
       };
+      if (pos?.mode === 'selfpour') body.ppl = pos.pulsesPerLitre ?? 450;
       if (pos && pos.products.length > 0)
         body.menu = pos.products.slice(0, 24).map((p) => {
           const item: protocol.MenuItem = { sku: p.sku, label: p.label.slice(0, 16), price: p.price };
@@ -167,6 +169,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     heartbeat: (d, m) => handleHeartbeat(ctx, d, m as protocol.Message<'heartbeat'>),
     log: (d, m) => handleLog(ctx, d, m as protocol.Message<'log'>),
     tap: (d, m) => handleTap(ctx, d, m as protocol.Message<'tap'>),
+    pour: (d, m) => handlePour(ctx, d, m as protocol.Message<'pour'>),
   };
 
   const reject = (reason: string, fields: object) => {

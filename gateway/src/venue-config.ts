@@ -11,6 +11,8 @@ export interface Product {
   /** Minimum age: the terminal cannot check ids, so such products are sold only at a staffed POS. */
   minAge?: number;
   category?: string;
+  /** Self-service tap: `price` is per litre and one pour is capped at this volume (default 500 ml). */
+  maxMl?: number;
 }
 
 export interface PointOfSale {
@@ -19,8 +21,10 @@ export interface PointOfSale {
   /** Terminals serving this point of sale (device ids). */
   devices: string[];
   /** Terminal mode for those devices. */
-  mode: 'cashier' | 'topup' | 'balance' | 'door';
+  mode: 'cashier' | 'topup' | 'balance' | 'door' | 'selfpour';
   products: Product[];
+  /** Self-service tap: flow-meter pulses per litre, as calibrated (default 450). */
+  pulsesPerLitre?: number;
 }
 
 export interface DeviceEntry {

@@ -10,6 +10,7 @@ import type { PointOfSale, VenueConfig } from '../venue-config.js';
 import type { CardBook, CardState } from './card-book.js';
 import { addToLeg, splitPayment } from './payment.js';
 import { priceCart } from './pricing.js';
+import { authorizePour } from './selfpour.js';
 
 export type Decision =
   | {
@@ -20,6 +21,7 @@ export type Decision =
       offline: boolean;
       standIn: number;
     }
+  | { ok: true; type: 'hold'; legs: Leg[]; amount: number; ml: number; offline: boolean; standIn: 0 }
   | { ok: false; reason: string };
 
 export interface DecideContext {
@@ -53,6 +55,29 @@ export function decide(tap: TapBody, ctx: DecideContext): Decision {
       type: 'topup',
       legs: [{ asset: config.topupAsset, amount: tap.amt }],
       amount: tap.amt,
+      offline: !ctx.leaseValid,
+      standIn: 0,
+    };
+  }
+  if (tap.mode === 'selfpour') {
+    // One product per tap; the card may pour what its spendable balance buys, up to one glass.
+    const product = ctx.pos?.products[0];
+    const member = isMember(book, card, config.memberBadges);
+    const perLitre = product
+      ? member && product.memberPrice !== undefined
+        ? product.memberPrice
+        : product.price
+      : 0;
+    const spendable = config.paymentPriority.reduce((t, a) => t + Math.max(0, book.available(card, a)), 0);
+    const auth = authorizePour(product, perLitre, spendable);
+    if (!auth.ok) return auth;
+    const split = splitPayment(auth.amount, (a) => book.available(card, a), config.paymentPriority);
+    return {
+      ok: true,
+      type: 'hold',
+      legs: split.legs,
+      amount: auth.amount,
+      ml: auth.ml,
       offline: !ctx.leaseValid,
       standIn: 0,
     };

@@ -107,10 +107,12 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
       extra: { reason: decision.reason },
     };
   } else {
-    const moves = decision.type === 'spend' || decision.type === 'topup';
-    if (moves) ctx.book.apply(card, decision.legs, decision.type === 'spend' ? -1 : 1, decision.standIn);
+    // A spend, and a self-service hold, take from the card now; a top-up credits it.
+    if (decision.type !== 'balance')
+      ctx.book.apply(card, decision.legs, decision.type === 'topup' ? 1 : -1, decision.standIn);
     ctx.metrics.approvals.inc({ offline: String(decision.offline) });
     body = { tx: tap.tx, ok: true, amt: decision.amount };
+    if (decision.type === 'hold') body.ml = decision.ml;
     rec = {
       tx: tap.tx,
       device: deviceId,

@@ -12,7 +12,8 @@
 import { closeSync, fsync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
-export type TxType = 'spend' | 'topup' | 'void' | 'declined' | 'balance';
+/** `hold`: a self-service tap's authorization (local only); its pour is journaled as `<tx>-p`. */
+export type TxType = 'spend' | 'topup' | 'void' | 'declined' | 'balance' | 'hold';
 /** 0 = waiting for the cloud, 1 = in the cloud, 2 = refused by the cloud (reconcile), 3 = local only. */
 export type SyncState = 0 | 1 | 2 | 3;
 
