@@ -3,6 +3,7 @@ import { defineConfig } from 'drizzle-kit';
 // `npm run db:generate -w cloud` writes SQL migrations into cloud/drizzle/; they are applied at start.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/db/schema.ts',
+  // Ticketing tables live next to their code; both files make up the schema.
+  schema: ['./src/db/schema.ts', './src/ticketing/schema.ts'],
   out: './drizzle',
 });

@@ -1,20 +1,22 @@
 // Ingest throughput on the machine's PostgreSQL, fresh schema. Measured at the ingest function
-// level (ingestBatch: the code behind POST /v1/sync/batches minus HTTP/JSON parsing) with
-// 5,000-item batches of one-leg spends on 5,000 cards:
+// level (ingestBatch: the code behind POST /v1/sync/batches minus HTTP/JSON parsing), one batch
+// at a time (a gateway drains its backlog sequentially), with 5,000-item batches (the cloud's
+// MAX_BATCH_ITEMS; BENCH_INGEST_BATCH=500 measures the gateway's own batch size) of one-leg
+// spends on as many cards:
 //   cloud.copyPerSecond   raw COPY of the same transfer rows into an unindexed table
 //   cloud.ingestPerSecond double-entry + idempotency + log append, 100,000 items
 //   cloud.drain1MSeconds  1,000,000 items (200 batches) from a gateway backlog
 import { randomBytes } from 'node:crypto';
 import PgClient from 'pg/lib/client.js';
+import { createFederation, createVenue } from '../src/admin/setup.js';
 import { openPostgres } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
-import { createFederation, createVenue } from '../src/admin/setup.js';
 import { requireVenue } from '../src/ledger/venue.js';
 import { ingestBatch } from '../src/sync/batches.js';
 import type { SyncItem } from '../src/sync/items.js';
 
 const URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BATCH = 5000;
+const BATCH = Number(process.env.BENCH_INGEST_BATCH) || 5000;
 
 export async function run(): Promise<Record<string, number>> {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
@@ -24,7 +26,9 @@ export async function run(): Promise<Record<string, number>> {
     await createFederation(db, { id: 'fed', name: 'Bench' });
     await createVenue(db, { id: 'bar', federationId: 'fed', name: 'Bar' });
     const venue = await requireVenue(db, 'bar');
-    const cards = Array.from({ length: BATCH }, (_, i) => (0x04000000000000 + i).toString(16).toUpperCase().padStart(14, '0'));
+    const cards = Array.from({ length: BATCH }, (_, i) =>
+      (0x04000000000000 + i).toString(16).toUpperCase().padStart(14, '0'),
+    );
     let n = 0;
     const at = Date.now();
     const batchOf = (type: 'topup' | 'spend', amount: number): SyncItem[] =>
@@ -36,7 +40,12 @@ export async function run(): Promise<Record<string, number>> {
         legs: [{ asset: 'EUR', amount }],
         ...(type === 'topup' ? { funding: 'cash' as const } : {}),
       }));
-    for (let k = 0; k < 4; k++) await ingestBatch(db, venue, { batchId: `seed${k}`, venueId: 'bar', items: batchOf('topup', 1_000_000) });
+    for (let k = 0; k < 4; k++)
+      await ingestBatch(db, venue, {
+        batchId: `seed${k}`,
+        venueId: 'bar',
+        items: batchOf('topup', 1_000_000),
+      });
 
     // Raw COPY baseline: the transfer rows of 20 batches into an unindexed copy of the table.
     await db.query('CREATE TABLE raw_transfers (LIKE transfers INCLUDING DEFAULTS)');
@@ -48,7 +57,12 @@ export async function run(): Promise<Record<string, number>> {
       for (let i = 0; i < BATCH; i++)
         data += `${r * BATCH + i + 1}\tc${r}_${i}#0\t\\\\x${h}\t${i + 10}\t3\tEUR\t${1 + (i % 9)}\tspend\tbar\tc${r}_${i}\t${at}\n`;
       const t0 = performance.now();
-      await db.tx((tx) => tx.copy!('COPY raw_transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN', data));
+      await db.tx((tx) =>
+        tx.copy!(
+          'COPY raw_transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
+          data,
+        ),
+      );
       copyMs += performance.now() - t0;
     }
     const copyPerSecond = (copyRounds * BATCH * 1000) / copyMs;
@@ -64,10 +78,11 @@ export async function run(): Promise<Record<string, number>> {
       }
       return ms;
     };
-    const ingestMs = await ingest(20);
-    const ingestPerSecond = (20 * BATCH * 1000) / ingestMs;
+    const ingestBatches = Math.ceil(100_000 / BATCH);
+    const ingestMs = await ingest(ingestBatches);
+    const ingestPerSecond = (ingestBatches * BATCH * 1000) / ingestMs;
     const drainStart = performance.now();
-    await ingest(200);
+    await ingest(Math.ceil(1_000_000 / BATCH));
     const drain1MSeconds = (performance.now() - drainStart) / 1000;
     return {
       'cloud.copyPerSecond': Math.round(copyPerSecond),

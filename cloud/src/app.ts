@@ -7,12 +7,15 @@ import type { Db } from './db/connect.js';
 import { registerAdminRoutes } from './api/admin-routes.js';
 import { CloudMetrics } from './api/metrics.js';
 import { registerOpsRoutes } from './api/ops-routes.js';
+import { registerRentalRoutes } from './rental/routes.js';
 import { registerSyncRoutes } from './api/sync-routes.js';
 import { LedgerError } from './ledger/types.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
 import { logRoutes } from './transparency/log-routes.js';
 import { registerWalletRoutes } from './api/wallet-routes.js';
+import { registerAgendaRoutes } from './agenda/routes.js';
+import { registerTicketingRoutes } from './ticketing/routes.js';
 import { CLOUD_VERSION } from './version.js';
 
 export const DEFAULT_LOG_ORIGIN = 'tibillet-cloud/log';
@@ -43,6 +46,8 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 4 * 1024 * 1024,
+    // Ticket pages carry the signed ticket (150 base64url characters) in the path.
+    routerOptions: { maxParamLength: 256 },
     // Amounts must arrive as JSON integers: no string → number coercion, unknown fields refused.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -89,6 +94,9 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   registerAdminRoutes(app, opts.db, { masterKey: opts.masterKey, sessionTtlMs: opts.sessionTtlMs ?? 12 * 3600_000 });
   registerOpsRoutes(app, opts.db, { payments: opts.payments });
   registerWalletRoutes(app, opts.db);
+  registerTicketingRoutes(app, opts.db, { masterKey: opts.masterKey });
+  registerAgendaRoutes(app, opts.db);
+  await registerRentalRoutes(app, opts.db, { masterKey: opts.masterKey });
 
   const transparency = new CheckpointService(opts.db, new TransparencyLog(opts.db), {
     masterKey: opts.masterKey,

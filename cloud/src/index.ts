@@ -14,3 +14,7 @@ export * as checkpoint from './transparency/checkpoint.js';
 export { entryBytes, chainHash, type PublicLogEntry } from './transparency/chain.js';
 export { verifyExport, type LogExport, type VerifyReport, type VerifyOptions } from './verify/verify.js';
 export { downloadLog, logClient } from './verify/download.js';
+export * as ticketToken from './ticketing/token.js';
+export { TicketKeys } from './ticketing/keys.js';
+export { registerTicketingRoutes } from './ticketing/routes.js';
+export { registerAgendaRoutes } from './agenda/routes.js';

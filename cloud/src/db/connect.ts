@@ -88,6 +88,9 @@ export async function openPostgres(url: string, opts: { schema?: string; poolSiz
     max: opts.poolSize ?? 8,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   });
+  // A client losing its server (restart, failover) emits 'error', idle or in a transaction: unhandled, it
+  // kills the process. Handled, its queries fail, pg-pool drops it and the next query reconnects.
+  pool.on('error', () => {}).on('connect', (c) => c.on('error', () => {}));
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const run = async <T>(c: pg.Pool | pg.PoolClient, text: string, params?: unknown[]): Promise<QueryResult<T>> => {
     const r = await c.query(text, params);

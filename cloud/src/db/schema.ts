@@ -8,6 +8,7 @@ import {
   bigserial,
   boolean,
   check,
+  date,
   customType,
   index,
   integer,
@@ -336,3 +337,156 @@ export const idempotentRequests = pgTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] })],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Fleet and rental (src/rental/). The fleet belongs to a federation; venues of that federation rent
+// kits (boxes of terminals) for date ranges. No double booking: rental_allocations carries an
+// exclusion constraint (migration 'rental_no_overlap', hand-written: drizzle-kit has no syntax for
+// it) over (int4range(device_no, device_no, '[]'), period) — built-in GiST range opclasses, so it
+// needs no btree_gist extension and the same migration runs on PGlite and PostgreSQL.
+
+const daterange = customType<{ data: string; driverData: string }>({ dataType: () => 'daterange' });
+
+export const FLEET_STATUSES = ['available', 'rented', 'repair', 'retired'] as const;
+export type FleetStatus = (typeof FLEET_STATUSES)[number];
+
+export const rentalKits = pgTable('rental_kits', {
+  id: text('id').primaryKey(),
+  federationId: text('federation_id')
+    .notNull()
+    .references(() => federations.id),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  currency: text('currency').notNull().default('EUR'),
+  /** Minor units per rental day. */
+  pricePerDay: money('price_per_day').notNull(),
+  /** Minor units, received at checkout, settled at return. */
+  deposit: money('deposit').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdAt: created(),
+}, (t) => [check('rental_kits_amounts', sql`${t.pricePerDay} >= 0 and ${t.deposit} >= 0`)]);
+
+/** Inventory: one row per physical terminal owned by the federation's fleet. */
+export const fleetDevices = pgTable(
+  'fleet_devices',
+  {
+    /** Device id, the same as in the device registry (`devices.id`) once provisioned. */
+    id: text('id').primaryKey(),
+    /** Small integer identity used by the bookings' exclusion constraint. */
+    no: integer('no').notNull().generatedAlwaysAsIdentity(),
+    federationId: text('federation_id')
+      .notNull()
+      .references(() => federations.id),
+    board: text('board').notNull(),
+    serial: text('serial').notNull(),
+    firmwareVersion: text('firmware_version').notNull(),
+    status: text('status').$type<FleetStatus>().notNull().default('available'),
+    location: text('location').notNull().default('warehouse'),
+    kitId: text('kit_id').references(() => rentalKits.id),
+    /** Set at return: the terminal erases its storage at next boot, then acknowledges. */
+    wipePending: boolean('wipe_pending').notNull().default(false),
+    createdAt: created(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('fleet_devices_no').on(t.no),
+    uniqueIndex('fleet_devices_serial').on(t.federationId, t.serial),
+    index('fleet_devices_kit').on(t.kitId),
+    check('fleet_devices_status', sql`${t.status} in ('available','rented','repair','retired')`),
+  ],
+);
+
+export const BOOKING_STATUSES = ['booked', 'checked_out', 'returned', 'cancelled'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+export const rentalBookings = pgTable(
+  'rental_bookings',
+  {
+    id: text('id').primaryKey(),
+    federationId: text('federation_id').notNull(),
+    kitId: text('kit_id')
+      .notNull()
+      .references(() => rentalKits.id),
+    venueId: text('venue_id')
+      .notNull()
+      .references(() => venues.id),
+    /** First and last rental day (inclusive). */
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    endDate: date('end_date', { mode: 'string' }).notNull(),
+    days: integer('days').notNull(),
+    currency: text('currency').notNull(),
+    pricePerDay: money('price_per_day').notNull(),
+    rentalAmount: money('rental_amount').notNull(),
+    depositAmount: money('deposit_amount').notNull(),
+    status: text('status').$type<BookingStatus>().notNull().default('booked'),
+    contact: text('contact').notNull().default(''),
+    note: text('note').notNull().default(''),
+    createdBy: text('created_by').notNull(),
+    createdAt: created(),
+    checkedOutAt: timestamp('checked_out_at', { withTimezone: true }),
+    returnedAt: timestamp('returned_at', { withTimezone: true }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('rental_bookings_kit').on(t.kitId, t.startDate),
+    index('rental_bookings_venue').on(t.venueId),
+    check('rental_bookings_dates', sql`${t.endDate} >= ${t.startDate} and ${t.days} = ${t.endDate} - ${t.startDate} + 1`),
+    check('rental_bookings_status', sql`${t.status} in ('booked','checked_out','returned','cancelled')`),
+  ],
+);
+
+/** The devices a booking holds for its period; `active` rows may not overlap per device. */
+export const rentalAllocations = pgTable(
+  'rental_allocations',
+  {
+    bookingId: text('booking_id')
+      .notNull()
+      .references(() => rentalBookings.id),
+    deviceId: text('device_id')
+      .notNull()
+      .references(() => fleetDevices.id),
+    deviceNo: integer('device_no').notNull(),
+    /** [start_date, end_date + 1) */
+    period: daterange('period').notNull(),
+    active: boolean('active').notNull().default(true),
+    /** At return: ok, damaged or missing, with a note and a charge (minor units). */
+    condition: text('condition').$type<'ok' | 'damaged' | 'missing'>(),
+    damageNote: text('damage_note'),
+    damageCharge: money('damage_charge').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.bookingId, t.deviceId] }), index('rental_allocations_device').on(t.deviceId)],
+);
+
+/** Deposit movements: received at checkout, retained (damage) and refunded at return. */
+export const rentalDeposits = pgTable(
+  'rental_deposits',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    bookingId: text('booking_id')
+      .notNull()
+      .references(() => rentalBookings.id),
+    kind: text('kind').$type<'received' | 'retained' | 'refunded'>().notNull(),
+    amount: money('amount').notNull(),
+    method: text('method').notNull().default(''),
+    reference: text('reference').notNull().default(''),
+    note: text('note').notNull().default(''),
+    createdBy: text('created_by').notNull(),
+    createdAt: created(),
+  },
+  (t) => [
+    index('rental_deposits_booking').on(t.bookingId),
+    check('rental_deposits_kind', sql`${t.kind} in ('received','retained','refunded')`),
+    check('rental_deposits_amount', sql`${t.amount} >= 0`),
+  ],
+);
+
+/** Final invoices, frozen at return (numbered once); before return the PDF is a pro forma. */
+export const rentalInvoices = pgTable('rental_invoices', {
+  bookingId: text('booking_id')
+    .primaryKey()
+    .references(() => rentalBookings.id),
+  number: integer('number').notNull().generatedAlwaysAsIdentity(),
+  /** Lines and totals as issued. */
+  content: jsonb('content').notNull(),
+  issuedAt: created(),
+});

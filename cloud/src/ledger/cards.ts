@@ -13,23 +13,29 @@ export interface CardState {
  * wallet: unknown cards when the federation allows anonymous wallets, and imported cards (known,
  * no wallet yet) always. Cards of another federation are invisible (tenant isolation).
  */
-export async function resolveCards(tx: Tx, venue: VenueCtx, uids: string[], create: Set<string>): Promise<Map<string, CardState>> {
+export async function resolveCards(
+  tx: Tx,
+  venue: VenueCtx,
+  uids: string[],
+  create: Set<string>,
+): Promise<Map<string, CardState>> {
   const out = new Map<string, CardState>();
   if (!uids.length) return out;
-  const { rows } = await tx.query<{ uid: string; wallet_id: unknown; blocked: boolean; federation_id: string }>(
-    'SELECT uid, wallet_id, blocked, federation_id FROM cards WHERE uid = ANY($1::text[])',
-    [uids],
+  const { rows } = await tx.query<{ uid: string; wallet_id: unknown; blocked: boolean; own: boolean }>(
+    'SELECT uid, wallet_id, blocked, federation_id = $2 AS own FROM cards WHERE uid = ANY($1::text[])',
+    [textArray(uids), venue.federationId],
   );
   const foreign = new Set<string>();
   const needWallet: string[] = [];
   for (const r of rows) {
-    if (r.federation_id !== venue.federationId) foreign.add(r.uid);
+    if (!r.own) foreign.add(r.uid);
     else if (r.wallet_id === null) {
       if (create.has(r.uid)) needWallet.push(r.uid);
     } else out.set(r.uid, { uid: r.uid, walletId: num(r.wallet_id), blocked: r.blocked });
   }
   const known = new Set(rows.map((r) => r.uid));
-  if (venue.allowAnonymous) for (const uid of uids) if (!known.has(uid) && create.has(uid)) needWallet.push(uid);
+  if (venue.allowAnonymous)
+    for (const uid of uids) if (!known.has(uid) && create.has(uid)) needWallet.push(uid);
   if (!needWallet.length) return out;
   needWallet.sort();
   const w = await tx.query<{ id: unknown }>(
@@ -46,4 +52,14 @@ export async function resolveCards(tx: Tx, venue: VenueCtx, uids: string[], crea
   );
   for (const r of linked.rows) out.set(r.uid, { uid: r.uid, walletId: num(r.wallet_id), blocked: r.blocked });
   return out;
+}
+
+/** text[] parameter as an array literal, every element quoted (cheaper than node-postgres' per-element escaping). */
+export function textArray(xs: string[]): string {
+  let s = '{';
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    s += `${i ? ',' : ''}"${/["\\]/.test(x) ? x.replace(/["\\]/g, '\\$&') : x}"`;
+  }
+  return `${s}}`;
 }

@@ -1,12 +1,15 @@
 // The posting engine: applies a list of idempotent operations (each a set of postings) in order,
 // inside the caller's transaction, holding the log lock. Set-based all the way: one read of the
-// known operation ids, one read (FOR UPDATE) of the accounts involved, then multi-row INSERTs of
-// operations, transfers and log entries, and ONE `UPDATE accounts ... FROM unnest(...)` applying
-// each account's net delta with the no-overdraft guard in SQL. Balances are never written back
+// known operation ids, one read of the accounts involved (no row locks needed: the log_head lock
+// serialises ledger writers), then ONE `UPDATE accounts ... FROM unnest(...)` applying each
+// account's net delta with the no-overdraft guard in SQL, and COPY (PostgreSQL, large batches) or
+// multi-row INSERTs of operations, transfers and log entries, queued on the connection while JS
+// builds the next one. Balances are never written back
 // from application memory: the in-memory copy only decides, per operation in order, whether it
 // fits; the database applies deltas and refuses (and the transaction aborts) if a guard fails.
 import { buf, num, type Tx } from '../db/connect.js';
-import { chainEntries, lockLogHead, type LogHead, saveLogHead } from './log-append.js';
+import { textArray } from './cards.js';
+import { chainEntries, type LogHead, lockLogHead, saveLogHead } from './log-append.js';
 import {
   type AccountKey,
   type AssetAmount,
@@ -14,8 +17,8 @@ import {
   type Operation,
   type OpResult,
   type Posting,
-  type TransferRow,
   systemAllowsNegative,
+  type TransferRow,
 } from './types.js';
 
 interface Account {
@@ -24,6 +27,10 @@ interface Account {
   asset: string;
   balance: number;
   allowNegative: boolean;
+  /** Net change posted by this engine and not yet written (write() applies and resets it). */
+  delta: number;
+  /** In `touched` already. */
+  listed: boolean;
 }
 
 const keyOf = (k: AccountKey, asset: string): string =>
@@ -33,8 +40,14 @@ const keyOf = (k: AccountKey, asset: string): string =>
 const COPY_THRESHOLD = 200;
 
 export class PostingEngine {
-  private readonly accounts = new Map<string, Account>();
   private readonly byWallet = new Map<number, Account[]>();
+  /** Loaded accounts, indexed without building key strings: wallet → asset, system → asset. */
+  private readonly walletAsset = new Map<number, Map<string, Account>>();
+  private readonly systemAsset = new Map<string, Map<string, Account>>();
+  /** Accounts with a pending delta, in first-touch order. */
+  private readonly touched: Account[] = [];
+  /** Debit and credit account of each transfer of the op being posted, in pairs. */
+  private readonly moved: Account[] = [];
 
   private constructor(
     private readonly tx: Tx,
@@ -52,7 +65,7 @@ export class PostingEngine {
     if (!ids.length) return out;
     const { rows } = await this.tx.query<{ id: string; body_hash: unknown; result: OpResult; kind: string }>(
       'SELECT id, body_hash, result, kind FROM operations WHERE id = ANY($1::text[])',
-      [ids],
+      [textArray(ids)],
     );
     for (const r of rows) out.set(r.id, { bodyHash: buf(r.body_hash), result: r.result, kind: r.kind });
     return out;
@@ -63,7 +76,10 @@ export class PostingEngine {
    * `duplicate` (same body) or `rejected: idempotency-conflict` (other body) and change nothing.
    * A rejected op leaves no trace, so re-sending it later re-evaluates it.
    */
-  async apply(ops: Operation[], knownIds?: Map<string, { bodyHash: Buffer; result: OpResult; kind: string }>): Promise<OpResult[]> {
+  async apply(
+    ops: Operation[],
+    knownIds?: Map<string, { bodyHash: Buffer; result: OpResult; kind: string }>,
+  ): Promise<OpResult[]> {
     const known = knownIds ?? (await this.known(ops.map((o) => o.id)));
     const results: OpResult[] = new Array(ops.length);
     const fresh: number[] = [];
@@ -73,7 +89,7 @@ export class PostingEngine {
       const prior = known.get(op.id);
       const sibling = seenInCall.get(op.id);
       if (prior || sibling) {
-        const same = prior ? prior.bodyHash.equals(op.bodyHash) : sibling!.bodyHash.equals(op.bodyHash);
+        const same = hexOf(prior ? prior.bodyHash : sibling!.bodyHash) === hexOf(op.bodyHash);
         results[i] = same
           ? { ...(prior?.result ?? { id: op.id }), id: op.id, status: 'duplicate', original: 'applied' }
           : { id: op.id, status: 'rejected', reason: 'idempotency-conflict' };
@@ -83,57 +99,94 @@ export class PostingEngine {
       seenInCall.set(op.id, op);
       fresh.push(i);
     }
-    await this.loadAccounts(fresh.map((i) => ops[i]));
+    await this.loadAccounts(fresh.length === ops.length ? ops : fresh.map((i) => ops[i]));
 
     const transfers: TransferRow[] = [];
     const applied: { op: Operation; result: OpResult }[] = [];
-    const deltas = new Map<number, number>();
     let seq = this.head.seq;
     for (const i of fresh) {
       const op = ops[i];
-      const r = this.post(op, seq);
-      results[i] = r.result;
-      if (r.result.status !== 'applied') {
+      const result = this.post(op, seq, transfers);
+      results[i] = result;
+      if (result.status !== 'applied') {
         seenInCall.delete(op.id);
         continue;
       }
-      for (const t of r.transfers) {
-        deltas.set(t.debit, (deltas.get(t.debit) ?? 0) - t.amount);
-        deltas.set(t.credit, (deltas.get(t.credit) ?? 0) + t.amount);
-        transfers.push(t);
-      }
-      seq += r.transfers.length;
-      applied.push({ op, result: r.result });
+      seq = transfers.length ? transfers[transfers.length - 1].seq : seq;
+      applied.push({ op, result });
     }
     // In-call duplicates of an op that ended up rejected are re-evaluated as their own op would
     // be: simplest correct answer is to reject them too (the gateway re-sends).
-    for (let i = 0; i < ops.length; i++) {
-      if (results[i].status === 'duplicate' && !known.has(ops[i].id)) {
-        const first = applied.find((a) => a.op.id === ops[i].id);
-        results[i] = first
-          ? { ...first.result, status: 'duplicate', original: 'applied' }
-          : { id: ops[i].id, status: 'rejected', reason: 'bad-item', detail: 'repeated id of a rejected item' };
+    if (fresh.length !== ops.length) {
+      const appliedById = new Map(applied.map((a) => [a.op.id, a]));
+      for (let i = 0; i < ops.length; i++) {
+        if (results[i].status === 'duplicate' && !known.has(ops[i].id)) {
+          const first = appliedById.get(ops[i].id);
+          results[i] = first
+            ? { ...first.result, status: 'duplicate', original: 'applied' }
+            : {
+                id: ops[i].id,
+                status: 'rejected',
+                reason: 'bad-item',
+                detail: 'repeated id of a rejected item',
+              };
+        }
       }
     }
+    const deltas = new Map<number, number>();
+    for (const a of this.touched) {
+      if (a.delta !== 0) deltas.set(a.id, a.delta);
+      a.delta = 0;
+      a.listed = false;
+    }
+    this.touched.length = 0;
     await this.write(applied, transfers, deltas);
     return results;
   }
 
   /** Current balances of a wallet's accounts (as loaded and updated by this engine). */
   balances(walletId: number): AssetAmount[] {
-    return (this.byWallet.get(walletId) ?? [])
+    const list = this.byWallet.get(walletId);
+    if (!list) return [];
+    if (list.length === 1) return [{ asset: list[0].asset, amount: list[0].balance }];
+    return list
       .map((a) => ({ asset: a.asset, amount: a.balance }))
       .sort((x, y) => (x.asset < y.asset ? -1 : x.asset > y.asset ? 1 : 0));
   }
 
-  /** Loads (creating missing ones) and locks every account the ops touch, in id order. */
+  private prefetching: Promise<void> | null = null;
+
+  /**
+   * Starts reading the accounts of these wallets (loadAccounts waits for it): the caller builds
+   * its operations while the database answers.
+   */
+  prefetchWallets(walletIds: number[]): void {
+    const ids = walletIds.filter((w) => !this.byWallet.has(w));
+    if (!ids.length || this.prefetching) return;
+    const p = this.selectAccounts([...new Set(ids)], []);
+    p.catch(() => {});
+    this.prefetching = p;
+  }
+
+  /**
+   * Loads (creating missing ones) every account the ops touch. No row locks: every ledger writer
+   * holds the log_head lock (begin) before reading balances, so the rows read here cannot change
+   * before this transaction commits; the UPDATE in write() applies deltas in SQL with the
+   * overdraft guard anyway (and the accounts_no_overdraft CHECK backs it).
+   */
   async loadAccounts(ops: Operation[]): Promise<void> {
+    if (this.prefetching) {
+      const p = this.prefetching;
+      this.prefetching = null;
+      await p;
+    }
     const walletIds = new Set<number>();
     const systems = new Map<string, { system: string; asset: string }>();
     const wanted = new Map<string, { wallet: number | null; system: string | null; asset: string }>();
     const want = (k: AccountKey, asset: string) => {
+      if (this.find(k, asset)) return;
       const key = keyOf(k, asset);
-      if (this.accounts.has(key) || wanted.has(key)) return;
+      if (wanted.has(key)) return;
       if ('wallet' in k) {
         walletIds.add(k.wallet);
         wanted.set(key, { wallet: k.wallet, system: null, asset });
@@ -143,7 +196,8 @@ export class PostingEngine {
       }
     };
     for (const op of ops) {
-      if (op.reportWallet !== undefined && !this.byWallet.has(op.reportWallet)) walletIds.add(op.reportWallet);
+      if (op.reportWallet !== undefined && !this.byWallet.has(op.reportWallet))
+        walletIds.add(op.reportWallet);
       for (const p of op.postings) {
         want(p.from, p.asset);
         want(p.to, p.asset);
@@ -151,8 +205,13 @@ export class PostingEngine {
       }
     }
     if (!wanted.size && !walletIds.size) return;
-    await this.selectAccounts([...walletIds].filter((w) => !this.byWallet.has(w)), [...systems.values()]);
-    const missing = [...wanted.entries()].filter(([k]) => !this.accounts.has(k)).map(([, v]) => v);
+    await this.selectAccounts(
+      [...walletIds].filter((w) => !this.byWallet.has(w)),
+      [...systems.values()],
+    );
+    const keyFor = (m: { wallet: number | null; system: string | null }): AccountKey =>
+      m.wallet !== null ? { wallet: m.wallet } : { system: m.system! };
+    const missing = [...wanted.values()].filter((m) => !this.find(keyFor(m), m.asset));
     if (missing.length) {
       // Sorted so that two writers creating overlapping accounts take the index locks in one order.
       missing.sort((a, b) => (keyOf(a as never, a.asset) < keyOf(b as never, b.asset) ? -1 : 1));
@@ -169,10 +228,10 @@ export class PostingEngine {
         ],
       );
       for (const r of rows) this.remember(r);
-      const still = missing.filter((m) => !this.accounts.has(keyOf(m.wallet !== null ? { wallet: m.wallet } : { system: m.system! }, m.asset)));
+      const still = missing.filter((m) => !this.find(keyFor(m), m.asset));
       if (still.length) {
         // Created by a concurrent writer that does not hold the log lock (cannot happen for
-        // ledger writers); read them back locked.
+        // ledger writers); read them back.
         await this.selectAccounts(
           [...new Set(still.filter((m) => m.wallet !== null).map((m) => m.wallet!))],
           still.filter((m) => m.system).map((m) => ({ system: m.system!, asset: m.asset })),
@@ -181,12 +240,15 @@ export class PostingEngine {
     }
   }
 
-  private async selectAccounts(walletIds: number[], systems: { system: string; asset: string }[]): Promise<void> {
+  private async selectAccounts(
+    walletIds: number[],
+    systems: { system: string; asset: string }[],
+  ): Promise<void> {
     if (walletIds.length) {
       const { rows } = await this.tx.query<AccountRowDb>(
         `SELECT id, wallet_id, system, asset, balance, allow_negative FROM accounts
-         WHERE wallet_id = ANY($1::int8[]) ORDER BY id FOR UPDATE`,
-        [walletIds],
+         WHERE wallet_id = ANY($1::int8[]) ORDER BY id`,
+        [int8Array(walletIds)],
       );
       for (const w of walletIds) if (!this.byWallet.has(w)) this.byWallet.set(w, []);
       for (const r of rows) this.remember(r);
@@ -196,7 +258,7 @@ export class PostingEngine {
         `SELECT a.id, a.wallet_id, a.system, a.asset, a.balance, a.allow_negative
          FROM accounts a JOIN unnest($1::text[], $2::text[]) k(system, asset)
            ON a.system = k.system AND a.asset = k.asset
-         ORDER BY a.id FOR UPDATE OF a`,
+         ORDER BY a.id`,
         [systems.map((s) => s.system), systems.map((s) => s.asset)],
       );
       for (const r of rows) this.remember(r);
@@ -211,10 +273,18 @@ export class PostingEngine {
       asset: r.asset,
       balance: num(r.balance),
       allowNegative: r.allow_negative,
+      delta: 0,
+      listed: false,
     };
-    const key = keyOf(walletId !== null ? { wallet: walletId } : { system: r.system! }, r.asset);
-    if (this.accounts.has(key)) return;
-    this.accounts.set(key, a);
+    if (this.find(walletId !== null ? { wallet: walletId } : { system: r.system! }, r.asset)) return;
+    const index = walletId !== null ? this.walletAsset : this.systemAsset;
+    const owner = walletId !== null ? walletId : r.system!;
+    let byAsset = (index as Map<number | string, Map<string, Account>>).get(owner);
+    if (!byAsset) {
+      byAsset = new Map();
+      (index as Map<number | string, Map<string, Account>>).set(owner, byAsset);
+    }
+    byAsset.set(r.asset, a);
     if (walletId !== null) {
       const list = this.byWallet.get(walletId) ?? [];
       list.push(a);
@@ -222,69 +292,140 @@ export class PostingEngine {
     }
   }
 
+  private find(k: AccountKey, asset: string): Account | undefined {
+    return 'wallet' in k
+      ? this.walletAsset.get(k.wallet)?.get(asset)
+      : this.systemAsset.get(k.system)?.get(asset);
+  }
+
   private account(k: AccountKey, asset: string): Account {
-    const a = this.accounts.get(keyOf(k, asset));
+    const a = this.find(k, asset);
     if (!a) throw new Error(`account not loaded: ${keyOf(k, asset)}`);
     return a;
   }
 
-  /** Decides one op against the in-memory balances; on success updates them. */
-  private post(op: Operation, seqBefore: number): { result: OpResult; transfers: TransferRow[] } {
-    const changes: { account: Account; delta: number }[] = [];
-    const transfers: TransferRow[] = [];
-    const shortfall: AssetAmount[] = [];
-    const move = (from: Account, to: Account, p: Posting, amount: number, kind: string) => {
-      changes.push({ account: from, delta: -amount }, { account: to, delta: amount });
-      from.balance -= amount;
-      to.balance += amount;
-      transfers.push({
-        seq: seqBefore + transfers.length + 1,
-        idempotencyKey: `${op.id}#${transfers.length}`,
-        operationId: op.id,
-        debit: from.id,
-        credit: to.id,
-        asset: p.asset,
-        amount,
-        kind,
-        venueId: op.venueId,
-        at: op.at,
-      });
-    };
-    const undo = () => {
-      for (const c of changes) c.account.balance -= c.delta;
-    };
+  /** Moves amount from → to in memory and records the transfer (numbered after `out`'s last). */
+  private move(
+    op: Operation,
+    from: Account,
+    to: Account,
+    asset: string,
+    amount: number,
+    kind: string,
+    n: number,
+    seq: number,
+    out: TransferRow[],
+  ): void {
+    from.balance -= amount;
+    to.balance += amount;
+    this.moved.push(from, to);
+    out.push({
+      seq,
+      idempotencyKey: `${op.id}#${n}`,
+      operationId: op.id,
+      debit: from.id,
+      credit: to.id,
+      asset,
+      amount,
+      kind,
+      venueId: op.venueId,
+      at: op.at,
+    });
+  }
+
+  /**
+   * Decides one op against the in-memory balances. Applied: balances updated, its transfers
+   * appended to `out` (numbered from seqBefore + 1), deltas recorded. Rejected: nothing changed.
+   */
+  private post(op: Operation, seqBefore: number, out: TransferRow[]): OpResult {
+    const start = out.length;
+    this.moved.length = 0;
+    let shortfall: AssetAmount[] | undefined;
+    let rejected: OpResult | undefined;
     for (const p of op.postings) {
       if (!Number.isSafeInteger(p.amount) || p.amount <= 0) {
-        undo();
-        return { result: { id: op.id, status: 'rejected', reason: 'bad-item', detail: 'amount must be a positive integer' }, transfers: [] };
+        rejected = {
+          id: op.id,
+          status: 'rejected',
+          reason: 'bad-item',
+          detail: 'amount must be a positive integer',
+        };
+        break;
       }
       const from = this.account(p.from, p.asset);
       const to = this.account(p.to, p.asset);
       if (from.id === to.id) {
-        undo();
-        return { result: { id: op.id, status: 'rejected', reason: 'bad-item', detail: 'same account on both sides' }, transfers: [] };
+        rejected = {
+          id: op.id,
+          status: 'rejected',
+          reason: 'bad-item',
+          detail: 'same account on both sides',
+        };
+        break;
       }
       const available = from.allowNegative ? p.amount : Math.max(0, from.balance);
+      const n = out.length - start;
       if (available >= p.amount) {
-        move(from, to, p, p.amount, p.kind);
+        this.move(op, from, to, p.asset, p.amount, p.kind, n, seqBefore + n + 1, out);
       } else if (p.shortfallFrom) {
-        if (available > 0) move(from, to, p, available, p.kind);
+        let k = n;
+        if (available > 0) {
+          this.move(op, from, to, p.asset, available, p.kind, k, seqBefore + k + 1, out);
+          k++;
+        }
         const stand = this.account(p.shortfallFrom, p.asset);
-        move(stand, to, p, p.amount - available, 'standin');
+        this.move(op, stand, to, p.asset, p.amount - available, 'standin', k, seqBefore + k + 1, out);
+        shortfall ??= [];
         shortfall.push({ asset: p.asset, amount: p.amount - available });
       } else {
-        undo();
+        this.undo(out, start);
         return {
-          result: { id: op.id, status: 'rejected', reason: 'insufficient-funds', detail: `${p.asset}: ${from.balance} < ${p.amount}` },
-          transfers: [],
+          id: op.id,
+          status: 'rejected',
+          reason: 'insufficient-funds',
+          detail: `${p.asset}: ${from.balance} < ${p.amount}`,
         };
       }
     }
-    const result: OpResult = { id: op.id, status: 'applied', ...(op.extra ?? {}) };
+    if (rejected) {
+      this.undo(out, start);
+      return rejected;
+    }
+    const moved = this.moved;
+    for (let i = start; i < out.length; i++) {
+      const amount = out[i].amount;
+      this.touch(moved[2 * (i - start)], -amount);
+      this.touch(moved[2 * (i - start) + 1], amount);
+    }
+    const result: OpResult = op.extra
+      ? { id: op.id, status: 'applied', ...op.extra }
+      : { id: op.id, status: 'applied' };
     if (op.reportWallet !== undefined) result.balances = this.balances(op.reportWallet);
-    if (shortfall.length) result.shortfall = shortfall;
-    result.seqs = transfers.map((t) => t.seq);
-    return { result, transfers };
+    if (shortfall) result.shortfall = shortfall;
+    const seqs: number[] = new Array(out.length - start);
+    for (let i = start; i < out.length; i++) seqs[i - start] = out[i].seq;
+    result.seqs = seqs;
+    return result;
+  }
+
+  /** Reverts the in-memory moves of out[start..] and drops them. */
+  private undo(out: TransferRow[], start: number): void {
+    const moved = this.moved;
+    for (let i = out.length - 1; i >= start; i--) {
+      const amount = out[i].amount;
+      moved[2 * (i - start)].balance += amount;
+      moved[2 * (i - start) + 1].balance -= amount;
+    }
+    out.length = start;
+    moved.length = 0;
+  }
+
+  private touch(a: Account, amount: number): void {
+    if (!a.listed) {
+      a.listed = true;
+      this.touched.push(a);
+    }
+    a.delta += amount;
   }
 
   private async write(
@@ -294,59 +435,119 @@ export class PostingEngine {
   ): Promise<void> {
     if (!applied.length) return;
     const tx = this.tx;
-    // Operations first: ON CONFLICT DO NOTHING + count check catches an id recorded by a writer
-    // that bypassed the log lock; the whole transaction then aborts (nothing partial).
-    let inserted: number;
-    if (tx.copy && applied.length >= COPY_THRESHOLD) {
-      // COPY cannot skip conflicts: a concurrent duplicate aborts the transaction (unique
-      // violation), and withRetry re-runs the batch, which then sees the id as known.
-      let o = '';
-      for (const a of applied)
-        o += `${copyText(a.op.id)}\t${a.op.venueId === null ? '\\N' : copyText(a.op.venueId)}\t${copyText(a.op.kind)}\t\\\\x${a.op.bodyHash.toString('hex')}\t${a.op.ref ? copyText(a.op.ref) : '\\N'}\t${copyText(JSON.stringify(a.result))}\n`;
-      inserted = await tx.copy('COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN', o);
-    } else {
-      const ins = await tx.query(
-        `INSERT INTO operations (id, venue_id, kind, body_hash, ref, result)
-         SELECT id, venue, kind, decode(h, 'hex'), ref, r::jsonb
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) u(id, venue, kind, h, ref, r)
-         ON CONFLICT DO NOTHING`,
-        [
-          applied.map((a) => a.op.id),
-          applied.map((a) => a.op.venueId),
-          applied.map((a) => a.op.kind),
-          applied.map((a) => a.op.bodyHash.toString('hex')),
-          applied.map((a) => a.op.ref ?? null),
-          applied.map((a) => JSON.stringify(a.result)),
-        ],
-      );
-      inserted = ins.count;
-    }
-    if (inserted !== applied.length) throw new LedgerError('idempotency-race', 'operation recorded concurrently', 409);
+    // One statement at a time on the connection, but each is started before JS builds the rows
+    // of the next one, so the server works while JS serialises (a pipeline of depth one).
+    let running: Promise<void> = Promise.resolve();
+    const next = async (start: () => Promise<void>): Promise<void> => {
+      await running;
+      running = start();
+      running.catch(() => {});
+    };
 
-    const entries = chainEntries(this.head, transfers);
-    const hashOf = new Map(applied.map((a) => [a.op.id, a.op.bodyHash.toString('hex')]));
-    if (tx.copy && transfers.length >= COPY_THRESHOLD) {
-      let t = '';
-      for (const r of transfers) {
-        t += `${r.seq}\t${copyText(r.idempotencyKey)}\t\\\\x${hashOf.get(r.operationId)}\t${r.debit}\t${r.credit}\t${copyText(r.asset)}\t${r.amount}\t${copyText(r.kind)}\t${r.venueId === null ? '\\N' : copyText(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\n`;
+    const ids: number[] = [];
+    const amounts: number[] = [];
+    for (const [id, d] of deltas)
+      if (d !== 0) {
+        ids.push(id);
+        amounts.push(d);
       }
-      await tx.copy(
-        'COPY transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
-        t,
+    if (ids.length) {
+      // The guard re-checks the overdraft rule in SQL; a row it refuses is simply not updated and
+      // the count mismatch aborts the whole transaction.
+      await next(async () => {
+        const upd = await tx.query(
+          `UPDATE accounts a SET balance = a.balance + d.delta
+           FROM unnest($1::int8[], $2::int8[]) d(id, delta)
+           WHERE a.id = d.id AND (a.allow_negative OR a.balance + d.delta >= 0)`,
+          [int8Array(ids), int8Array(amounts)],
+        );
+        if (upd.count !== ids.length)
+          throw new LedgerError('overdraft', 'balance guard refused a delta', 409);
+      });
+    }
+
+    // Operations: ON CONFLICT DO NOTHING + count check (or COPY's unique violation) catches an id
+    // recorded by a writer that bypassed the log lock, or a replayed id on the caller's
+    // no-look-up first attempt; the whole transaction then aborts (nothing partial).
+    const opHex: string[] = new Array(applied.length);
+    for (let i = 0; i < applied.length; i++) opHex[i] = hexOf(applied[i].op.bodyHash);
+    const checkOps = (inserted: number) => {
+      if (inserted !== applied.length)
+        throw new LedgerError('idempotency-race', 'operation recorded concurrently', 409);
+    };
+    const useCopy = tx.copy !== null && applied.length >= COPY_THRESHOLD;
+    // Venue ids, kinds and asset codes repeat on every row: escape each once.
+    const escaped = new Map<string, string>();
+    const few = (x: string): string => {
+      let e = escaped.get(x);
+      if (e === undefined) {
+        e = copyText(x);
+        escaped.set(x, e);
+      }
+      return e;
+    };
+    if (useCopy) {
+      let o = '';
+      for (let i = 0; i < applied.length; i++) {
+        const { op, result } = applied[i];
+        o += `${copyText(op.id)}\t${op.venueId === null ? '\\N' : few(op.venueId)}\t${few(op.kind)}\t\\\\x${opHex[i]}\t${op.ref ? copyText(op.ref) : '\\N'}\t${copyText(JSON.stringify(result))}\n`;
+      }
+      await next(async () =>
+        checkOps(
+          await tx.copy!('COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN', o),
+        ),
       );
-      let l = '';
-      for (const e of entries) l += `${e.seq}\t${e.seq}\t\\\\x${e.entryHash.toString('hex')}\t\\\\x${e.chainHash.toString('hex')}\n`;
-      await tx.copy('COPY log_entries (seq, transfer_id, entry_hash, chain_hash) FROM STDIN', l);
-    } else if (transfers.length) {
-      await tx.query(
-        `INSERT INTO transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at)
-         SELECT id, k, decode(h, 'hex'), d, c, a, amt, kind, v, o, at
-         FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::int8[])
-           u(id, k, h, d, c, a, amt, kind, v, o, at)`,
-        [
+    } else {
+      const params = [
+        applied.map((a) => a.op.id),
+        applied.map((a) => a.op.venueId),
+        applied.map((a) => a.op.kind),
+        opHex,
+        applied.map((a) => a.op.ref ?? null),
+        applied.map((a) => JSON.stringify(a.result)),
+      ];
+      await next(async () => {
+        const r = await tx.query(
+          `INSERT INTO operations (id, venue_id, kind, body_hash, ref, result)
+           SELECT id, venue, kind, decode(h, 'hex'), ref, r::jsonb
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) u(id, venue, kind, h, ref, r)
+           ON CONFLICT DO NOTHING`,
+          params,
+        );
+        checkOps(r.count);
+      });
+    }
+
+    if (transfers.length) {
+      // Transfers are in operation order: each takes its operation's body hash.
+      const hashOfT: string[] = new Array(transfers.length);
+      for (let i = 0, k = 0; i < applied.length; i++) {
+        const id = applied[i].op.id;
+        while (k < transfers.length && transfers[k].operationId === id) hashOfT[k++] = opHex[i];
+      }
+      const entries = chainEntries(this.head, transfers);
+      if (tx.copy !== null && transfers.length >= COPY_THRESHOLD) {
+        let t = '';
+        for (let i = 0; i < transfers.length; i++) {
+          const r = transfers[i];
+          t += `${r.seq}\t${copyText(r.idempotencyKey)}\t\\\\x${hashOfT[i]}\t${r.debit}\t${r.credit}\t${few(r.asset)}\t${r.amount}\t${few(r.kind)}\t${r.venueId === null ? '\\N' : few(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\n`;
+        }
+        await next(async () => {
+          await tx.copy!(
+            'COPY transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
+            t,
+          );
+        });
+        let l = '';
+        for (const e of entries) l += `${e.seq}\t${e.seq}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`;
+        await next(async () => {
+          await tx.copy!('COPY log_entries (seq, transfer_id, entry_hash, chain_hash) FROM STDIN', l);
+        });
+      } else {
+        const tParams = [
           transfers.map((r) => r.seq),
           transfers.map((r) => r.idempotencyKey),
-          transfers.map((r) => hashOf.get(r.operationId)),
+          hashOfT,
           transfers.map((r) => r.debit),
           transfers.map((r) => r.credit),
           transfers.map((r) => r.asset),
@@ -355,29 +556,40 @@ export class PostingEngine {
           transfers.map((r) => r.venueId),
           transfers.map((r) => r.operationId),
           transfers.map((r) => r.at),
-        ],
-      );
-      await tx.query(
-        `INSERT INTO log_entries (seq, transfer_id, entry_hash, chain_hash)
-         SELECT s, s, decode(e, 'hex'), decode(c, 'hex') FROM unnest($1::int8[], $2::text[], $3::text[]) u(s, e, c)`,
-        [entries.map((e) => e.seq), entries.map((e) => e.entryHash.toString('hex')), entries.map((e) => e.chainHash.toString('hex'))],
-      );
+        ];
+        await next(async () => {
+          await tx.query(
+            `INSERT INTO transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at)
+             SELECT id, k, decode(h, 'hex'), d, c, a, amt, kind, v, o, at
+             FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::int8[])
+               u(id, k, h, d, c, a, amt, kind, v, o, at)`,
+            tParams,
+          );
+        });
+        const lParams = [
+          entries.map((e) => e.seq),
+          entries.map((e) => e.entryHash),
+          entries.map((e) => e.chainHash),
+        ];
+        await next(async () => {
+          await tx.query(
+            `INSERT INTO log_entries (seq, transfer_id, entry_hash, chain_hash)
+             SELECT s, s, decode(e, 'hex'), decode(c, 'hex') FROM unnest($1::int8[], $2::text[], $3::text[]) u(s, e, c)`,
+            lParams,
+          );
+        });
+      }
     }
-    const ids = [...deltas.keys()].filter((id) => deltas.get(id) !== 0);
-    if (ids.length) {
-      // The guard re-checks the overdraft rule in SQL; a row it refuses is simply not updated and
-      // the count mismatch aborts the whole transaction.
-      const upd = await tx.query(
-        `UPDATE accounts a SET balance = a.balance + d.delta
-         FROM unnest($1::int8[], $2::int8[]) d(id, delta)
-         WHERE a.id = d.id AND (a.allow_negative OR a.balance + d.delta >= 0)`,
-        [ids, ids.map((id) => deltas.get(id))],
-      );
-      if (upd.count !== ids.length) throw new LedgerError('overdraft', 'balance guard refused a delta', 409);
-    }
-    await saveLogHead(tx, this.head);
+    await next(() => saveLogHead(tx, this.head));
+    await running;
   }
 }
+
+/** A body hash as hex (operations carry bytes or hex). */
+const hexOf = (h: Buffer | string): string => (typeof h === 'string' ? h : h.toString('hex'));
+
+/** int8[] parameter as an array literal (node-postgres would escape every element). */
+const int8Array = (xs: number[]): string => `{${xs.join(',')}}`;
 
 interface AccountRowDb {
   id: unknown;
@@ -390,5 +602,7 @@ interface AccountRowDb {
 
 /** COPY text format escaping for values we write (ids, asset codes, kinds). */
 function copyText(s: string): string {
-  return /[\\\t\n\r]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s;
+  return /[\\\t\n\r]/.test(s)
+    ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : s;
 }

@@ -23,8 +23,8 @@ export interface Operation {
   id: string;
   venueId: string | null;
   kind: string;
-  /** SHA-256 of the canonical request body: same id + other hash = idempotency conflict. */
-  bodyHash: Buffer;
+  /** SHA-256 of the canonical request body (bytes, or hex): same id + other hash = idempotency conflict. */
+  bodyHash: Buffer | string;
   /** Epoch ms when it was approved. */
   at: number;
   /** Voided operation id (void only: a spend is voided at most once). */

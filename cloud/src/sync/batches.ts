@@ -3,7 +3,7 @@ import { buf, type Db, isRetryable } from '../db/connect.js';
 import { PostingEngine } from '../ledger/engine.js';
 import { LedgerError, type OpResult } from '../ledger/types.js';
 import type { VenueCtx } from '../ledger/venue.js';
-import { bodyHash } from '../util/canonical.js';
+import { batchHashes } from './hashing.js';
 import { MAX_BATCH_ITEMS, processItems, type SyncItem } from './items.js';
 
 export interface SyncBatch {
@@ -30,28 +30,70 @@ function publicResult(r: OpResult): OpResult {
 export async function ingestBatch(db: Db, venue: VenueCtx, batch: SyncBatch): Promise<BatchResponse> {
   if (batch.items.length > MAX_BATCH_ITEMS)
     throw new LedgerError('batch-too-large', `${batch.items.length} items > ${MAX_BATCH_ITEMS}`, 413);
-  if (batch.venueId !== venue.id) throw new LedgerError('wrong-venue', 'venueId does not match the API key', 403);
-  const hash = bodyHash(batch);
-  return withRetry(() =>
-    db.tx(async (tx) => {
-      const engine = await PostingEngine.begin(tx);
-      const prior = await tx.query<{ body_hash: unknown }>(
-        'SELECT body_hash FROM sync_batches WHERE venue_id = $1 AND batch_id = $2',
-        [venue.id, batch.batchId],
-      );
-      if (prior.rows[0] && !buf(prior.rows[0].body_hash).equals(hash))
-        throw new LedgerError('idempotency-conflict', `batch ${batch.batchId} was sent with another body`, 409);
-      const results = await processItems(tx, engine, venue, batch.items);
-      if (!prior.rows[0])
-        await tx.query('INSERT INTO sync_batches (venue_id, batch_id, body_hash, response) VALUES ($1, $2, $3, $4)', [
-          venue.id,
-          batch.batchId,
-          hash,
-          JSON.stringify({ items: batch.items.length }),
-        ]);
-      return { batchId: batch.batchId, results: results.map(publicResult) };
-    }),
+  if (batch.venueId !== venue.id)
+    throw new LedgerError('wrong-venue', 'venueId does not match the API key', 403);
+  // One canonical serialisation of the items gives both the batch hash and the item hashes.
+  const hashes = batchHashes(batch as unknown as { items: unknown[] } & Record<string, unknown>);
+  // First attempt: a new batch's items are taken as new (no id look-up). An item id recorded
+  // before makes the operations insert hit the primary key; the transaction rolls back and the
+  // batch is re-run with the look-up, which answers `duplicate` / `idempotency-conflict`.
+  let assumeFresh = true;
+  for (;;) {
+    const fresh = assumeFresh;
+    try {
+      return await withRetry(async () => {
+        try {
+          return await ingestOnce(db, venue, batch, hashes, fresh);
+        } catch (err) {
+          // Not retried as is: re-run below with the id look-up.
+          if (fresh && isReplayedId(err)) throw new FreshMiss();
+          throw err;
+        }
+      });
+    } catch (err) {
+      if (!(err instanceof FreshMiss)) throw err;
+      assumeFresh = false;
+    }
+  }
+}
+
+class FreshMiss extends Error {}
+
+/** The operations insert met an id already recorded (unique violation, or the count check). */
+function isReplayedId(err: unknown): boolean {
+  return (
+    (err as { code?: string } | null)?.code === '23505' ||
+    (err instanceof LedgerError && err.code === 'idempotency-race')
   );
+}
+
+function ingestOnce(
+  db: Db,
+  venue: VenueCtx,
+  batch: SyncBatch,
+  hashes: { batch: Buffer; items: string[] },
+  assumeFresh: boolean,
+): Promise<BatchResponse> {
+  return db.tx(async (tx) => {
+    const engine = await PostingEngine.begin(tx);
+    const prior = await tx.query<{ body_hash: unknown }>(
+      'SELECT body_hash FROM sync_batches WHERE venue_id = $1 AND batch_id = $2',
+      [venue.id, batch.batchId],
+    );
+    if (prior.rows[0] && !buf(prior.rows[0].body_hash).equals(hashes.batch))
+      throw new LedgerError('idempotency-conflict', `batch ${batch.batchId} was sent with another body`, 409);
+    const results = await processItems(tx, engine, venue, batch.items, {
+      hashes: hashes.items,
+      // A re-sent batch is all duplicates: look its ids up at once.
+      assumeFresh: assumeFresh && !prior.rows[0],
+    });
+    if (!prior.rows[0])
+      await tx.query(
+        'INSERT INTO sync_batches (venue_id, batch_id, body_hash, response) VALUES ($1, $2, $3, $4)',
+        [venue.id, batch.batchId, hashes.batch, JSON.stringify({ items: batch.items.length })],
+      );
+    return { batchId: batch.batchId, results: results.map(publicResult) };
+  });
 }
 
 /** Retries a whole transaction on serialization failure / deadlock (bounded). */
@@ -60,7 +102,11 @@ export async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || !(isRetryable(err) || (err instanceof LedgerError && err.code === 'idempotency-race'))) throw err;
+      if (
+        i >= attempts ||
+        !(isRetryable(err) || (err instanceof LedgerError && err.code === 'idempotency-race'))
+      )
+        throw err;
       await new Promise((r) => setTimeout(r, 5 * i));
     }
   }

@@ -3,9 +3,16 @@
 import { num, type Tx } from '../db/connect.js';
 import { resolveCards } from '../ledger/cards.js';
 import type { PostingEngine } from '../ledger/engine.js';
-import type { AccountKey, Operation, OpResult, Posting, RejectReason } from '../ledger/types.js';
+import {
+  type AccountKey,
+  LedgerError,
+  type Operation,
+  type OpResult,
+  type Posting,
+  type RejectReason,
+} from '../ledger/types.js';
 import { isRefundableHere, sys, type VenueCtx } from '../ledger/venue.js';
-import { bodyHash } from '../util/canonical.js';
+import { canonical, sha256Hex } from './hashing.js';
 
 export type ItemType = 'spend' | 'topup' | 'void' | 'refund';
 
@@ -41,16 +48,63 @@ interface VoidTarget {
   legs: Map<string, number>;
 }
 
+export interface ProcessOptions {
+  /** Body hashes of the items (`bodyHash(item)`), when the caller already computed them. */
+  hashes?: (Buffer | string)[];
+  /**
+   * Skip the look-up of already-recorded item ids: every item is taken as new. Only for callers
+   * that retry with `false` when the operations insert hits a unique violation (a replayed id):
+   * the primary key on operations still guarantees that an id is applied once.
+   */
+  assumeFresh?: boolean;
+}
+
 /** Processes items in order inside the caller's transaction (engine holds the log lock). */
-export async function processItems(tx: Tx, engine: PostingEngine, venue: VenueCtx, items: SyncItem[]): Promise<OpResult[]> {
-  const hashes = items.map((it) => bodyHash(it));
-  const known = await engine.known(items.map((it) => it.id));
-  const createFor = new Set(items.filter((it) => it.type === 'spend' || it.type === 'topup').map((it) => it.cardUid));
-  const cards = await resolveCards(tx, venue, [...new Set(items.filter((it) => !known.has(it.id)).map((it) => it.cardUid))], createFor);
-  const alreadyVoided = await voidedTargets(
-    tx,
-    items.filter((it) => it.type === 'void' && it.voids && !known.has(it.id)).map((it) => it.voids!),
-  );
+export async function processItems(
+  tx: Tx,
+  engine: PostingEngine,
+  venue: VenueCtx,
+  items: SyncItem[],
+  opts: ProcessOptions = {},
+): Promise<OpResult[]> {
+  // Queries are issued before the hashes are computed: PostgreSQL works while JS hashes.
+  const scan = (known: Map<string, unknown>) => {
+    const createFor = new Set<string>();
+    const uids = new Set<string>();
+    const voidIds: string[] = [];
+    for (const it of items) {
+      if (it.type === 'spend' || it.type === 'topup') createFor.add(it.cardUid);
+      if (known.has(it.id)) continue;
+      uids.add(it.cardUid);
+      if (it.type === 'void' && it.voids) voidIds.push(it.voids);
+    }
+    return { cardsP: resolveCards(tx, venue, [...uids], createFor), voidIds };
+  };
+  let known: Map<string, { bodyHash: Buffer; result: OpResult; kind: string }>;
+  let hashes: (Buffer | string)[];
+  let started: ReturnType<typeof scan>;
+  if (opts.assumeFresh) {
+    known = new Map();
+    started = scan(known);
+    started.cardsP.catch(() => {});
+    hashes = opts.hashes ?? items.map((it) => sha256Hex(canonical(it)));
+  } else {
+    const knownP = engine.known(items.map((it) => it.id));
+    knownP.catch(() => {});
+    hashes = opts.hashes ?? items.map((it) => sha256Hex(canonical(it)));
+    known = await knownP;
+    started = scan(known);
+  }
+  const cards = await started.cardsP;
+  const voidIds = started.voidIds;
+  const alreadyVoided = await voidedTargets(tx, voidIds);
+  // The wallets' accounts are read while the items are mapped to operations below (not when a
+  // void, which reads its target meanwhile, is among them: one statement at a time).
+  if (!items.some((it) => it.type === 'void' && !known.has(it.id))) {
+    const walletIds: number[] = [];
+    for (const c of cards.values()) if (!c.blocked) walletIds.push(c.walletId);
+    engine.prefetchWallets(walletIds);
+  }
 
   const results: OpResult[] = new Array(items.length);
   let pending: { idx: number; op: Operation }[] = [];
@@ -70,17 +124,31 @@ export async function processItems(tx: Tx, engine: PostingEngine, venue: VenueCt
     pending = [];
     pendingIds.clear();
   };
+  const keys = systemKeys(venue.id);
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
-    const base = { id: it.id, venueId: venue.id, kind: it.type, bodyHash: hashes[i], at: it.at };
     if (known.has(it.id)) {
       // The engine answers duplicate / idempotency-conflict without posting anything.
-      pending.push({ idx: i, op: { ...base, postings: [] } });
+      pending.push({
+        idx: i,
+        op: { id: it.id, venueId: venue.id, kind: it.type, bodyHash: hashes[i], at: it.at, postings: [] },
+      });
       pendingIds.add(it.id);
       continue;
     }
     if (it.type === 'void' && it.voids && pendingIds.has(it.voids)) await flush();
-    const mapped = await toOperation(tx, venue, it, base, cards.get(it.cardUid), alreadyVoided);
+    const card = cards.get(it.cardUid);
+    const mapped =
+      it.type === 'void'
+        ? await voidOperation(
+            tx,
+            venue,
+            it,
+            { id: it.id, venueId: venue.id, kind: it.type, bodyHash: hashes[i], at: it.at },
+            card,
+            alreadyVoided,
+          )
+        : toOperation(venue, keys, it, hashes[i], card);
     if ('reject' in mapped) {
       results[i] = mapped.reject;
       continue;
@@ -90,78 +158,134 @@ export async function processItems(tx: Tx, engine: PostingEngine, venue: VenueCt
     pendingIds.add(it.id);
   }
   await flush();
+  if (opts.assumeFresh) {
+    // A recorded id that is rejected now (e.g. no funds left) never reaches the operations insert
+    // and its primary key: check those ids, and let the caller re-run with the look-up.
+    const rejected = results.filter((r) => r.status === 'rejected').map((r) => r.id);
+    if (rejected.length && (await engine.known(rejected)).size)
+      throw new LedgerError('idempotency-race', 'a rejected item id is already recorded', 409);
+  }
   return results;
 }
 
-async function toOperation(
+type Mapped = { op: Operation } | { reject: OpResult };
+
+/** Checks common to every item type; null when the item may proceed. */
+function precheck(
+  venue: VenueCtx,
+  it: SyncItem,
+  card: { walletId: number; blocked: boolean } | undefined,
+): OpResult | null {
+  if (!card) return reject(it.id, 'unknown-card', `card ${it.cardUid} unknown in this federation`);
+  if (card.blocked) return reject(it.id, 'card-blocked');
+  if (it.legs.length === 1) {
+    const a = it.legs[0].asset;
+    return venue.assets.has(a) ? null : reject(it.id, 'unknown-asset', `${a} is not usable at ${venue.id}`);
+  }
+  const seen = new Set<string>();
+  for (const leg of it.legs) {
+    if (seen.has(leg.asset)) return reject(it.id, 'bad-item', `asset ${leg.asset} appears twice`);
+    seen.add(leg.asset);
+    if (!venue.assets.has(leg.asset))
+      return reject(it.id, 'unknown-asset', `${leg.asset} is not usable at ${venue.id}`);
+  }
+  return null;
+}
+
+async function voidOperation(
   tx: Tx,
   venue: VenueCtx,
   it: SyncItem,
   base: Omit<Operation, 'postings'>,
   card: { walletId: number; blocked: boolean } | undefined,
   alreadyVoided: Set<string>,
-): Promise<{ op: Operation } | { reject: OpResult }> {
-  if (!card) return { reject: reject(it.id, 'unknown-card', `card ${it.cardUid} unknown in this federation`) };
-  if (card.blocked) return { reject: reject(it.id, 'card-blocked') };
-  const seen = new Set<string>();
-  for (const leg of it.legs) {
-    if (seen.has(leg.asset)) return { reject: reject(it.id, 'bad-item', `asset ${leg.asset} appears twice`) };
-    seen.add(leg.asset);
-    if (!venue.assets.has(leg.asset)) return { reject: reject(it.id, 'unknown-asset', `${leg.asset} is not usable at ${venue.id}`) };
-  }
-  const wallet: AccountKey = { wallet: card.walletId };
+): Promise<Mapped> {
+  const bad = precheck(venue, it, card);
+  if (bad) return { reject: bad };
   const v = venue.id;
-  const op = (postings: Posting[], ref?: string): { op: Operation } => ({
-    op: { ...base, postings, reportWallet: card.walletId, ...(ref ? { ref } : {}) },
-  });
+  if (!it.voids) return { reject: reject(it.id, 'bad-item', 'void needs voids') };
+  if (alreadyVoided.has(it.voids))
+    return { reject: reject(it.id, 'already-voided', `${it.voids} was already voided`) };
+  const target = await loadVoidTarget(tx, it.voids);
+  if (!target || target.kind !== 'spend' || target.venueId !== v)
+    return { reject: reject(it.id, 'void-target-unknown', `no spend ${it.voids} at ${v}`) };
+  if (target.walletId !== card!.walletId)
+    return { reject: reject(it.id, 'bad-item', 'voided spend belongs to another card') };
+  const legs = new Map(it.legs.map((l) => [l.asset, l.amount]));
+  const same = legs.size === target.legs.size && [...legs].every(([a, n]) => target.legs.get(a) === n);
+  if (!same) return { reject: reject(it.id, 'bad-item', 'void legs differ from the voided spend') };
+  return { op: { ...base, postings: target.postings, reportWallet: card!.walletId, ref: it.voids } };
+}
+
+/** System account keys of a venue, shared by all the postings of a batch (never mutated). */
+function systemKeys(v: string) {
+  return { venue: sys.venue(v), standIn: sys.standIn(v), payout: sys.payout(v), issuance: sys.issuance(v) };
+}
+
+function toOperation(
+  venue: VenueCtx,
+  keys: ReturnType<typeof systemKeys>,
+  it: SyncItem,
+  bodyHash: Buffer | string,
+  card: { walletId: number; blocked: boolean } | undefined,
+): Mapped {
+  const bad = precheck(venue, it, card);
+  if (bad) return { reject: bad };
+  const walletId = card!.walletId;
+  const wallet: AccountKey = { wallet: walletId };
+  const v = venue.id;
+  const postings: Posting[] = [];
   switch (it.type) {
     case 'spend':
-      return op(
-        it.legs.map((l) => ({
-          asset: l.asset,
-          from: wallet,
-          to: sys.venue(v),
-          amount: l.amount,
-          kind: 'spend',
-          ...(it.offline ? { shortfallFrom: sys.standIn(v) } : {}),
-        })),
-      );
+      for (const l of it.legs)
+        postings.push(
+          it.offline
+            ? {
+                asset: l.asset,
+                from: wallet,
+                to: keys.venue,
+                amount: l.amount,
+                kind: 'spend',
+                shortfallFrom: keys.standIn,
+              }
+            : { asset: l.asset, from: wallet, to: keys.venue, amount: l.amount, kind: 'spend' },
+        );
+      break;
     case 'topup': {
       if (!it.funding) return { reject: reject(it.id, 'bad-item', 'topup needs funding') };
-      const postings: Posting[] = [];
       for (const l of it.legs) {
         const asset = venue.assets.get(l.asset)!;
         if (asset.kind === 'time' || asset.kind === 'membership')
-          return { reject: reject(it.id, 'bad-item', `${l.asset} is credited by a venue admin, not topped up`) };
-        const from = asset.kind === 'federated_eur' ? sys.funding(v, it.funding) : sys.issuance(v);
+          return {
+            reject: reject(it.id, 'bad-item', `${l.asset} is credited by a venue admin, not topped up`),
+          };
+        const from = asset.kind === 'federated_eur' ? sys.funding(v, it.funding) : keys.issuance;
         postings.push({ asset: l.asset, from, to: wallet, amount: l.amount, kind: 'topup' });
       }
-      return op(postings);
+      break;
     }
     case 'refund': {
       for (const l of it.legs)
         if (!isRefundableHere(venue.assets.get(l.asset)!, v))
           return { reject: reject(it.id, 'bad-item', `${l.asset} is not refundable at ${v}`) };
-      return op(it.legs.map((l) => ({ asset: l.asset, from: wallet, to: sys.payout(v), amount: l.amount, kind: 'refund' })));
+      for (const l of it.legs)
+        postings.push({ asset: l.asset, from: wallet, to: keys.payout, amount: l.amount, kind: 'refund' });
+      break;
     }
-    case 'void': {
-      if (!it.voids) return { reject: reject(it.id, 'bad-item', 'void needs voids') };
-      if (alreadyVoided.has(it.voids)) return { reject: reject(it.id, 'already-voided', `${it.voids} was already voided`) };
-      const target = await loadVoidTarget(tx, it.voids);
-      if (!target || target.kind !== 'spend' || target.venueId !== v)
-        return { reject: reject(it.id, 'void-target-unknown', `no spend ${it.voids} at ${v}`) };
-      if (target.walletId !== card.walletId) return { reject: reject(it.id, 'bad-item', 'voided spend belongs to another card') };
-      const legs = new Map(it.legs.map((l) => [l.asset, l.amount]));
-      const same = legs.size === target.legs.size && [...legs].every(([a, n]) => target.legs.get(a) === n);
-      if (!same) return { reject: reject(it.id, 'bad-item', 'void legs differ from the voided spend') };
-      return op(target.postings, it.voids);
-    }
+    default:
+      return { reject: reject(it.id, 'bad-item', `unknown item type ${String(it.type)}`) };
   }
+  return {
+    op: { id: it.id, venueId: v, kind: it.type, bodyHash, at: it.at, postings, reportWallet: walletId },
+  };
 }
 
 async function voidedTargets(tx: Tx, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const { rows } = await tx.query<{ ref: string }>("SELECT ref FROM operations WHERE kind = 'void' AND ref = ANY($1::text[])", [ids]);
+  const { rows } = await tx.query<{ ref: string }>(
+    "SELECT ref FROM operations WHERE kind = 'void' AND ref = ANY($1::text[])",
+    [ids],
+  );
   return new Set(rows.map((r) => r.ref));
 }
 
@@ -176,7 +300,8 @@ async function loadVoidTarget(tx: Tx, id: string): Promise<VoidTarget | null> {
     [id],
   );
   if (!rows.length) return null;
-  const key = (w: unknown, s: unknown): AccountKey => (w === null ? { system: s as string } : { wallet: num(w) });
+  const key = (w: unknown, s: unknown): AccountKey =>
+    w === null ? { system: s as string } : { wallet: num(w) };
   const legs = new Map<string, number>();
   let walletId: number | null = null;
   const postings: Posting[] = rows.map((r) => {
@@ -186,6 +311,11 @@ async function loadVoidTarget(tx: Tx, id: string): Promise<VoidTarget | null> {
     if (r.dw !== null) walletId = num(r.dw);
     return { asset, from: key(r.cw, r.cs), to: key(r.dw, r.ds), amount, kind: 'void' };
   });
-  return { venueId: rows[0].venue_id as string | null, kind: rows[0].op_kind as string, walletId, postings, legs };
+  return {
+    venueId: rows[0].venue_id as string | null,
+    kind: rows[0].op_kind as string,
+    walletId,
+    postings,
+    legs,
+  };
 }
-

@@ -1,0 +1,77 @@
+// The federated agenda: public upcoming events of every member venue, filtered by venue, tag,
+// federation and date range. Private events never appear here.
+import type { Queryable } from '../db/connect.js';
+import { type EventView, eventViews } from '../ticketing/events.js';
+
+export interface AgendaFilter {
+  venue?: string;
+  tag?: string;
+  federation?: string;
+  /** ISO dates; default from = now. */
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+export const MAX_AGENDA = 200;
+
+export async function listAgenda(q: Queryable, f: AgendaFilter = {}): Promise<EventView[]> {
+  const from = f.from ? new Date(f.from) : new Date();
+  const to = f.to ? new Date(f.to) : null;
+  const { rows } = await q.query<Record<string, unknown>>(
+    `SELECT e.id, e.venue_id, v.name AS venue_name, e.title, e.description, e.image_url, e.tags, e.location,
+       e.latitude, e.longitude, e.starts_at, e.ends_at, e.timezone, e.capacity, e.sold, e.asset, e.visibility, e.status,
+       e.refund_until_hours, e.valid_from, e.valid_until
+     FROM ticket_events e JOIN venues v ON v.id = e.venue_id
+     WHERE e.visibility = 'public' AND e.ends_at >= $1
+       AND ($2::timestamptz IS NULL OR e.starts_at < $2)
+       AND ($3::text IS NULL OR e.venue_id = $3)
+       AND ($4::text IS NULL OR e.tags @> ARRAY[$4::text])
+       AND ($5::text IS NULL OR v.federation_id = $5)
+     ORDER BY e.starts_at, e.id LIMIT $6`,
+    [
+      from,
+      to,
+      f.venue ?? null,
+      f.tag ? f.tag.toLowerCase() : null,
+      f.federation ?? null,
+      Math.min(f.limit ?? MAX_AGENDA, MAX_AGENDA),
+    ],
+  );
+  return eventViews(q, rows);
+}
+
+/** A public event by id (null for private or unknown ones). */
+export async function publicEvent(q: Queryable, id: string): Promise<EventView | null> {
+  const [e] = await eventViews(
+    q,
+    (
+      await q.query<Record<string, unknown>>(
+        `SELECT e.id, e.venue_id, v.name AS venue_name, e.title, e.description, e.image_url, e.tags, e.location,
+           e.latitude, e.longitude, e.starts_at, e.ends_at, e.timezone, e.capacity, e.sold, e.asset, e.visibility, e.status,
+           e.refund_until_hours, e.valid_from, e.valid_until
+         FROM ticket_events e JOIN venues v ON v.id = e.venue_id WHERE e.id = $1 AND e.visibility = 'public'`,
+        [id],
+      )
+    ).rows,
+  );
+  return e ?? null;
+}
+
+/** Venues and tags that have upcoming public events (for the filter form). */
+export async function agendaFacets(
+  q: Queryable,
+  federation?: string,
+): Promise<{ venues: { id: string; name: string }[]; tags: string[] }> {
+  const v = await q.query<{ id: string; name: string }>(
+    `SELECT DISTINCT v.id, v.name FROM ticket_events e JOIN venues v ON v.id = e.venue_id
+     WHERE e.visibility = 'public' AND e.ends_at >= now() AND ($1::text IS NULL OR v.federation_id = $1) ORDER BY v.name, v.id`,
+    [federation ?? null],
+  );
+  const t = await q.query<{ tag: string }>(
+    `SELECT DISTINCT unnest(e.tags) AS tag FROM ticket_events e JOIN venues v ON v.id = e.venue_id
+     WHERE e.visibility = 'public' AND e.ends_at >= now() AND ($1::text IS NULL OR v.federation_id = $1) ORDER BY 1 LIMIT 200`,
+    [federation ?? null],
+  );
+  return { venues: v.rows, tags: t.rows.map((r) => r.tag) };
+}
