@@ -32,12 +32,16 @@ export interface CloudHarness {
   close(): Promise<void>;
 }
 
-export async function startCloud(kind: 'pglite' | 'postgres' = 'pglite'): Promise<CloudHarness> {
+export async function startCloud(
+  kind: 'pglite' | 'postgres' = 'pglite',
+  /** `url`: another PostgreSQL than PG_URL (e.g. a throwaway cluster of a fault test). */
+  o: { url?: string } = {},
+): Promise<CloudHarness> {
   const schema = `e2e_${randomBytes(5).toString('hex')}`;
   const db =
     kind === 'pglite'
       ? await openPglite({ client: await PGlite.create(), schema })
-      : await openPostgres(PG_URL, { schema });
+      : await openPostgres(o.url ?? PG_URL, { schema });
   await migrate(db);
   const s = randomBytes(3).toString('hex');
   const fed = `fed-${s}`;
@@ -89,7 +93,10 @@ export async function startCloud(kind: 'pglite' | 'postgres' = 'pglite'): Promis
       return Object.fromEntries(lease.balances.map((b) => [b.asset, b.amount]));
     },
     async close() {
-      await cloud.close();
+      // A keep-alive connection whose request was in flight when closing starts (a gateway's last
+      // poll) turns idle afterwards and would hold close() for fastify's keepAliveTimeout (72 s).
+      const sweep = setInterval(() => cloud.app.server.closeIdleConnections(), 100);
+      await cloud.close().finally(() => clearInterval(sweep));
       if (kind === 'postgres') {
         await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
       }

@@ -65,6 +65,8 @@ export class Terminal {
   private lastDown = -1;
   private cardInField = '';
   private pending: Pending | undefined;
+  /** The queued tap sent and waiting for its result ('' when none). */
+  private drainTx = '';
   private charge: { ref: string; amt: number; cart?: CartLine[] } | undefined;
   private cart: CartLine[] = [];
   private menuIndex = 0;
@@ -260,14 +262,26 @@ export class Terminal {
     this.showIdle();
   }
 
-  /** Re-signs queued taps with fresh counters (the tx id is what the gateway deduplicates on). */
+  /**
+   * Sends the oldest queued tap, re-signed with a fresh counter (the tx id is what the gateway
+   * deduplicates on). It leaves storage only when its result arrives: a tap lost on the way, then
+   * a power cut, must not be lost from the queue too. Called on connect, on each result of a
+   * queued tap, and at each heartbeat (a lost result is asked for again).
+   */
   private drain(): void {
     while (this.hal.mqtt.isConnected()) {
       const raw = this.queue.peek();
-      if (raw === undefined) return;
+      if (raw === undefined) {
+        this.drainTx = '';
+        return;
+      }
       const parsed = parseJson(raw, 5);
-      if (parsed.ok) this.sendSigned('tap', parsed.value, this.counter.next());
-      this.queue.shift();
+      if (parsed.ok) {
+        this.drainTx = (parsed.value as unknown as TapBody).tx;
+        this.sendSigned('tap', parsed.value, this.counter.next());
+        return;
+      }
+      this.queue.shift(); // unreadable despite its checksum: nothing can be sent for it
     }
   }
 
@@ -281,6 +295,7 @@ export class Terminal {
         up: Math.floor((this.hal.clock.now() - this.bootedAt) / 1000),
         q: this.queue.size(),
       });
+      this.drain();
       this.scheduleHeartbeat();
     }, period);
   }
@@ -304,6 +319,13 @@ export class Terminal {
   private handleDown(m: Message): void {
     if (m.k === 'result') {
       const b = m.b as Message<'result'>['b'];
+      if (this.drainTx !== '' && b.tx === this.drainTx) {
+        // A queued tap reached the journal: forget it, send the next one.
+        this.queue.shift();
+        this.drainTx = '';
+        this.drain();
+        return;
+      }
       if (b.tx === this.pourTx) {
         // The gateway charged the pour: forget it, show what it says.
         this.pourTx = '';

@@ -96,10 +96,15 @@ async function scenario(t: TargetDriver): Promise<void> {
     t.removeCard();
     await t.advance(2800);
   }
-  // the retry connects: the queue is re-sent
+  // the retry connects: the queue is re-sent, one tap at a time, each kept until its result
   await t.advance(5000);
   await t.brokerUp();
-  await t.advance(1000);
+  await t.advance(200);
+  for (const amt of [200, 300]) {
+    await t.message(downTopic('result'), down('result', { tx: lastTapTx(), ok: true, amt }));
+    await t.advance(200);
+  }
+  await t.advance(600);
   // a tap whose result never comes: timeout, then the same card again re-sends the same tx
   await t.message(downTopic('charge'), down('charge', { ref: 'pos-2', amt: 120 }));
   t.placeCard(UID2);

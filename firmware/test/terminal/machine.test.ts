@@ -104,7 +104,7 @@ describe('terminal state machine', () => {
     expect(logs).toEqual(['down-bad-mac', 'down-replay']);
   });
 
-  it('offline: queues taps in storage, survives a reboot, drains them in order with their tx ids', () => {
+  it('offline: queues taps in storage, survives a reboot, drains them in order, each kept until its result', () => {
     const storage: Record<string, string> = {};
     const first = setup(storage);
     first.f.connect();
@@ -123,15 +123,23 @@ describe('terminal state machine', () => {
     expect(second.t.queued()).toBe(3);
     expect(second.f.lastScreen()).toEqual(['Le Bar', 'Hors ligne']);
     second.f.connect();
-    const taps = second.f.sent('tap', KEY);
-    const txs: string[] = [];
-    expect(taps.map((m) => (m.b as { uid: string }).uid)).toEqual(['A1B2C3D4', 'B2B2C3D4', 'C3B2C3D4']);
-    for (const m of taps) {
-      expect(m.b).toMatchObject({ off: true, amt: 350, cart: [{ sku: 'beer', qty: 1, price: 350 }] });
-      txs.push((m.b as { tx: string }).tx);
+    // One at a time: the next queued tap leaves only when the gateway answered the previous one.
+    expect(second.f.sent('tap', KEY)).toHaveLength(1);
+    const first1 = (second.f.sent('tap', KEY)[0].b as { tx: string }).tx;
+    second.f.disconnect();
+    second.f.connect(); // link lost before the answer: the same tap again, still queued
+    expect(second.f.sent('tap', KEY).map((m) => (m.b as { tx: string }).tx)).toEqual([first1, first1]);
+    expect(second.t.queued()).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      const sent = second.f.sent('tap', KEY);
+      const tx = (sent[sent.length - 1].b as { tx: string }).tx;
+      second.f.deliver(topic('result'), downMsg('result', { tx, ok: true, amt: 350 }));
+      expect(second.t.queued()).toBe(2 - i);
     }
-    expect(new Set(txs).size).toBe(3);
-    expect(second.t.queued()).toBe(0);
+    const taps = second.f.sent('tap', KEY).slice(1);
+    expect(taps.map((m) => (m.b as { uid: string }).uid)).toEqual(['A1B2C3D4', 'B2B2C3D4', 'C3B2C3D4']);
+    for (const m of taps) expect(m.b).toMatchObject({ off: true, amt: 350, cart: [{ sku: 'beer', qty: 1, price: 350 }] });
+    expect(new Set(taps.map((m) => (m.b as { tx: string }).tx)).size).toBe(3);
   });
 
   it('a record torn by a power cut is dropped, the others drained, and the hello reports it', () => {
