@@ -5,7 +5,7 @@
 // spends on as many cards:
 //   cloud.copyPerSecond   raw COPY of the same transfer rows into an unindexed table
 //   cloud.ingestPerSecond double-entry + idempotency + log append, 100,000 items
-//   cloud.drain1MSeconds  1,000,000 items (200 batches) from a gateway backlog
+//   cloud.drain1MSeconds  1,000,000 items (200 batches of 5,000) from a gateway backlog
 import { randomBytes } from 'node:crypto';
 import PgClient from 'pg/lib/client.js';
 import { createFederation, createVenue } from '../src/admin/setup.js';

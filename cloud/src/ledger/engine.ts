@@ -16,7 +16,6 @@ import {
   LedgerError,
   type Operation,
   type OpResult,
-  type Posting,
   systemAllowsNegative,
   type TransferRow,
 } from './types.js';

@@ -207,7 +207,7 @@ async function voidOperation(
   if (alreadyVoided.has(it.voids))
     return { reject: reject(it.id, 'already-voided', `${it.voids} was already voided`) };
   const target = await loadVoidTarget(tx, it.voids);
-  if (!target || target.kind !== 'spend' || target.venueId !== v)
+  if (target?.kind !== 'spend' || target.venueId !== v)
     return { reject: reject(it.id, 'void-target-unknown', `no spend ${it.voids} at ${v}`) };
   if (target.walletId !== card!.walletId)
     return { reject: reject(it.id, 'bad-item', 'voided spend belongs to another card') };
