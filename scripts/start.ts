@@ -252,6 +252,7 @@ const [bar, cafe] = seed.venues;
 console.log(`
 TiBillet venue-in-a-box is running (data in ${dataDir}).
   Cloud API + OpenAPI docs   ${cloudUrl}/docs
+  Federated agenda           ${cloudUrl}/agenda   (iCal: ${cloudUrl}/agenda.ics)
   Transparency log           ${cloudUrl}/v1/log/checkpoint
   ${bar.id} terminals        http://127.0.0.1:${o.httpPort}/status
   ${bar.id} cashier POS      http://127.0.0.1:${o.httpPort}/apps/pos/bar

@@ -2,7 +2,7 @@
 // (closed loop), or paced to a target rate (open loop) to measure latency. Prints one JSON line.
 
 import { protocol } from '@tibillet/firmware';
-import { nodeCrypto } from '@tibillet/firmware/host';
+import { nodeMac } from '@tibillet/firmware/host';
 import mqtt from 'mqtt';
 
 interface Args {
@@ -20,7 +20,7 @@ interface Args {
 }
 
 const args = JSON.parse(process.argv[2]) as Args;
-protocol.setCrypto(nodeCrypto);
+protocol.setCrypto(nodeMac);
 const latencies: number[] = [];
 let done = 0;
 let errors = 0;

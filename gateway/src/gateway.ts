@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ntag424, protocol } from '@tibillet/firmware';
-import { nodeCrypto } from '@tibillet/firmware/host';
+import { nodeCrypto, nodeMac } from '@tibillet/firmware/host';
 import pino, { type Logger } from 'pino';
 import { CardBook } from './authorizer/card-book.js';
 import type { Bus } from './broker/bus.js';
@@ -74,7 +74,7 @@ export interface Gateway {
 }
 
 export async function createGateway(o: GatewayOptions): Promise<Gateway> {
-  protocol.setCrypto(nodeCrypto);
+  protocol.setCrypto(nodeMac);
   ntag424.setCrypto(nodeCrypto);
   const log = o.logger ?? pino({ name: 'gateway', level: process.env.LOG_LEVEL ?? 'info' });
   mkdirSync(o.dataDir, { recursive: true });

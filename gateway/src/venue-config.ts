@@ -111,3 +111,15 @@ export interface CloudConfigDoc {
   standIn?: { perCard: number; perVenue: number };
   version?: number;
 }
+
+const indexCache = new WeakMap<VenueConfig, { cardKeys: Map<string, CardKeys>; blocked: Set<string> }>();
+
+/** Lookups by card UID, built once per config (a festival's config lists thousands of cards). */
+export function configIndex(config: VenueConfig): { cardKeys: Map<string, CardKeys>; blocked: Set<string> } {
+  let idx = indexCache.get(config);
+  if (!idx) {
+    idx = { cardKeys: new Map(config.cardKeys.map((k) => [k.cardUid, k])), blocked: new Set(config.blocklist) };
+    indexCache.set(config, idx);
+  }
+  return idx;
+}

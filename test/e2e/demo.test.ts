@@ -72,6 +72,7 @@ describe('npm start (venue-in-a-box)', () => {
     }
     expect(approved).toBeGreaterThan(0);
     expect((await fetch(`http://127.0.0.1:${httpPort}/status`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${cloudPort}/agenda`)).text()).toContain('Les Oiseaux de Nuit');
     const cp = (await (await fetch(`http://127.0.0.1:${cloudPort}/v1/log/checkpoint`)).json()) as {
       treeSize: number;
     };

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import type { Crypto } from '@tibillet/firmware';
+import type { Crypto, protocol } from '@tibillet/firmware';
 
 /** HAL Crypto on Node: node:crypto (OpenSSL). */
 export const nodeCrypto: Crypto = {
@@ -21,3 +21,9 @@ function aesEcb(encrypt: boolean, key: number[], data: number[]): number[] {
   c.setAutoPadding(false);
   return [...c.update(Uint8Array.from(data)), ...c.final()];
 }
+
+/** The protocol's MAC on node:crypto, with the hex fast path (no byte-array round trips). */
+export const nodeMac: protocol.MacProvider = {
+  hmacSha256: nodeCrypto.hmacSha256,
+  hmacSha256Hex: (keyHex, text) => createHmac('sha256', Buffer.from(keyHex, 'hex')).update(text, 'utf8').digest('hex'),
+};

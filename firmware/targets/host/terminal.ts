@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { ntag424, protocol } from '@tibillet/firmware';
 import { Command, InvalidArgumentError } from 'commander';
-import { nodeCrypto } from './crypto.js';
+import { nodeCrypto, nodeMac } from './crypto.js';
 import { createHostTerminal } from './host-terminal.js';
 
 const id = (v: string) => {
@@ -29,7 +29,7 @@ const program = new Command('tibillet-terminal')
   .option('--storage <file>', 'file standing in for the flash storage')
   .option('--lang <fr|en>', 'display language', 'fr')
   .action(async (o) => {
-    protocol.setCrypto(nodeCrypto);
+    protocol.setCrypto(nodeMac);
     ntag424.setCrypto(nodeCrypto);
     const t = await createHostTerminal({
       mqttUrl: o.mqtt,

@@ -6,7 +6,7 @@
  */
 import type { Leg } from '../journal/journal.js';
 import type { TapBody } from '../types.js';
-import type { PointOfSale, VenueConfig } from '../venue-config.js';
+import { configIndex, type PointOfSale, type VenueConfig } from '../venue-config.js';
 import type { CardBook, CardState } from './card-book.js';
 import { addToLeg, splitPayment } from './payment.js';
 import { priceCart } from './pricing.js';
@@ -42,7 +42,7 @@ export function isMember(book: CardBook, card: CardState, badges: string[]): boo
 
 export function decide(tap: TapBody, ctx: DecideContext): Decision {
   const { config, book, card } = ctx;
-  if (card.blocked || config.blocklist.includes(tap.uid)) return { ok: false, reason: 'card-blocked' };
+  if (card.blocked || configIndex(config).blocked.has(tap.uid)) return { ok: false, reason: 'card-blocked' };
   // A terminal acts only in its point of sale's mode: a bar till cannot top up a card.
   if (tap.mode !== 'balance' && tap.mode !== (ctx.pos?.mode ?? 'cashier'))
     return { ok: false, reason: 'not-allowed' };

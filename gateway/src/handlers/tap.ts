@@ -9,6 +9,7 @@ import { checkSun } from '../authorizer/sun-check.js';
 import type { GatewayContext } from '../context.js';
 import type { TxRecord } from '../journal/journal.js';
 import type { ResultBody, TapBody } from '../types.js';
+import { configIndex } from '../venue-config.js';
 
 const LEASE_WAIT_MS = 800;
 
@@ -51,7 +52,7 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
   ctx.metrics.taps.inc({ mode: tap.mode });
 
   let reason: string | undefined;
-  const keys = config.cardKeys.find((k) => k.cardUid === tap.uid);
+  const keys = configIndex(config).cardKeys.get(tap.uid);
   let sunCounter: number | undefined;
   if (keys) {
     const sun = checkSun(tap.uid, tap.sun, keys, card.sunCounter);
