@@ -13,6 +13,7 @@ import {
   createVenue,
   migrate,
   openDb,
+  walletPath,
 } from '@tibillet/cloud';
 import { createHostTerminal, type HostTerminal } from '@tibillet/firmware/host';
 import { createGateway, type Gateway, type VenueConfig } from '@tibillet/gateway';
@@ -173,6 +174,50 @@ else {
     { cardUid: seed.cards[0], minutes: 240 },
     { 'idempotency-key': 'seed-time-0' },
   );
+  // Events on the federated agenda: a concert at each venue in the coming days, and a workshop.
+  const now = new Date();
+  const day = (d: number, h: number) =>
+    new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + d, h)).toISOString();
+  const events = [
+    {
+      venue: seed.venues[0].id,
+      title: 'Concert : Les Oiseaux de Nuit',
+      tags: ['concert', 'rock'],
+      at: day(3, 19),
+      full: 1200,
+      member: 900,
+    },
+    {
+      venue: seed.venues[1].id,
+      title: 'Atelier réparation vélo',
+      tags: ['atelier'],
+      at: day(5, 14),
+      full: 500,
+      member: 0,
+    },
+    {
+      venue: seed.venues[1].id,
+      title: 'Bal folk du jeudi',
+      tags: ['bal', 'folk'],
+      at: day(6, 20),
+      full: 800,
+      member: 600,
+    },
+  ];
+  for (const e of events)
+    await api(`/v1/venues/${e.venue}/events`, session.token, {
+      title: e.title,
+      tags: e.tags,
+      startsAt: e.at,
+      location: e.venue,
+      categories: [
+        {
+          name: 'Entrée',
+          capacity: 120,
+          prices: { full: e.full, reduced: Math.round(e.full * 0.7), member: e.member },
+        },
+      ],
+    });
   writeFileSync(seedFile, JSON.stringify(seed, null, 2), { mode: 0o600 });
 }
 
@@ -253,7 +298,8 @@ console.log(`
 TiBillet venue-in-a-box is running (data in ${dataDir}).
   Cloud API + OpenAPI docs   ${cloudUrl}/docs
   Federated agenda           ${cloudUrl}/agenda   (iCal: ${cloudUrl}/agenda.ics)
-  Transparency log           ${cloudUrl}/v1/log/checkpoint
+  Public log explorer        ${cloudUrl}/log   (API: ${cloudUrl}/v1/log/checkpoint)
+  Wallet page (volunteer)    ${cloudUrl}${walletPath(masterKey, seed.cards[0])}
   ${bar.id} terminals        http://127.0.0.1:${o.httpPort}/status
   ${bar.id} cashier POS      http://127.0.0.1:${o.httpPort}/apps/pos/bar
   ${bar.id} kitchen display  http://127.0.0.1:${o.httpPort}/apps/kitchen

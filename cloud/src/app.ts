@@ -12,6 +12,8 @@ import { registerSyncRoutes } from './api/sync-routes.js';
 import { LedgerError } from './ledger/types.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
+import { registerLogPages } from './public/log-page.js';
+import { registerWalletPage } from './public/wallet-page.js';
 import { logRoutes } from './transparency/log-routes.js';
 import { registerWalletRoutes } from './api/wallet-routes.js';
 import { registerAgendaRoutes } from './agenda/routes.js';
@@ -104,6 +106,8 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   });
   app.decorate('transparency', transparency);
   await app.register(logRoutes, { db: opts.db, service: transparency });
+  registerLogPages(app, opts.db, transparency);
+  registerWalletPage(app, opts.db, opts.masterKey);
   if (opts.checkpointIntervalMs && opts.checkpointIntervalMs > 0) {
     app.addHook('onReady', async () => transparency.start(opts.checkpointIntervalMs!, (err) => app.log.error({ err }, 'checkpoint signing failed')));
     app.addHook('onClose', async () => transparency.stop());

@@ -18,3 +18,4 @@ export * as ticketToken from './ticketing/token.js';
 export { TicketKeys } from './ticketing/keys.js';
 export { registerTicketingRoutes } from './ticketing/routes.js';
 export { registerAgendaRoutes } from './agenda/routes.js';
+export { walletPath, walletSig } from './public/wallet-link.js';

@@ -72,7 +72,15 @@ describe('npm start (venue-in-a-box)', () => {
     }
     expect(approved).toBeGreaterThan(0);
     expect((await fetch(`http://127.0.0.1:${httpPort}/status`)).status).toBe(200);
-    expect(await (await fetch(`http://127.0.0.1:${cloudPort}/agenda`)).text()).toContain('Les Oiseaux de Nuit');
+    expect(await (await fetch(`http://127.0.0.1:${cloudPort}/agenda`)).text()).toContain(
+      'Les Oiseaux de Nuit',
+    );
+    const wallet = /Wallet page \(volunteer\)\s+(http\S+)/.exec(first.output())?.[1] as string;
+    const walletPage = await (await fetch(`${wallet}?lang=en`)).text();
+    expect(walletPage).toMatch(/4 h<\/b> TIME/); // the volunteer's time credit
+    expect(await (await fetch(`http://127.0.0.1:${cloudPort}/log?lang=en`)).text()).toContain(
+      'Latest signed checkpoint',
+    );
     const cp = (await (await fetch(`http://127.0.0.1:${cloudPort}/v1/log/checkpoint`)).json()) as {
       treeSize: number;
     };
