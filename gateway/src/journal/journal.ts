@@ -96,6 +96,8 @@ export interface CardRow {
   sunCounter: number;
 }
 
+const COUNTER_WRITE_MS = 1000;
+
 interface Waiter {
   resolve: (inserted: boolean) => void;
   reject: (e: Error) => void;
@@ -112,6 +114,8 @@ export class Journal {
   private readonly durable: boolean;
   private readonly path: string;
   private deviceCounters = new Map<string, number>();
+  private countersWrittenAt = 0;
+  private closing = false;
   private scheduled = false;
   private closed = false;
   private readonly insert: Database.Statement;
@@ -161,10 +165,14 @@ export class Journal {
     });
   }
 
-  /** Remembers a device's last verified counter; written with the next group commit. */
+  /**
+   * Remembers a device's last verified counter; written with a group commit at most once a
+   * second (and on close). A crash may forget the last second of counters: a replay of those
+   * messages is then still harmless, because every money message is idempotent by its tx id.
+   */
   noteCounter(deviceId: string, n: number): void {
     this.deviceCounters.set(deviceId, n);
-    this.schedule();
+    if (Date.now() - this.countersWrittenAt >= COUNTER_WRITE_MS) this.schedule();
   }
 
   pendingCount(): number {
@@ -183,10 +191,14 @@ export class Journal {
     if (this.closed) return;
     const batch = this.pending;
     const waiters = this.waiters;
-    const counters = this.deviceCounters;
+    const writeCounters = this.closing || Date.now() - this.countersWrittenAt >= COUNTER_WRITE_MS;
+    const counters = writeCounters ? this.deviceCounters : new Map<string, number>();
     this.pending = [];
     this.waiters = [];
-    this.deviceCounters = new Map();
+    if (writeCounters) {
+      this.deviceCounters = new Map();
+      if (counters.size > 0) this.countersWrittenAt = Date.now();
+    }
     if (batch.length === 0 && counters.size === 0) return;
     try {
       this.db.transaction(() => {
@@ -333,6 +345,7 @@ export class Journal {
 
   close(): void {
     if (this.closed) return;
+    this.closing = true;
     this.flush();
     this.closed = true;
     if (this.walFd >= 0) closeSync(this.walFd);
