@@ -10,12 +10,22 @@ export async function run(): Promise<Record<string, number>> {
   const payloads: string[] = [];
   for (let i = 0; i < 1000; i++) {
     payloads.push(
-      protocol.sign({ v: 1, k: 'tap', d: 'dev-1', n: i + 1, b: { tx: `dev-1-${i}`, uid: '04DE5F1EACC040', mode: 'cashier', amt: 450 } }, key),
+      protocol.sign(
+        {
+          v: 1,
+          k: 'tap',
+          d: 'dev-1',
+          n: i + 1,
+          b: { tx: `dev-1-${i}`, uid: '04DE5F1EACC040', mode: 'cashier', amt: 450 },
+        },
+        key,
+      ),
     );
   }
   const n = 100_000;
   let t = performance.now();
-  for (let i = 0; i < n; i++) if (!protocol.verify(payloads[i % 1000], key, 0).ok) throw new Error('verify failed');
+  for (let i = 0; i < n; i++)
+    if (!protocol.verify(payloads[i % 1000], key, 0).ok) throw new Error('verify failed');
   const verifyPerSecond = n / ((performance.now() - t) / 1000);
 
   const fuzz = 1_000_000;
@@ -29,7 +39,12 @@ export async function run(): Promise<Record<string, number>> {
     else {
       const pos = (i * 7919) % base.length;
       const ch = String.fromCharCode((i * 31) % 128);
-      input = r === 1 ? base.slice(0, pos) + ch + base.slice(pos + 1) : r === 2 ? base.slice(0, pos) : base.slice(0, pos) + ch + base.slice(pos);
+      input =
+        r === 1
+          ? base.slice(0, pos) + ch + base.slice(pos + 1)
+          : r === 2
+            ? base.slice(0, pos)
+            : base.slice(0, pos) + ch + base.slice(pos);
     }
     try {
       protocol.verify(input, key, -1);
@@ -39,5 +54,8 @@ export async function run(): Promise<Record<string, number>> {
     }
   }
   process.stderr.write(`protocol fuzz: ${fuzz} inputs in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
-  return { 'firmware.protocolVerifyPerSecond': Math.round(verifyPerSecond), 'firmware.protocolFuzzInputs': survived };
+  return {
+    'firmware.protocolVerifyPerSecond': Math.round(verifyPerSecond),
+    'firmware.protocolFuzzInputs': survived,
+  };
 }

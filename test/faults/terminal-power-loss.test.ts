@@ -172,7 +172,12 @@ describe('terminal power loss with queued taps', () => {
         // The link comes back but loses every PUBLISH; the terminal drains into it.
         link.dropPublishes = true;
         link.up();
-        await until('a queued tap sent into the lossy link', () => link.dropped >= 1, 5000, () => link.dropped);
+        await until(
+          'a queued tap sent into the lossy link',
+          () => link.dropped >= 1,
+          5000,
+          () => link.dropped,
+        );
         // Without an answer the queue must still hold every tap.
         expect(ht?.terminal.queued()).toBe(queued.length);
         // Power cut: no goodbye, the link dies with the device.

@@ -5,10 +5,19 @@
 import type { Crypto } from '../hal/types.js';
 import type { SimCard } from '../pn532/simulator.js';
 import { toHex } from '../util/bytes.js';
-import { READ_BINARY, SELECT_NDEF_APP, SELECT_NDEF_FILE, SW_NOT_FOUND, SW_NOT_SUPPORTED, SW_OK, SW_WRONG_STATE, sameApdu } from './apdu.js';
+import {
+  READ_BINARY,
+  SELECT_NDEF_APP,
+  SELECT_NDEF_FILE,
+  SW_NOT_FOUND,
+  SW_NOT_SUPPORTED,
+  SW_OK,
+  SW_WRONG_STATE,
+  sameApdu,
+} from './apdu.js';
 import { uriRecord } from './ndef.js';
-import { generateSun } from './ntag424.js';
 import { CMD_FAST_READ, CMD_GET_VERSION, CMD_READ, CMD_READ_SIG } from './ntag21x.js';
+import { generateSun } from './ntag424.js';
 
 const NTAG_VERSION: { [model: string]: number[] } = {
   NTAG213: [0x00, 0x04, 0x04, 0x02, 0x01, 0x00, 0x0f, 0x03],

@@ -1,7 +1,12 @@
 /** ISO/IEC 14443-3 type A identification: UIDs and card family from ATQA/SAK. */
 import { toHex } from '../util/bytes.js';
 
-export type CardFamily = 'mifare-classic-1k' | 'mifare-classic-4k' | 'ultralight-ntag' | 'iso-dep' | 'unknown';
+export type CardFamily =
+  | 'mifare-classic-1k'
+  | 'mifare-classic-4k'
+  | 'ultralight-ntag'
+  | 'iso-dep'
+  | 'unknown';
 
 export function uidHex(uid: number[]): string {
   return toHex(uid).toUpperCase();

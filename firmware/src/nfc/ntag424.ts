@@ -5,8 +5,9 @@
  * SDMFileReadKey. The gateway verifies it, so a cloned UID without the key cannot pay, and the
  * caller compares the counter with the last one seen to refuse a replayed URL.
  */
-import { fromHex, toHex } from '../util/bytes.js';
+
 import type { Crypto } from '../hal/types.js';
+import { fromHex, toHex } from '../util/bytes.js';
 import { aesCmac } from './cmac.js';
 
 type Aes = Pick<Crypto, 'aes128EcbEncrypt' | 'aes128EcbDecrypt'>;
@@ -30,7 +31,13 @@ function key16(hex: string): number[] | undefined {
 }
 
 /** SDMMAC: odd-indexed bytes of CMAC(session key, MAC input), session key from SV2. */
-export function sdmMac(aes: Aes, fileReadKey: number[], uid: number[], counter: number, macInput: number[]): number[] {
+export function sdmMac(
+  aes: Aes,
+  fileReadKey: number[],
+  uid: number[],
+  counter: number,
+  macInput: number[],
+): number[] {
   const sv2: number[] = [];
   for (let i = 0; i < SV2_PREFIX.length; i++) sv2.push(SV2_PREFIX[i]);
   for (let i = 0; i < uid.length; i++) sv2.push(uid[i]);
@@ -106,7 +113,11 @@ export function generateSun(
 ): { piccData: string; cmac: string } {
   const block = [PICC_DATA_TAG];
   for (let i = 0; i < 7; i++) block.push(args.uid[i]);
-  block.push(args.counter % 256, Math.floor(args.counter / 256) % 256, Math.floor(args.counter / 65536) % 256);
+  block.push(
+    args.counter % 256,
+    Math.floor(args.counter / 256) % 256,
+    Math.floor(args.counter / 65536) % 256,
+  );
   for (let i = 0; i < 5; i++) block.push(args.random[i]);
   const picc = aes.aes128EcbEncrypt(args.metaReadKey, block);
   const mac = sdmMac(aes, args.fileReadKey, args.uid, args.counter, []);

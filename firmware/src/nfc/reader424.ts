@@ -6,7 +6,11 @@ import { READ_BINARY, SELECT_NDEF_APP, SELECT_NDEF_FILE } from './apdu.js';
 import { parseUriRecord } from './ndef.js';
 import { parseSunUrl, type SunUrl } from './ntag424.js';
 
-export type Exchange = (this: void, apdu: number[], cb: (this: void, ok: boolean, response: number[]) => void) => void;
+export type Exchange = (
+  this: void,
+  apdu: number[],
+  cb: (this: void, ok: boolean, response: number[]) => void,
+) => void;
 
 function statusOk(resp: number[]): boolean {
   return resp.length >= 2 && resp[resp.length - 2] === 0x90 && resp[resp.length - 1] === 0x00;

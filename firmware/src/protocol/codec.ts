@@ -7,11 +7,20 @@
 import { fromHex, toHex, utf8Encode } from '../util/bytes.js';
 import { hmacSha256 as pureHmac } from '../util/hmac.js';
 import { encodeCanonical, type Json, parseJson } from '../util/json.js';
-import { BODY_FIELDS, type Kind, MAX_DEPTH, MAX_PAYLOAD, type Message, PROTOCOL_VERSION } from './messages.js';
+import {
+  BODY_FIELDS,
+  type Kind,
+  MAX_DEPTH,
+  MAX_PAYLOAD,
+  type Message,
+  PROTOCOL_VERSION,
+} from './messages.js';
 import { type FieldSpec, isId, validateFields } from './schema.js';
 
 export type VerifyReason = 'bad-json' | 'bad-version' | 'bad-mac' | 'replay' | 'too-large' | 'bad-field';
-export type VerifyResult = { ok: true; message: Message } | { ok: false; reason: VerifyReason; detail?: string };
+export type VerifyResult =
+  | { ok: true; message: Message }
+  | { ok: false; reason: VerifyReason; detail?: string };
 
 export interface MacProvider {
   hmacSha256(this: void, key: number[], bytes: number[]): number[];
@@ -103,7 +112,8 @@ export function verify(payload: string, keyHex: string, lastCounter: number): Ve
   if (key === undefined || key.length < 16) return fail('bad-mac', 'bad-key');
   const message = env as unknown as Message;
   const m = env.m as string;
-  if (m.length !== 64 || !constantTimeEqual(macHex(keyHex, key, message), m.toLowerCase())) return fail('bad-mac');
+  if (m.length !== 64 || !constantTimeEqual(macHex(keyHex, key, message), m.toLowerCase()))
+    return fail('bad-mac');
   if ((env.n as number) <= lastCounter) return fail('replay');
   const out: Message = { v: message.v, k: k as Kind, d: message.d, n: message.n, b: message.b };
   if (message.t !== undefined) out.t = message.t;

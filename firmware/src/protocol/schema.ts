@@ -60,16 +60,26 @@ function checkValue(spec: FieldSpec, v: Json): boolean {
       v <= (spec.maxValue ?? 9007199254740991)
     );
   if (t === 'enum') return typeof v === 'string' && (spec.values ?? []).indexOf(v) >= 0;
-  if (t === 'obj') return isRecord(v) && (spec.fields === undefined || validateFields(spec.fields, v as { [key: string]: Json }) === '');
+  if (t === 'obj')
+    return (
+      isRecord(v) &&
+      (spec.fields === undefined || validateFields(spec.fields, v as { [key: string]: Json }) === '')
+    );
   if (!Array.isArray(v)) return false;
   const arr = v as Json[];
   if (arr.length > (spec.max ?? 16)) return false;
   for (let i = 0; i < arr.length; i++) {
     const item = arr[i];
     if (t === 'strs' && !(typeof item === 'string' && item.length <= 64)) return false;
-    if (t === 'ints' && !(typeof item === 'number' && Math.floor(item) === item && item >= 0 && item <= 65535))
+    if (
+      t === 'ints' &&
+      !(typeof item === 'number' && Math.floor(item) === item && item >= 0 && item <= 65535)
+    )
       return false;
-    if (t === 'objs' && !(isRecord(item) && validateFields(spec.fields ?? [], item as { [key: string]: Json }) === ''))
+    if (
+      t === 'objs' &&
+      !(isRecord(item) && validateFields(spec.fields ?? [], item as { [key: string]: Json }) === '')
+    )
       return false;
   }
   return true;

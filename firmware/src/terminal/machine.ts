@@ -10,9 +10,18 @@
  * the same tx acknowledges it.
  */
 import type { Hal } from '../hal/types.js';
-import { Counter } from '../protocol/counter.js';
 import { sign, verify } from '../protocol/codec.js';
-import type { CartLine, ConfigBody, Kind, Message, Mode, PourBody, SunData, TapBody } from '../protocol/messages.js';
+import { Counter } from '../protocol/counter.js';
+import type {
+  CartLine,
+  ConfigBody,
+  Kind,
+  Message,
+  Mode,
+  PourBody,
+  SunData,
+  TapBody,
+} from '../protocol/messages.js';
 import { deviceSubscriptions, deviceTopic, parseTopic } from '../protocol/topics.js';
 import { encodeCanonical, type Json, parseJson } from '../util/json.js';
 import { OfflineQueue } from './offline-queue.js';
@@ -101,7 +110,13 @@ export class Terminal {
       if (p.ok) this.pourTx = (p.value as unknown as PourBody).tx;
     }
     if (hal.gpio !== undefined && cfg.valvePin !== undefined && cfg.flowPin !== undefined)
-      this.tapValve = pourer(hal.gpio, hal.clock, cfg.valvePin, cfg.flowPin, cfg.pourIdleMs !== undefined ? cfg.pourIdleMs : 10000);
+      this.tapValve = pourer(
+        hal.gpio,
+        hal.clock,
+        cfg.valvePin,
+        cfg.flowPin,
+        cfg.pourIdleMs !== undefined ? cfg.pourIdleMs : 10000,
+      );
     hal.mqtt.onConnect(() => this.onConnect());
     hal.mqtt.onDisconnect(() => this.showIdle());
     hal.mqtt.onMessage((topic, payload) => this.onMessage(topic, payload));
@@ -344,9 +359,15 @@ export class Terminal {
       if (b.ok) {
         this.charge = undefined;
         this.cart = [];
-        lines.push(text(this.lang, 'approved') + (b.amt !== undefined ? ' ' + money(this.lang, b.amt, this.config.cur) : ''));
+        lines.push(
+          text(this.lang, 'approved') +
+            (b.amt !== undefined ? ' ' + money(this.lang, b.amt, this.config.cur) : ''),
+        );
       } else {
-        lines.push(text(this.lang, 'declined'), text(this.lang, b.reason !== undefined ? b.reason : 'declined'));
+        lines.push(
+          text(this.lang, 'declined'),
+          text(this.lang, b.reason !== undefined ? b.reason : 'declined'),
+        );
       }
       if (b.bal !== undefined) {
         for (let i = 0; i < b.bal.length && lines.length < 4; i++) {
@@ -354,7 +375,8 @@ export class Terminal {
           lines.push(a.a + ' ' + (a.a === 'EUR' ? money(this.lang, a.v, 'EUR') : String(a.v)));
         }
       }
-      if (b.lines !== undefined) for (let i = 0; i < b.lines.length && lines.length < 4; i++) lines.push(b.lines[i]);
+      if (b.lines !== undefined)
+        for (let i = 0; i < b.lines.length && lines.length < 4; i++) lines.push(b.lines[i]);
       this.show(lines, b.ok ? BEEP_OK : BEEP_DECLINED, b.ok ? 'green' : 'red');
       this.arm(this.resultMs(), () => this.showIdle());
     } else if (m.k === 'config') {
@@ -367,7 +389,13 @@ export class Terminal {
       const b = m.b as Message<'charge'>['b'];
       this.charge = { ref: b.ref, amt: b.amt, cart: b.cart };
       this.pending = undefined;
-      this.show(b.lines !== undefined ? b.lines : [money(this.lang, b.amt, this.config.cur), text(this.lang, 'ready')], [], 'blue');
+      this.show(
+        b.lines !== undefined
+          ? b.lines
+          : [money(this.lang, b.amt, this.config.cur), text(this.lang, 'ready')],
+        [],
+        'blue',
+      );
     } else if (m.k === 'display') {
       const b = m.b as Message<'display'>['b'];
       this.show(b.lines, b.beep !== undefined ? b.beep : [], b.led !== undefined ? b.led : 'off');
@@ -389,7 +417,11 @@ export class Terminal {
       this.pourTx = tx;
       this.hal.storage.write(POUR_KEY, encodeCanonical({ tx, ml: v, amt: a, end }));
       this.resendPour();
-      this.show([text(this.lang, 'poured') + ' ' + v + ' ml', money(this.lang, a, this.config.cur)], BEEP_OK, 'green');
+      this.show(
+        [text(this.lang, 'poured') + ' ' + v + ' ml', money(this.lang, a, this.config.cur)],
+        BEEP_OK,
+        'green',
+      );
       this.arm(this.resultMs(), () => this.showIdle());
     };
     // Card gone (a late result), or no valve on this terminal: 0 ml, the pour releases the hold.
@@ -399,7 +431,11 @@ export class Terminal {
     }
     this.tapValve.open(
       Math.ceil((ml * ppl) / 1000),
-      (pulses) => this.hal.display.show([text(this.lang, 'pour'), Math.floor((pulses * 1000) / ppl) + ' / ' + ml + ' ml']),
+      (pulses) =>
+        this.hal.display.show([
+          text(this.lang, 'pour'),
+          Math.floor((pulses * 1000) / ppl) + ' / ' + ml + ' ml',
+        ]),
       done,
     );
   }
@@ -421,7 +457,12 @@ export class Terminal {
 
   private sendSigned(kind: Kind, body: Json, n: number): void {
     const msg = { v: 1, k: kind, d: this.cfg.deviceId, n, b: body } as unknown as Message;
-    this.hal.mqtt.publish(deviceTopic(this.cfg.venue, this.cfg.deviceId, 'up', kind), sign(msg, this.cfg.keyHex), 1, false);
+    this.hal.mqtt.publish(
+      deviceTopic(this.cfg.venue, this.cfg.deviceId, 'up', kind),
+      sign(msg, this.cfg.keyHex),
+      1,
+      false,
+    );
   }
 
   private show(lines: string[], beep: number[], led: string): void {

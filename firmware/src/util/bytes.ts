@@ -88,7 +88,8 @@ export function utf8Encode(s: string): number[] {
     }
     if (c < 0x80) out.push(c);
     else if (c < 0x800) out.push(0xc0 + Math.floor(c / 64), 0x80 + (c % 64));
-    else if (c < 0x10000) out.push(0xe0 + Math.floor(c / 4096), 0x80 + (Math.floor(c / 64) % 64), 0x80 + (c % 64));
+    else if (c < 0x10000)
+      out.push(0xe0 + Math.floor(c / 4096), 0x80 + (Math.floor(c / 64) % 64), 0x80 + (c % 64));
     else
       out.push(
         0xf0 + Math.floor(c / 262144),

@@ -123,7 +123,11 @@ function codePointString(cp: number): string {
   if (cp < 0x80) return String.fromCharCode(cp);
   if (cp < 0x800) return String.fromCharCode(0xc0 + Math.floor(cp / 64), 0x80 + (cp % 64));
   if (cp < 0x10000)
-    return String.fromCharCode(0xe0 + Math.floor(cp / 4096), 0x80 + (Math.floor(cp / 64) % 64), 0x80 + (cp % 64));
+    return String.fromCharCode(
+      0xe0 + Math.floor(cp / 4096),
+      0x80 + (Math.floor(cp / 64) % 64),
+      0x80 + (cp % 64),
+    );
   return String.fromCharCode(
     0xf0 + Math.floor(cp / 262144),
     0x80 + (Math.floor(cp / 4096) % 64),

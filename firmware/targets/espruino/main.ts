@@ -156,7 +156,13 @@ function start(): void {
   });
   const poller = startReader(driver, clock, (ev) => term.onReader(ev), { intervalMs: 40 });
   selftest = (cb) =>
-    runSelftestPaused(hal, driver, poller, { cardWaitMs: 8000, mqttWaitMs: 3000, wifiConnected: net.wifi }, cb);
+    runSelftestPaused(
+      hal,
+      driver,
+      poller,
+      { cardWaitMs: 8000, mqttWaitMs: 3000, wifiConnected: net.wifi },
+      cb,
+    );
 
   let pressedAt = -1;
   gpio.watch(board.buttonOk, (high) => {

@@ -25,5 +25,6 @@ function aesEcb(encrypt: boolean, key: number[], data: number[]): number[] {
 /** The protocol's MAC on node:crypto, with the hex fast path (no byte-array round trips). */
 export const nodeMac: protocol.MacProvider = {
   hmacSha256: nodeCrypto.hmacSha256,
-  hmacSha256Hex: (keyHex, text) => createHmac('sha256', Buffer.from(keyHex, 'hex')).update(text, 'utf8').digest('hex'),
+  hmacSha256Hex: (keyHex, text) =>
+    createHmac('sha256', Buffer.from(keyHex, 'hex')).update(text, 'utf8').digest('hex'),
 };

@@ -142,8 +142,12 @@ export function start(): Terminal | string {
   });
   const poller = startReader(driver, clock, (ev) => term.onReader(ev), { intervalMs: 40 });
   tbselftest = (cb) =>
-    runSelftestPaused(hal, driver, poller, { cardWaitMs: 8000, mqttWaitMs: 3000, wifiConnected: net.wifi }, (r) =>
-      cb(encodeCanonical(r as unknown as Json)),
+    runSelftestPaused(
+      hal,
+      driver,
+      poller,
+      { cardWaitMs: 8000, mqttWaitMs: 3000, wifiConnected: net.wifi },
+      (r) => cb(encodeCanonical(r as unknown as Json)),
     );
   let pressedAt = -1;
   gpio.watch(board.buttonOk, (high) => {

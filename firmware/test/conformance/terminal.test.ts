@@ -215,7 +215,8 @@ describe('cross-target conformance (host core = reference)', () => {
 /** Self-service tap: authorization, pulses to the limit, the pour message, its acknowledgement; then a card removed mid-pour. */
 async function selfpourScenario(t: TargetDriver): Promise<void> {
   let n = 200;
-  const down = (k: 'result' | 'config', b: unknown) => protocol.sign({ v: 1, k, d: DEVICE, n: ++n, b } as never, KEY);
+  const down = (k: 'result' | 'config', b: unknown) =>
+    protocol.sign({ v: 1, k, d: DEVICE, n: ++n, b } as never, KEY);
   const lastTapTx = () => {
     const taps = t.rec.published.filter((p) => p.startsWith(`tb/v1/${VENUE}/dev/${DEVICE}/up/tap `));
     const r = protocol.verify(taps[taps.length - 1].split(' ')[1], KEY, -1);
@@ -226,7 +227,10 @@ async function selfpourScenario(t: TargetDriver): Promise<void> {
   await t.advance(500);
   await t.brokerUp();
   await t.advance(100);
-  await t.message(downTopic('config'), down('config', { venue: VENUE, mode: 'selfpour', cur: 'EUR', ppl: 450 }));
+  await t.message(
+    downTopic('config'),
+    down('config', { venue: VENUE, mode: 'selfpour', cur: 'EUR', ppl: 450 }),
+  );
   await t.advance(100);
   for (const [uid, pulses] of [
     [UID, 45], // ceil(100 ml * 450 / 1000): the valve closes at the limit
@@ -242,7 +246,10 @@ async function selfpourScenario(t: TargetDriver): Promise<void> {
     }
     t.removeCard();
     await t.advance(1000);
-    await t.message(downTopic('result'), down('result', { tx, ok: true, amt: 250, bal: [{ a: 'EUR', v: 750 }] }));
+    await t.message(
+      downTopic('result'),
+      down('result', { tx, ok: true, amt: 250, bal: [{ a: 'EUR', v: 750 }] }),
+    );
     await t.advance(3000);
   }
 }
@@ -275,7 +282,11 @@ describe('cross-target conformance, selfpour (host core = reference)', () => {
       if (name === 'espruino') t = espruinoTarget(PROV, bundle);
       else {
         requireInterpreter(name, name === 'lua5.1');
-        t = luaTarget(name, join(FW, name === 'lua5.1' ? 'dist/nodemcu/terminal.lua' : 'dist/nodemcu/lua53/terminal.lua'), PROV);
+        t = luaTarget(
+          name,
+          join(FW, name === 'lua5.1' ? 'dist/nodemcu/terminal.lua' : 'dist/nodemcu/lua53/terminal.lua'),
+          PROV,
+        );
       }
       open.push(t);
       await selfpourScenario(t);
@@ -289,7 +300,11 @@ describe('NodeMCU self-test (the flash tool calls the global tbselftest)', () =>
   for (const bin of ['lua5.1', 'lua5.3']) {
     it(`${bin}: tbselftest(cb) gives the report as a JSON string`, async () => {
       requireInterpreter(bin, bin === 'lua5.1');
-      const t = luaTarget(bin, join(FW, bin === 'lua5.1' ? 'dist/nodemcu/terminal.lua' : 'dist/nodemcu/lua53/terminal.lua'), PROV);
+      const t = luaTarget(
+        bin,
+        join(FW, bin === 'lua5.1' ? 'dist/nodemcu/terminal.lua' : 'dist/nodemcu/lua53/terminal.lua'),
+        PROV,
+      );
       open.push(t);
       await t.boot();
       await t.advance(500);

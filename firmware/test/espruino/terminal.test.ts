@@ -306,13 +306,19 @@ describe('Espruino bundle', () => {
     const rig = provisionedRig();
     bootAndConnect(rig);
     expect(rig.pins).toContainEqual(['D2', 0]); // valve closed at boot
-    rig.shim.mqttMessage(downTopic('config'), downMsg('config', { venue: VENUE, mode: 'selfpour', cur: 'EUR', ppl: 450 }));
+    rig.shim.mqttMessage(
+      downTopic('config'),
+      downMsg('config', { venue: VENUE, mode: 'selfpour', cur: 'EUR', ppl: 450 }),
+    );
     rig.sim.placeCard(pn532.uidCard(UID));
     rig.shim.advance(200);
     const tap = verified(rig, 'tap')[0];
     expect(tap.b).toEqual({ tx: `${DEVICE}-${tap.n}`, uid: UID_HEX, mode: 'selfpour' });
     rig.pins.length = 0;
-    rig.shim.mqttMessage(downTopic('result'), downMsg('result', { tx: `${DEVICE}-${tap.n}`, ok: true, amt: 250, ml: 100 }));
+    rig.shim.mqttMessage(
+      downTopic('result'),
+      downMsg('result', { tx: `${DEVICE}-${tap.n}`, ok: true, amt: 250, ml: 100 }),
+    );
     expect(rig.pins).toContainEqual(['D2', 1]);
     for (let i = 0; i < 45; i++) {
       rig.shim.pressButton('D35', true);

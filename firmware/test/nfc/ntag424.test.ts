@@ -1,6 +1,6 @@
-import fc from 'fast-check';
 import { nfc, ntag424, pn532 } from '@tibillet/firmware';
 import { nodeCrypto } from '@tibillet/firmware/host';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const ZERO = '00000000000000000000000000000000';
@@ -8,7 +8,12 @@ ntag424.setCrypto(nodeCrypto);
 
 describe('AES-CMAC (RFC 4493)', () => {
   const key = [...Buffer.from('2b7e151628aed2a6abf7158809cf4f3c', 'hex')];
-  const msg = [...Buffer.from('6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710', 'hex')];
+  const msg = [
+    ...Buffer.from(
+      '6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710',
+      'hex',
+    ),
+  ];
   it.each([
     [0, 'bb1d6929e95937287fa37d129b756746'],
     [16, '070a16b46b4d4144f79bdd9dd04a287c'],
@@ -21,7 +26,14 @@ describe('AES-CMAC (RFC 4493)', () => {
 
 describe('NTAG 424 DNA SUN (AN12196)', () => {
   it('verifies the encrypted PICCData example: UID 04DE5F1EACC040, counter 61', () => {
-    expect(ntag424.verifySun({ piccData: 'EF963FF7828658A599F3041510671E88', cmac: '94EED9EE65337086', metaReadKey: ZERO, fileReadKey: ZERO })).toEqual({
+    expect(
+      ntag424.verifySun({
+        piccData: 'EF963FF7828658A599F3041510671E88',
+        cmac: '94EED9EE65337086',
+        metaReadKey: ZERO,
+        fileReadKey: ZERO,
+      }),
+    ).toEqual({
       ok: true,
       uid: '04DE5F1EACC040',
       counter: 61,
@@ -29,7 +41,14 @@ describe('NTAG 424 DNA SUN (AN12196)', () => {
   });
 
   it('verifies the plain mirroring example: uid 041E3C8A2D6B80, counter 6', () => {
-    expect(ntag424.verifySunPlain({ uid: '041E3C8A2D6B80', counter: '000006', cmac: '4B00064004B0B3D3', fileReadKey: ZERO })).toEqual({
+    expect(
+      ntag424.verifySunPlain({
+        uid: '041E3C8A2D6B80',
+        counter: '000006',
+        cmac: '4B00064004B0B3D3',
+        fileReadKey: ZERO,
+      }),
+    ).toEqual({
       ok: true,
       uid: '041E3C8A2D6B80',
       counter: 6,
@@ -37,18 +56,60 @@ describe('NTAG 424 DNA SUN (AN12196)', () => {
   });
 
   it.each([
-    [{ piccData: 'EF963FF7828658A599F3041510671E88', cmac: '94EED9EE65337087', metaReadKey: ZERO, fileReadKey: ZERO }, 'bad-cmac'],
-    [{ piccData: 'EF963FF7828658A599F3041510671E89', cmac: '94EED9EE65337086', metaReadKey: ZERO, fileReadKey: ZERO }, 'bad-tag'],
-    [{ piccData: 'EF963FF7828658A599F3041510671E88', cmac: '94EED9EE65337086', metaReadKey: ZERO, fileReadKey: `${ZERO.slice(2)}01` }, 'bad-cmac'],
-    [{ piccData: 'EF963FF7828658A599F3041510671E88', cmac: '94EED9EE65337086', metaReadKey: `01${ZERO.slice(2)}`, fileReadKey: ZERO }, 'bad-tag'],
+    [
+      {
+        piccData: 'EF963FF7828658A599F3041510671E88',
+        cmac: '94EED9EE65337087',
+        metaReadKey: ZERO,
+        fileReadKey: ZERO,
+      },
+      'bad-cmac',
+    ],
+    [
+      {
+        piccData: 'EF963FF7828658A599F3041510671E89',
+        cmac: '94EED9EE65337086',
+        metaReadKey: ZERO,
+        fileReadKey: ZERO,
+      },
+      'bad-tag',
+    ],
+    [
+      {
+        piccData: 'EF963FF7828658A599F3041510671E88',
+        cmac: '94EED9EE65337086',
+        metaReadKey: ZERO,
+        fileReadKey: `${ZERO.slice(2)}01`,
+      },
+      'bad-cmac',
+    ],
+    [
+      {
+        piccData: 'EF963FF7828658A599F3041510671E88',
+        cmac: '94EED9EE65337086',
+        metaReadKey: `01${ZERO.slice(2)}`,
+        fileReadKey: ZERO,
+      },
+      'bad-tag',
+    ],
     [{ piccData: 'zz', cmac: '94EED9EE65337086', metaReadKey: ZERO, fileReadKey: ZERO }, 'bad-hex'],
-    [{ piccData: 'EF963FF7828658A5', cmac: '94EED9EE65337086', metaReadKey: ZERO, fileReadKey: ZERO }, 'bad-length'],
+    [
+      { piccData: 'EF963FF7828658A5', cmac: '94EED9EE65337086', metaReadKey: ZERO, fileReadKey: ZERO },
+      'bad-length',
+    ],
   ])('refuses a tampered tap (%#)', (args, reason) => {
     expect(ntag424.verifySun(args)).toEqual({ ok: false, reason });
   });
 
   it('a plain URL with a changed counter fails', () => {
-    expect(ntag424.verifySunPlain({ uid: '041E3C8A2D6B80', counter: '000007', cmac: '4B00064004B0B3D3', fileReadKey: ZERO })).toEqual({
+    expect(
+      ntag424.verifySunPlain({
+        uid: '041E3C8A2D6B80',
+        counter: '000007',
+        cmac: '4B00064004B0B3D3',
+        fileReadKey: ZERO,
+      }),
+    ).toEqual({
       ok: false,
       reason: 'bad-cmac',
     });
@@ -66,11 +127,24 @@ describe('NTAG 424 DNA SUN (AN12196)', () => {
 
   it('generated SUN data verifies for random keys, uids and counters', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ minLength: 7, maxLength: 7 }), fc.integer({ min: 0, max: 0xffffff }), (mk, fk, uid, counter) => {
-        const sun = ntag424.generateSun({ uid: [...uid], counter, metaReadKey: [...mk], fileReadKey: [...fk], random: [1, 2, 3, 4, 5] }, nodeCrypto);
-        const r = ntag424.verifySun({ ...sun, metaReadKey: Buffer.from(mk).toString('hex'), fileReadKey: Buffer.from(fk).toString('hex') });
-        expect(r).toEqual({ ok: true, uid: Buffer.from(uid).toString('hex').toUpperCase(), counter });
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 7, maxLength: 7 }),
+        fc.integer({ min: 0, max: 0xffffff }),
+        (mk, fk, uid, counter) => {
+          const sun = ntag424.generateSun(
+            { uid: [...uid], counter, metaReadKey: [...mk], fileReadKey: [...fk], random: [1, 2, 3, 4, 5] },
+            nodeCrypto,
+          );
+          const r = ntag424.verifySun({
+            ...sun,
+            metaReadKey: Buffer.from(mk).toString('hex'),
+            fileReadKey: Buffer.from(fk).toString('hex'),
+          });
+          expect(r).toEqual({ ok: true, uid: Buffer.from(uid).toString('hex').toUpperCase(), counter });
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -116,7 +190,12 @@ describe('emulated NTAG 424 behind the simulated PN532', () => {
       expect(sim.commands.length - before).toBe(3);
       expect(url?.ok && url.kind).toBe('encrypted');
       if (url?.ok && url.kind === 'encrypted') {
-        const r = ntag424.verifySun({ piccData: url.piccData, cmac: url.cmac, metaReadKey: '00112233445566778899aabbccddeeff', fileReadKey: '00112233445566778899aabbccddeeff' });
+        const r = ntag424.verifySun({
+          piccData: url.piccData,
+          cmac: url.cmac,
+          metaReadKey: '00112233445566778899aabbccddeeff',
+          fileReadKey: '00112233445566778899aabbccddeeff',
+        });
         expect(r.ok).toBe(true);
         if (r.ok) counters.push(r.counter);
       }
@@ -132,7 +211,12 @@ describe('NTAG21x and NDEF', () => {
     const rec = nfc.uriRecord(url);
     const mem = [0x03, rec.length, ...rec, 0xfe];
     while (mem.length % 4) mem.push(0);
-    const pages: number[][] = [[4, 0xde, 0x5f, 0x1e], [0xac, 0xc0, 0x40, 0x80], [0, 0, 0, 0], [0xe1, 0x10, 0x12, 0]];
+    const pages: number[][] = [
+      [4, 0xde, 0x5f, 0x1e],
+      [0xac, 0xc0, 0x40, 0x80],
+      [0, 0, 0, 0],
+      [0xe1, 0x10, 0x12, 0],
+    ];
     for (let i = 0; i < mem.length; i += 4) pages.push(mem.slice(i, i + 4));
     const card = new nfc.Ntag21xCard([4, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40], pages, 'NTAG215');
     expect(nfc.ntag21x.parseVersion(card.exchange(nfc.ntag21x.getVersion()) as number[])).toBe('NTAG215');

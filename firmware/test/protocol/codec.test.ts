@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import fc from 'fast-check';
 import { protocol } from '@tibillet/firmware';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacSha256 } from '../../src/util/hmac.js';
 import { sha256 } from '../../src/util/sha256.js';
@@ -37,7 +37,11 @@ const logArb = fc.record({
   k: fc.constant('log' as const),
   d: idArb,
   n: fc.nat(),
-  b: fc.record({ lvl: fc.constant('info'), code: fc.constant('x'), text: fc.string({ unit: 'grapheme', maxLength: 60 }) }),
+  b: fc.record({
+    lvl: fc.constant('info'),
+    code: fc.constant('x'),
+    text: fc.string({ unit: 'grapheme', maxLength: 60 }),
+  }),
 });
 
 describe('protocol.sign / protocol.verify', () => {
@@ -57,15 +61,18 @@ describe('protocol.sign / protocol.verify', () => {
   });
 
   it('never throws and never accepts a mutated payload signed with another key', () => {
-    const base = protocol.sign({ v: 1, k: 'tap', d: 'dev-1', n: 9, b: { tx: 't9', uid: 'A1B2C3D4', mode: 'cashier', amt: 100 } }, key);
+    const base = protocol.sign(
+      { v: 1, k: 'tap', d: 'dev-1', n: 9, b: { tx: 't9', uid: 'A1B2C3D4', mode: 'cashier', amt: 100 } },
+      key,
+    );
     fc.assert(
       fc.property(
         fc.oneof(
           fc.string({ maxLength: 300 }),
           fc.string({ unit: 'binary', maxLength: 300 }),
-          fc.tuple(fc.nat(base.length), fc.nat(base.length), fc.string({ maxLength: 8 })).map(
-            ([a, b, s]) => base.slice(0, Math.min(a, b)) + s + base.slice(Math.max(a, b)),
-          ),
+          fc
+            .tuple(fc.nat(base.length), fc.nat(base.length), fc.string({ maxLength: 8 }))
+            .map(([a, b, s]) => base.slice(0, Math.min(a, b)) + s + base.slice(Math.max(a, b))),
         ),
         (input) => {
           const r = protocol.verify(input, wrongKey, -1);
@@ -80,11 +87,20 @@ describe('protocol.sign / protocol.verify', () => {
 
   it('rejects oversized payloads before parsing and names a bad field', () => {
     expect(protocol.verify('x'.repeat(4096), key, -1)).toMatchObject({ ok: false, reason: 'too-large' });
-    expect(protocol.verify(`"${'é'.repeat(1100)}"`, key, -1)).toMatchObject({ ok: false, reason: 'too-large' });
+    expect(protocol.verify(`"${'é'.repeat(1100)}"`, key, -1)).toMatchObject({
+      ok: false,
+      reason: 'too-large',
+    });
     const p = protocol.sign({ v: 1, k: 'heartbeat', d: 'dev-1', n: 1, b: { up: 1, q: 0 } }, key);
-    expect(protocol.verify(p.replace('"q":0', '"q":"0"'), key, -1)).toEqual({ ok: false, reason: 'bad-field', detail: 'b.q' });
+    expect(protocol.verify(p.replace('"q":0', '"q":"0"'), key, -1)).toEqual({
+      ok: false,
+      reason: 'bad-field',
+      detail: 'b.q',
+    });
     expect(protocol.verify('[1,2]', key, -1)).toMatchObject({ ok: false, reason: 'bad-json' });
-    expect(protocol.verify('{"v":1,"k":"heartbeat","d":"x","n":1,"b":null,"m":"00"}', key, -1)).toMatchObject({ ok: false, reason: 'bad-json' });
+    expect(protocol.verify('{"v":1,"k":"heartbeat","d":"x","n":1,"b":null,"m":"00"}', key, -1)).toMatchObject(
+      { ok: false, reason: 'bad-json' },
+    );
   });
 
   it('refuses to sign with a short or non-hex key (a programming error, so it throws)', () => {
@@ -105,10 +121,16 @@ describe('canonical JSON', () => {
         fc.array(tie('value'), { maxLength: 4 }),
         // Keys that look like array indices are ordered first by JS objects themselves, which
         // would make the JSON.stringify reference disagree: the protocol's keys are names.
-        fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).filter((k) => !/^\d+$/.test(k) && !['__proto__', 'constructor', 'prototype'].includes(k)), tie('value'), {
-          minKeys: 1,
-          maxKeys: 4,
-        }),
+        fc.dictionary(
+          fc
+            .string({ minLength: 1, maxLength: 6 })
+            .filter((k) => !/^\d+$/.test(k) && !['__proto__', 'constructor', 'prototype'].includes(k)),
+          tie('value'),
+          {
+            minKeys: 1,
+            maxKeys: 4,
+          },
+        ),
       ),
     })).value;
     fc.assert(
@@ -148,7 +170,9 @@ describe('pure SHA-256 / HMAC (the Espruino and Lua fallback)', () => {
   it('matches node:crypto on random inputs and keys', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 100 }), (data, k) => {
-        expect(Buffer.from(sha256([...data])).toString('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+        expect(Buffer.from(sha256([...data])).toString('hex')).toBe(
+          createHash('sha256').update(data).digest('hex'),
+        );
         expect(Buffer.from(hmacSha256([...k], [...data])).toString('hex')).toBe(
           createHmac('sha256', k).update(data).digest('hex'),
         );

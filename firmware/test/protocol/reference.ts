@@ -16,5 +16,7 @@ export const referenceCanonical = (v: unknown): string => JSON.stringify(sortDee
 
 export function referenceMac(keyHex: string, message: Record<string, unknown>): string {
   const { m: _m, ...unsigned } = message;
-  return createHmac('sha256', Buffer.from(keyHex, 'hex')).update(referenceCanonical(unsigned), 'utf8').digest('hex');
+  return createHmac('sha256', Buffer.from(keyHex, 'hex'))
+    .update(referenceCanonical(unsigned), 'utf8')
+    .digest('hex');
 }

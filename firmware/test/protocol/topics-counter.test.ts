@@ -1,5 +1,5 @@
-import { protocol } from '@tibillet/firmware';
 import type { Storage } from '@tibillet/firmware';
+import { protocol } from '@tibillet/firmware';
 import { describe, expect, it } from 'vitest';
 
 function memoryStorage(): Storage & { data: Record<string, string>; writes: number } {
@@ -22,9 +22,24 @@ describe('topics', () => {
   it('builds and parses the tree', () => {
     const t = protocol.deviceTopic('bar', 'dev-1', 'up', 'tap');
     expect(t).toBe('tb/v1/bar/dev/dev-1/up/tap');
-    expect(protocol.parseTopic(t)).toEqual({ ok: true, venue: 'bar', deviceId: 'dev-1', dir: 'up', kind: 'tap' });
-    expect(protocol.parseTopic('tb/v1/bar/bcast/config')).toEqual({ ok: true, venue: 'bar', deviceId: '', dir: 'bcast', kind: 'config' });
-    expect(protocol.deviceSubscriptions('bar', 'dev-1')).toEqual(['tb/v1/bar/dev/dev-1/down/+', 'tb/v1/bar/bcast/+']);
+    expect(protocol.parseTopic(t)).toEqual({
+      ok: true,
+      venue: 'bar',
+      deviceId: 'dev-1',
+      dir: 'up',
+      kind: 'tap',
+    });
+    expect(protocol.parseTopic('tb/v1/bar/bcast/config')).toEqual({
+      ok: true,
+      venue: 'bar',
+      deviceId: '',
+      dir: 'bcast',
+      kind: 'config',
+    });
+    expect(protocol.deviceSubscriptions('bar', 'dev-1')).toEqual([
+      'tb/v1/bar/dev/dev-1/down/+',
+      'tb/v1/bar/bcast/+',
+    ]);
   });
 
   it.each([

@@ -18,9 +18,12 @@ describe('golden vectors', () => {
       beforeAll(() => protocol.setCrypto(mac));
       afterAll(() => protocol.setCrypto({ hmacSha256: nodeCrypto.hmacSha256 }));
 
-      it.each(signVectors.map((v) => [v.name, v] as const))('sign %s reproduces the payload byte for byte', (_n, v) => {
-        expect(protocol.sign(v.message as never, v.keyHex)).toBe(v.payload);
-      });
+      it.each(signVectors.map((v) => [v.name, v] as const))(
+        'sign %s reproduces the payload byte for byte',
+        (_n, v) => {
+          expect(protocol.sign(v.message as never, v.keyHex)).toBe(v.payload);
+        },
+      );
 
       it.each(verifyVectors.map((v) => [v.name, v] as const))('verify %s', (_n, v) => {
         const r = protocol.verify(v.payload, v.keyHex, v.lastCounter);
@@ -40,7 +43,14 @@ describe('golden vectors', () => {
 
   it('covers every verify reason', () => {
     const reasons = new Set(verifyVectors.filter((v) => !v.expect.ok).map((v) => v.expect.reason));
-    expect([...reasons].sort()).toEqual(['bad-field', 'bad-json', 'bad-mac', 'bad-version', 'replay', 'too-large']);
+    expect([...reasons].sort()).toEqual([
+      'bad-field',
+      'bad-json',
+      'bad-mac',
+      'bad-version',
+      'replay',
+      'too-large',
+    ]);
   });
 
   it('pure SHA-256 and HMAC match node:crypto on the RFC 4231 case 2 and FIPS "abc" vectors', async () => {

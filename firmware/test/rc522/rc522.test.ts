@@ -1,8 +1,8 @@
 // MFRC522 driver and reader loop against the SPI-level simulator, on a virtual clock.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pn532, rc522, type SPI, terminal } from '@tibillet/firmware';

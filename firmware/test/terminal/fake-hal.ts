@@ -11,7 +11,11 @@ export interface Published {
 export function fakeHal(storage: Record<string, string> = {}) {
   const clock = new pn532.VirtualClock();
   let connected = false;
-  const handlers = { connect: [] as (() => void)[], disconnect: [] as (() => void)[], message: [] as ((t: string, p: string) => void)[] };
+  const handlers = {
+    connect: [] as (() => void)[],
+    disconnect: [] as (() => void)[],
+    message: [] as ((t: string, p: string) => void)[],
+  };
   const published: Published[] = [];
   const screens: string[][] = [];
   const beeps: number[][] = [];

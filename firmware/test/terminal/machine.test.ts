@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { fakeHal } from './fake-hal.js';
 
 const KEY = '4f'.repeat(32);
-const cfg = { venue: 'bar', deviceId: 'dev-1', keyHex: KEY, board: 'host', firmware: '0.1.0', resultTimeoutMs: 3000 };
+const cfg = {
+  venue: 'bar',
+  deviceId: 'dev-1',
+  keyHex: KEY,
+  board: 'host',
+  firmware: '0.1.0',
+  resultTimeoutMs: 3000,
+};
 let down = 100;
 const downMsg = (k: 'result' | 'config' | 'charge' | 'display', b: unknown, key = KEY, n = ++down) =>
   protocol.sign({ v: 1, k, d: 'dev-1', n, b } as never, key);
@@ -36,9 +43,23 @@ describe('terminal state machine', () => {
     t.onReader({ type: 'card', uid: '04DE5F1EACC040' });
     const taps = f.sent('tap', KEY);
     expect(taps).toHaveLength(1);
-    expect(taps[0].b).toEqual({ tx: `dev-1-${taps[0].n}`, uid: '04DE5F1EACC040', mode: 'cashier', amt: 450, ref: 'pos-1' });
+    expect(taps[0].b).toEqual({
+      tx: `dev-1-${taps[0].n}`,
+      uid: '04DE5F1EACC040',
+      mode: 'cashier',
+      amt: 450,
+      ref: 'pos-1',
+    });
     expect(f.lastScreen()).toEqual(['Paiement...']);
-    f.deliver(topic('result'), downMsg('result', { tx: (taps[0].b as { tx: string }).tx, ok: true, amt: 450, bal: [{ a: 'EUR', v: 1550 }] }));
+    f.deliver(
+      topic('result'),
+      downMsg('result', {
+        tx: (taps[0].b as { tx: string }).tx,
+        ok: true,
+        amt: 450,
+        bal: [{ a: 'EUR', v: 1550 }],
+      }),
+    );
     expect(f.lastScreen()).toEqual(['Accepté 4,50 €', 'EUR 15,50 €']);
     expect(f.beeps.at(-1)).toEqual(terminal.BEEP_OK);
     expect(f.leds.at(-1)).toBe('green');
@@ -52,7 +73,10 @@ describe('terminal state machine', () => {
     charge(f, 9000);
     t.onReader({ type: 'card', uid: 'A1B2C3D4' });
     const tx = (f.sent('tap', KEY)[0].b as { tx: string }).tx;
-    f.deliver(topic('result'), downMsg('result', { tx, ok: false, reason: 'insufficient-funds', bal: [{ a: 'EUR', v: 120 }] }));
+    f.deliver(
+      topic('result'),
+      downMsg('result', { tx, ok: false, reason: 'insufficient-funds', bal: [{ a: 'EUR', v: 120 }] }),
+    );
     expect(f.lastScreen()).toEqual(['Refusé', 'Solde insuffisant', 'EUR 1,20 €']);
     expect(f.beeps.at(-1)).toEqual(terminal.BEEP_DECLINED);
   });
@@ -108,7 +132,16 @@ describe('terminal state machine', () => {
     const storage: Record<string, string> = {};
     const first = setup(storage);
     first.f.connect();
-    first.f.deliver(topic('config'), downMsg('config', { venue: 'Le Bar', mode: 'cashier', cur: 'EUR', offq: 10, menu: [{ sku: 'beer', label: 'Bière', price: 350 }] }));
+    first.f.deliver(
+      topic('config'),
+      downMsg('config', {
+        venue: 'Le Bar',
+        mode: 'cashier',
+        cur: 'EUR',
+        offq: 10,
+        menu: [{ sku: 'beer', label: 'Bière', price: 350 }],
+      }),
+    );
     first.f.disconnect();
     for (const uid of ['A1B2C3D4', 'B2B2C3D4', 'C3B2C3D4']) {
       first.t.onButton('ok');
@@ -138,7 +171,8 @@ describe('terminal state machine', () => {
     }
     const taps = second.f.sent('tap', KEY).slice(1);
     expect(taps.map((m) => (m.b as { uid: string }).uid)).toEqual(['A1B2C3D4', 'B2B2C3D4', 'C3B2C3D4']);
-    for (const m of taps) expect(m.b).toMatchObject({ off: true, amt: 350, cart: [{ sku: 'beer', qty: 1, price: 350 }] });
+    for (const m of taps)
+      expect(m.b).toMatchObject({ off: true, amt: 350, cart: [{ sku: 'beer', qty: 1, price: 350 }] });
     expect(new Set(taps.map((m) => (m.b as { tx: string }).tx)).size).toBe(3);
   });
 
@@ -146,7 +180,16 @@ describe('terminal state machine', () => {
     const storage: Record<string, string> = {};
     const first = setup(storage);
     first.f.connect();
-    first.f.deliver(topic('config'), downMsg('config', { venue: 'V', mode: 'cashier', cur: 'EUR', offq: 10, menu: [{ sku: 'tea', label: 'Thé', price: 150 }] }));
+    first.f.deliver(
+      topic('config'),
+      downMsg('config', {
+        venue: 'V',
+        mode: 'cashier',
+        cur: 'EUR',
+        offq: 10,
+        menu: [{ sku: 'tea', label: 'Thé', price: 150 }],
+      }),
+    );
     first.f.disconnect();
     for (const uid of ['A1B2C3D4', 'B2B2C3D4']) {
       first.t.onButton('ok');

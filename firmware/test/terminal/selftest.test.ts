@@ -1,6 +1,7 @@
 // The maintenance self-test on the simulated PN532: a passing run, a silent reader, no card.
-import { describe, expect, it } from 'vitest';
+
 import { pn532, terminal } from '@tibillet/firmware';
+import { describe, expect, it } from 'vitest';
 import { fakeHal } from './fake-hal.js';
 
 function setup() {
@@ -34,7 +35,12 @@ describe('self-test', () => {
     const { f, r } = setup();
     r.sim.faults.hung = true;
     let report: terminal.SelftestReport | undefined;
-    terminal.runSelftest(f.hal, r.driver, { cardWaitMs: 1000, mqttWaitMs: 500, wifiConnected: () => false }, (rep) => (report = rep));
+    terminal.runSelftest(
+      f.hal,
+      r.driver,
+      { cardWaitMs: 1000, mqttWaitMs: 500, wifiConnected: () => false },
+      (rep) => (report = rep),
+    );
     f.clock.runUntil(() => report !== undefined, 20_000);
     expect(report?.pn532.ok).toBe(false);
     expect(report?.pn532.detail).toMatch(/DIP switches/);
