@@ -15,7 +15,7 @@ describe('host terminal with the simulated PN532 ↔ gateway', () => {
   let till: HostTerminal;
   let top: HostTerminal;
   const screens: string[][] = [];
-  const until = async (what: string, pred: () => boolean, ms = 5000) => {
+  const until = async (what: string, pred: () => boolean, ms = 15_000) => {
     const end = Date.now() + ms;
     while (!pred()) {
       if (Date.now() > end)
@@ -27,7 +27,7 @@ describe('host terminal with the simulated PN532 ↔ gateway', () => {
   beforeAll(async () => {
     gw = await startGateway(['till-1', 'top-1']);
     const mqttUrl = `mqtt://127.0.0.1:${gw.brokerPort}`;
-    const common = { mqttUrl, venue: 'bar', reader: 'sim' as const, lang: 'en' as const };
+    const common = { mqttUrl, venue: 'bar', reader: 'sim' as const, lang: 'en' as const, resultTimeoutMs: 10_000 };
     till = await createHostTerminal({
       ...common,
       deviceId: 'till-1',
