@@ -16,6 +16,7 @@ import { connectExternalBroker } from './broker/external.js';
 import type { GatewayContext } from './context.js';
 import { DownCounter } from './devices/down-counter.js';
 import { DeviceRegistry } from './devices/registry.js';
+import { attachDoorDesk, DoorDesk } from './door/door-desk.js';
 import { handleHeartbeat } from './handlers/heartbeat.js';
 import { handleHello } from './handlers/hello.js';
 import { handleLog } from './handlers/log.js';
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How often to check and co-sign the federation log's checkpoint (0 = never). */
   witnessIntervalMs?: number;
+  /** How often door mode pulls the events' ticket lists and uploads scans (default 5 s). */
+  doorSyncMs?: number;
   logger?: Logger;
 }
 
@@ -61,6 +64,8 @@ export interface Gateway {
   sync: SyncWorker | undefined;
   /** The venue's witness of the federation log (with a cloud only). */
   witness: Witness | undefined;
+  /** Door mode: the events' ticket lists and the admissions (once across all doors). */
+  door: DoorDesk;
   /** Pushes a POS charge to a terminal; the next tap there pays it. */
   charge(deviceId: string, amt: number, lines?: string[]): Promise<string>;
   /** Voids an approved spend: its legs go back to the card. Idempotent. */
@@ -164,6 +169,15 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     },
   };
 
+  const door = new DoorDesk({
+    db: journal.db,
+    venueId: o.venueId,
+    api,
+    log: log.child({ part: 'door' }),
+    intervalMs: o.doorSyncMs,
+  });
+  attachDoorDesk(ctx, door);
+
   const handlers: { [k: string]: (deviceId: string, m: protocol.Message) => void | Promise<void> } = {
     hello: (d, m) => handleHello(ctx, d, m as protocol.Message<'hello'>),
     heartbeat: (d, m) => handleHeartbeat(ctx, d, m as protocol.Message<'heartbeat'>),
@@ -245,6 +259,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   }
   await bus.start(onMessage);
   sync?.start();
+  door.start();
   const poll = setInterval(() => {
     refreshConfig().catch(() => {});
     metrics.connected.set(bus.connectedDevices());
@@ -271,6 +286,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     metrics,
     sync,
     witness,
+    door,
     recoveredRecords: recovered,
     refreshConfig,
     setConfig: applyConfig,
@@ -312,6 +328,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       await bus.close();
       await Promise.allSettled([...ctx.inflight.values()]);
       await sync?.stop();
+      await door.stop();
       journal.close();
       log.info('gateway stopped');
     },

@@ -7,6 +7,7 @@ import { protocol } from '@tibillet/firmware';
 import { decide } from '../authorizer/authorizer.js';
 import { checkSun } from '../authorizer/sun-check.js';
 import type { GatewayContext } from '../context.js';
+import { handleDoorTap } from '../door/door-tap.js';
 import type { TxRecord } from '../journal/journal.js';
 import type { ResultBody, TapBody } from '../types.js';
 import { configIndex } from '../venue-config.js';
@@ -26,6 +27,8 @@ export async function handleTap(
     ctx.log.warn({ deviceId, tx: tap.tx }, 'tap with a tx id of another device');
     return;
   }
+  // Door mode: tickets, not money (the door desk admits once across the venue's doors).
+  if (tap.mode === 'door') return handleDoorTap(ctx, deviceId, tap);
   let result = ctx.inflight.get(tap.tx);
   if (!result) {
     // A first send carries its own counter in its tx id; counters only rise (verified), so such a

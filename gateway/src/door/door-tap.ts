@@ -1,0 +1,28 @@
+/** A tap in door mode: the venue's door desk admits the card's ticket once, or says why not. */
+import type { protocol } from '@tibillet/firmware';
+import type { GatewayContext } from '../context.js';
+import type { ResultBody, TapBody } from '../types.js';
+import { doorDeskOf } from './door-desk.js';
+
+export async function handleDoorTap(ctx: GatewayContext, deviceId: string, tap: TapBody): Promise<void> {
+  ctx.metrics.taps.inc({ mode: 'door' });
+  const desk = doorDeskOf(ctx);
+  let body: ResultBody;
+  const pos = ctx.config().pointsOfSale.find((p) => p.devices.includes(deviceId));
+  if (pos?.mode !== 'door') body = { tx: tap.tx, ok: false, reason: 'not-allowed', lines: ['not a door'] };
+  else if (!desk) body = { tx: tap.tx, ok: false, reason: 'no-ticket', lines: ['no ticket list'] };
+  else {
+    try {
+      const a = desk.check(tap.uid, deviceId, tap.tx);
+      body = { tx: tap.tx, ok: a.ok, lines: a.lines.slice(0, 4) };
+      if (a.reason) body.reason = a.reason;
+      if (a.ok) ctx.metrics.approvals.inc({ offline: String(ctx.sync?.online === false) });
+      else ctx.metrics.declines.inc({ reason: a.reason ?? 'no-ticket' });
+    } catch (e) {
+      ctx.log.error({ err: (e as Error).message, tx: tap.tx }, 'door check failed');
+      body = { tx: tap.tx, ok: false, reason: 'gateway-error' };
+    }
+  }
+  ctx.events?.emit('result', { deviceId, tap, body });
+  await ctx.send(deviceId, 'result', body as protocol.ResultBody);
+}
