@@ -12,7 +12,7 @@ import { CARD, json, type Rig, rig } from './apps-helpers.js';
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-output', 'apps');
 
-async function nextCharge(r: Rig, seen: number, ms = 5000): Promise<protocol.ChargeBody> {
+async function nextCharge(r: Rig, seen: number, ms = 15_000): Promise<protocol.ChargeBody> {
   const t0 = Date.now();
   while (Date.now() - t0 < ms) {
     const list = r.till.received.filter((m) => m.k === 'charge');
@@ -39,10 +39,10 @@ describe.skipIf(!existsSync(CHROMIUM))('POS in Chromium', () => {
   });
 
   it('phone: a cashier sells 3 items, pays by card, the terminal taps, the page shows approved and the new balance', {
-    timeout: 20_000,
+    timeout: 60_000,
   }, async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    page.setDefaultTimeout(5000);
+    page.setDefaultTimeout(15_000);
     const dialogs: string[] = [];
     page.on('dialog', (d) => {
       dialogs.push(d.message());
@@ -87,10 +87,10 @@ describe.skipIf(!existsSync(CHROMIUM))('POS in Chromium', () => {
   });
 
   it('tablet, English: a declined tap shows its reason, then cash pays it; a manager voids it', {
-    timeout: 20_000,
+    timeout: 60_000,
   }, async () => {
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-    page.setDefaultTimeout(5000);
+    page.setDefaultTimeout(15_000);
     await page.goto(`${r.base}/apps/pos/bar?lang=en&cashier=bob`);
     await page.waitForSelector('#conn.on');
     await page.click('.cat[data-cat="food"]');
@@ -140,15 +140,15 @@ describe.skipIf(!existsSync(CHROMIUM))('POS in Chromium', () => {
   });
 
   it('tablet: a paid order appears on the kitchen display, is bumped to ready, and the POS is told', {
-    timeout: 20_000,
+    timeout: 60_000,
   }, async () => {
     await json(r.base, 'PUT', '/apps/api/kitchen/routes', { routes: { 'cat:food': 'kitchen' }, by: 'mona' });
     const kds = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-    kds.setDefaultTimeout(5000);
+    kds.setDefaultTimeout(15_000);
     await kds.goto(`${r.base}/apps/kitchen/kitchen?lang=fr`);
     await kds.waitForSelector('#conn.on');
     const pos = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-    pos.setDefaultTimeout(5000);
+    pos.setDefaultTimeout(15_000);
     await pos.goto(`${r.base}/apps/pos/bar?lang=fr&cashier=mona`);
     await pos.waitForSelector('#conn.on');
     await pos.click('.tile[data-sku="burger"]');

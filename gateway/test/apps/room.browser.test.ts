@@ -13,7 +13,7 @@ import { CARD, json, type Rig, rig } from './apps-helpers.js';
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-output', 'apps');
 
-async function nextCharge(r: Rig, seen: number, ms = 5000): Promise<protocol.ChargeBody> {
+async function nextCharge(r: Rig, seen: number, ms = 15_000): Promise<protocol.ChargeBody> {
   const t0 = Date.now();
   while (Date.now() - t0 < ms) {
     const list = r.till.received.filter((m) => m.k === 'charge');
@@ -43,14 +43,14 @@ describe.skipIf(!existsSync(CHROMIUM))('restaurant room in Chromium', () => {
   });
 
   it('tablet: plan edited, a table order goes to the kitchen display and back, the tab is paid by seat (card tap, cash)', {
-    timeout: 20_000,
+    timeout: 60_000,
   }, async () => {
     const kds = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-    kds.setDefaultTimeout(5000);
+    kds.setDefaultTimeout(15_000);
     await kds.goto(`${r.base}/apps/kitchen/kitchen?lang=fr`);
     await kds.waitForSelector('#conn.on');
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-    page.setDefaultTimeout(5000);
+    page.setDefaultTimeout(15_000);
     await page.goto(`${r.base}/apps/room/bar?lang=fr&cashier=wanda`);
     await page.waitForSelector('#conn.on');
 
@@ -69,7 +69,7 @@ describe.skipIf(!existsSync(CHROMIUM))('restaurant room in Chromium', () => {
     await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 40, { steps: 4 });
     await page.mouse.up();
     await expect
-      .poll(async () => (await json(r.base, 'GET', '/apps/api/room/bar')).body.tables[0].x, { timeout: 3000 })
+      .poll(async () => (await json(r.base, 'GET', '/apps/api/room/bar')).body.tables[0].x, { timeout: 15_000 })
       .toBeGreaterThan(4 + 5);
     const table = (await json(r.base, 'GET', '/apps/api/room/bar')).body.tables[0];
     expect(table).toMatchObject({ name: 'T1', seats: 4 });

@@ -38,10 +38,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff at the POS in Chromium', () => {
   });
 
   it('PIN login, a sale, a refused void; a staff card tap opens the POS; revoking it logs the page out', {
-    timeout: 20_000,
+    timeout: 60_000,
   }, async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    page.setDefaultTimeout(5000);
+    page.setDefaultTimeout(15_000);
     await page.goto(`${r.base}/apps/pos/bar?lang=en`);
     await page.waitForSelector('#conn.on');
     // selling as Alice without logging in is refused by the server
