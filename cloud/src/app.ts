@@ -7,6 +7,7 @@ import type { Db } from './db/connect.js';
 import { registerAdminRoutes } from './api/admin-routes.js';
 import { CloudMetrics } from './api/metrics.js';
 import { registerOpsRoutes } from './api/ops-routes.js';
+import { type RateLimits, registerRateLimits } from './api/rate-limits.js';
 import { registerRentalRoutes } from './rental/routes.js';
 import { registerSyncRoutes } from './api/sync-routes.js';
 import { LedgerError } from './ledger/types.js';
@@ -17,6 +18,8 @@ import { registerWalletPage } from './public/wallet-page.js';
 import { logRoutes } from './transparency/log-routes.js';
 import { registerWalletRoutes } from './api/wallet-routes.js';
 import { registerAgendaRoutes } from './agenda/routes.js';
+import { registerDormancyRoutes } from './dormancy/routes.js';
+import { registerPaymentRoutes } from './payments/routes.js';
 import { registerTicketingRoutes } from './ticketing/routes.js';
 import { CLOUD_VERSION } from './version.js';
 
@@ -36,6 +39,8 @@ export interface CloudOptions {
   logOrigin?: string;
   /** Sign a checkpoint every this many ms (0/absent: on demand only). */
   checkpointIntervalMs?: number;
+  /** Per-IP limits on public endpoints and login (defaults in api/rate-limits.ts); false: none. */
+  rateLimits?: Partial<RateLimits> | false;
 }
 
 declare module 'fastify' {
@@ -62,6 +67,7 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (opts.rateLimits !== false) await registerRateLimits(app, opts.rateLimits ?? {});
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof LedgerError) {
@@ -75,7 +81,7 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
     }
     if (e.statusCode && e.statusCode < 500) {
       req.log.warn({ url: req.url, err: e.message }, 'client error');
-      const error = e.statusCode === 413 ? 'body-too-large' : 'bad-request';
+      const error = e.statusCode === 413 ? 'body-too-large' : e.statusCode === 429 ? 'rate-limited' : 'bad-request';
       return reply.code(e.statusCode).send({ error, message: e.message });
     }
     req.log.error({ err }, 'internal error');
@@ -108,6 +114,8 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   await app.register(logRoutes, { db: opts.db, service: transparency });
   registerLogPages(app, opts.db, transparency);
   registerWalletPage(app, opts.db, opts.masterKey);
+  registerDormancyRoutes(app, opts.db, opts.masterKey);
+  if (opts.payments) registerPaymentRoutes(app, opts.db, opts.payments);
   if (opts.checkpointIntervalMs && opts.checkpointIntervalMs > 0) {
     app.addHook('onReady', async () => transparency.start(opts.checkpointIntervalMs!, (err) => app.log.error({ err }, 'checkpoint signing failed')));
     app.addHook('onClose', async () => transparency.stop());

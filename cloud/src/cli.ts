@@ -15,6 +15,9 @@ import { openDb } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { parseMasterKey } from './util/secrets.js';
 import { CLOUD_VERSION } from './version.js';
+import { runDormancy } from './dormancy/job.js';
+import { sendOutbox, smtpTransport } from './dormancy/outbox.js';
+import { StripeCheckout } from './payments/stripe.js';
 
 interface DbOpts {
   dataDir: string;
@@ -51,6 +54,15 @@ dbOptions(program.command('start').description('serve the cloud API'))
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
       checkpointIntervalMs: Number(o.checkpointInterval),
       logOrigin: o.logOrigin,
+      // Online top-up through Stripe Checkout when its keys are configured.
+      payments:
+        process.env.STRIPE_SECRET_KEY && process.env.STRIPE_WEBHOOK_SECRET
+          ? new StripeCheckout({
+              apiKey: process.env.STRIPE_SECRET_KEY,
+              webhookSecret: process.env.STRIPE_WEBHOOK_SECRET,
+              baseUrl: process.env.STRIPE_API_BASE,
+            })
+          : undefined,
     });
     const address = await cloud.app.listen({ port: Number(o.port), host: o.host });
     // The first stdout line tells supervisors (and tests) where we listen.
@@ -98,6 +110,21 @@ dbOptions(program.command('export-log').description('write the transparency log 
     const src = Readable.from(exportLog(db, service, { cards }));
     if (o.out === '-') await pipeline(src, process.stdout, { end: false });
     else await pipeline(src, createWriteStream(o.out));
+    await db.close();
+  });
+
+dbOptions(program.command('dormancy').description('run the dormant-wallet job once (reminders, reclaims), then send the email outbox (cron it daily)'))
+  .option('--smtp <url>', 'SMTP URL, e.g. smtp://user:pass@mail.example:587 (env SMTP_URL); without it mails stay queued', process.env.SMTP_URL)
+  .option('--from <address>', 'sender address (env MAIL_FROM)', process.env.MAIL_FROM ?? 'cooperative@localhost')
+  .action(async (o: DbOpts & { smtp?: string; from: string }) => {
+    const db = await open(o);
+    const run = await runDormancy(db, Date.now());
+    process.stdout.write(`${JSON.stringify({ reminders: run.reminders, reclaims: run.reclaims.length, skippedNoContact: run.skippedNoContact })}\n`);
+    if (o.smtp) {
+      const transport = smtpTransport(o.smtp);
+      process.stdout.write(`${JSON.stringify(await sendOutbox(db, transport, { from: o.from }))}\n`);
+      transport.close();
+    }
     await db.close();
   });
 

@@ -19,3 +19,8 @@ export { TicketKeys } from './ticketing/keys.js';
 export { registerTicketingRoutes } from './ticketing/routes.js';
 export { registerAgendaRoutes } from './agenda/routes.js';
 export { walletPath, walletSig } from './public/wallet-link.js';
+export { runDormancy, type DormancyRunResult } from './dormancy/job.js';
+export { setDormancyPolicy, getDormancyPolicy, type DormancyPolicy } from './dormancy/policy.js';
+export { sendOutbox, smtpTransport } from './dormancy/outbox.js';
+export { StripeCheckout, verifyStripeSignature, stripeSignature, type StripeOptions } from './payments/stripe.js';
+export type { PaymentProvider, PaidSession, CheckoutRequest } from './payments/provider.js';

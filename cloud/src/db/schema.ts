@@ -269,6 +269,10 @@ export const payments = pgTable('payments', {
   asset: text('asset').notNull(),
   amount: money('amount').notNull(),
   status: text('status').$type<'pending' | 'paid'>().notNull(),
+  /** Our reference sent to the provider (derived from the request's Idempotency-Key). */
+  reference: text('reference').unique(),
+  /** Checkout page the holder pays on. */
+  url: text('url'),
   createdAt: created(),
 });
 
@@ -490,3 +494,86 @@ export const rentalInvoices = pgTable('rental_invoices', {
   content: jsonb('content').notNull(),
   issuedAt: created(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Dormant wallets (src/dormancy/): a policy per federation, the events of each dormancy cycle
+// (reminders and gradual reclaims; unique per cycle and step, so the job is idempotent) and an
+// email outbox drained by an SMTP sender.
+
+export const dormancyPolicies = pgTable(
+  'dormancy_policies',
+  {
+    federationId: text('federation_id')
+      .primaryKey()
+      .references(() => federations.id),
+    /** Days without activity before a wallet is dormant (reclaim may start). */
+    inactivityDays: integer('inactivity_days').notNull(),
+    /** Reminders sent this many days before dormancy (e.g. [60, 30, 7]). */
+    reminderDays: jsonb('reminder_days').$type<number[]>().notNull(),
+    /** Length of one reclaim period (days). */
+    periodDays: integer('period_days').notNull(),
+    /** Percent of the balance at dormancy start reclaimed per period. */
+    ratePercent: integer('rate_percent').notNull(),
+    /** Minor units never reclaimed. */
+    floor: money('floor').notNull().default(0),
+    /** The asset reclaimed (federated EUR by default). */
+    asset: text('asset').notNull().default('EUR'),
+    createdAt: created(),
+  },
+  (t) => [
+    check(
+      'dormancy_policies_values',
+      sql`${t.inactivityDays} > 0 and ${t.periodDays} > 0 and ${t.ratePercent} between 1 and 100 and ${t.floor} >= 0`,
+    ),
+  ],
+);
+
+export const dormancyEvents = pgTable(
+  'dormancy_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    walletId: bigint('wallet_id', { mode: 'number' }).notNull(),
+    /** Epoch ms of the last activity that started this cycle (new activity = new cycle). */
+    since: bigint('since', { mode: 'number' }).notNull(),
+    kind: text('kind').$type<'reminder' | 'reclaim'>().notNull(),
+    /** Reminder index in the policy, or reclaim period number (0, 1, ...). */
+    step: integer('step').notNull(),
+    asset: text('asset'),
+    amount: money('amount').notNull().default(0),
+    logSeqs: jsonb('log_seqs').$type<number[]>().notNull().default([]),
+    /** Epoch ms of the job run. */
+    at: bigint('at', { mode: 'number' }).notNull(),
+  },
+  (t) => [uniqueIndex('dormancy_events_step').on(t.walletId, t.since, t.kind, t.step)],
+);
+
+export const emailOutbox = pgTable(
+  'email_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    to: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    kind: text('kind').notNull(),
+    walletId: bigint('wallet_id', { mode: 'number' }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: created(),
+  },
+  (t) => [index('email_outbox_pending').on(t.id).where(sql`${t.sentAt} is null`)],
+);
+
+/** Payment provider webhook events already processed (a replayed event id changes nothing). */
+export const paymentEvents = pgTable(
+  'payment_events',
+  {
+    provider: text('provider').notNull(),
+    eventId: text('event_id').notNull(),
+    sessionId: text('session_id'),
+    /** What the event did: 'credited', 'ignored'. */
+    outcome: text('outcome').notNull(),
+    receivedAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+);

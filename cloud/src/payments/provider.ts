@@ -15,5 +15,14 @@ export interface PaymentProvider {
    * Verifies a webhook (raw body + headers) and returns the paid session, or null for events that
    * are not a completed payment. Throws on a bad signature.
    */
-  parseWebhook(rawBody: string, headers: Record<string, string | string[] | undefined>): { sessionId: string; reference: string; amount: number } | null;
+  parseWebhook(rawBody: string, headers: Record<string, string | string[] | undefined>): PaidSession | null;
+}
+
+export interface PaidSession {
+  /** Provider event id: a replayed event (same id) changes nothing. */
+  eventId: string;
+  sessionId: string;
+  reference: string;
+  amount: number;
+  currency: string;
 }

@@ -25,8 +25,12 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export interface Scan {
   /** Terminal-chosen unique id of this scan. */
   nonce: string;
-  /** The QR content. */
-  token: string;
+  /** The QR content (or, for a card-bound ticket tapped at the door, `ticketId` instead). */
+  token?: string;
+  /** Card-bound ticket checked by the venue gateway from its door list (no QR shown). */
+  ticketId?: string;
+  /** The card tapped (card-bound scans; must be the ticket's card). */
+  cardUid?: string;
   /** Event the door admits to (optional: without it only the venue is checked). */
   eventId?: string;
   door: string;
@@ -70,7 +74,8 @@ export async function processScans(
     if (!Number.isFinite(at) || at > now + MAX_SKEW_MS)
       throw new LedgerError('bad-request', `scan ${s.nonce}: bad scannedAt`);
     const hash = bodyHash({
-      token: s.token,
+      token: s.token ?? null,
+      ...(s.ticketId ? { ticketId: s.ticketId, cardUid: s.cardUid ?? null } : {}),
       eventId: s.eventId ?? null,
       door: s.door,
       scannedAt: s.scannedAt ?? null,
@@ -134,6 +139,11 @@ async function evaluate(
     message,
     ...extra,
   });
+  if (!s.token) {
+    const b = s.ticketId ? await boundClaims(tx, s.ticketId, s.cardUid) : null;
+    if (!b) return reject('unknown-ticket', 'no ticket bound to this card');
+    return admitOrReject(tx, venueId, s, at, b, reject, base);
+  }
   const v = verifyTicket(s.token, keys);
   if (!v.ok)
     return reject(
@@ -144,7 +154,18 @@ async function evaluate(
           ? 'signed by an unknown key'
           : 'forged or altered ticket',
     );
-  const c = v.claims;
+  return admitOrReject(tx, venueId, s, at, v.claims, reject, base);
+}
+
+async function admitOrReject(
+  tx: Tx,
+  venueId: string,
+  s: Scan,
+  at: number,
+  c: { ticketId: string; eventId: string; categoryNo: number; audience: Audience },
+  reject: (reason: RejectReason, message: string, extra?: Partial<ScanResult>) => ScanResult,
+  base: { nonce: string; door: string; scannedAt: string },
+): Promise<ScanResult> {
   const ids = { ticketId: c.ticketId, eventId: c.eventId, categoryNo: c.categoryNo, audience: c.audience };
   const { rows } = await tx.query<Record<string, unknown>>(
     `SELECT t.status, t.event_id, t.venue_id, t.valid_from, t.valid_until, t.checked_in_at, t.checked_in_door, e.status AS event_status, e.title
@@ -186,6 +207,22 @@ async function evaluate(
     return already(again.rows[0]);
   }
   return { ...base, status: 'admitted', ...ids, ...window };
+}
+
+/** Claims of a card-bound ticket scanned by its id (the venue gateway's door list); the card must match. */
+async function boundClaims(tx: Tx, ticketId: string, cardUid: string | undefined) {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    'SELECT id, event_id, category_no, audience, card_uid FROM tickets WHERE id = $1',
+    [ticketId],
+  );
+  const t = rows[0];
+  if (!t || (cardUid && t.card_uid !== cardUid)) return null;
+  return {
+    ticketId: t.id as string,
+    eventId: t.event_id as string,
+    categoryNo: num(t.category_no),
+    audience: t.audience as Audience,
+  };
 }
 
 export interface DoorCounts {
@@ -269,6 +306,8 @@ export interface DoorListEntry {
   validUntil: string;
   checkedInAt: string | null;
   checkedInDoor: string | null;
+  /** Card-bound ticket: the card UID that admits it when tapped. */
+  cardUid: string | null;
 }
 
 /** Overlap of incremental door-list syncs: a change committed late is still picked up. */
@@ -288,7 +327,7 @@ export async function doorList(q: Queryable, venueId: string, eventId: string, s
   if (!e) throw new LedgerError('unknown-event', `unknown event ${eventId} at ${venueId}`, 404);
   const started = Date.now();
   const { rows } = await q.query<Record<string, unknown>>(
-    `SELECT id, category_no, audience, status, valid_from, valid_until, checked_in_at, checked_in_door FROM tickets
+    `SELECT id, category_no, audience, status, valid_from, valid_until, checked_in_at, checked_in_door, card_uid FROM tickets
      WHERE event_id = $1 AND ($2::timestamptz IS NULL OR updated_at > $2) ORDER BY id`,
     [eventId, since === null ? null : new Date(since)],
   );
@@ -314,6 +353,7 @@ export async function doorList(q: Queryable, venueId: string, eventId: string, s
         validUntil: iso(r.valid_until),
         checkedInAt: r.checked_in_at ? iso(r.checked_in_at) : null,
         checkedInDoor: (r.checked_in_door as string | null) ?? null,
+        cardUid: (r.card_uid as string | null) ?? null,
       }),
     ),
   };

@@ -163,6 +163,7 @@ export async function placeOrder(
       createdBy,
     ],
   );
+  const boundCard = await payingCard(tx, walletId, input.cardUid);
   const validFrom = new Date(event.valid_from as string);
   const validUntil = new Date(event.valid_until as string);
   const tickets: TicketView[] = [];
@@ -198,8 +199,8 @@ export async function placeOrder(
       });
     }
   await tx.query(
-    `INSERT INTO tickets (id, order_id, event_id, venue_id, category_id, category_no, audience, price, asset, wallet_id, key_id, token, valid_from, valid_until)
-     SELECT id, $2, $3, $4, cat, no, aud, price, $5, $6, $7, token, $8, $9
+    `INSERT INTO tickets (id, order_id, event_id, venue_id, category_id, category_no, audience, price, asset, wallet_id, key_id, token, valid_from, valid_until, card_uid)
+     SELECT id, $2, $3, $4, cat, no, aud, price, $5, $6, $7, token, $8, $9, $15
      FROM unnest($1::text[], $10::text[], $11::int2[], $12::text[], $13::int8[], $14::text[]) u(id, cat, no, aud, price, token)`,
     [
       tickets.map((t) => t.ticketId),
@@ -216,9 +217,47 @@ export async function placeOrder(
       tickets.map((t) => t.audience),
       tickets.map((t) => t.price),
       tickets.map((t) => t.token),
+      boundCard,
     ],
   );
   return { orderId, eventId, asset, total, tickets, balances: paid.balances ?? [], logSeqs: paid.logSeqs };
+}
+
+/**
+ * The card a new ticket is bound to (tap it at the door instead of showing the QR): the card that
+ * paid, or, for a purchase by person, the wallet's only unblocked card (none when it has several).
+ */
+async function payingCard(tx: Tx, walletId: number, cardUid: string | undefined): Promise<string | null> {
+  if (cardUid) return cardUid;
+  const { rows } = await tx.query<{ uid: string }>(
+    'SELECT uid FROM cards WHERE wallet_id = $1 AND NOT blocked ORDER BY uid LIMIT 2',
+    [walletId],
+  );
+  return rows.length === 1 ? rows[0]!.uid : null;
+}
+
+/**
+ * Explicit binding of a ticket to a card (or unbinding with null). The card must belong to this
+ * federation; the door list picks the change up at the next incremental sync.
+ */
+export async function bindTicketCard(
+  tx: Tx,
+  venue: VenueCtx,
+  ticketId: string,
+  cardUid: string | null,
+): Promise<{ ticketId: string; cardUid: string | null }> {
+  const t = await lockTicket(tx, venue, ticketId);
+  assertStillValid(t);
+  if (cardUid) {
+    const { rows } = await tx.query<{ blocked: boolean }>(
+      'SELECT blocked FROM cards WHERE uid = $1 AND federation_id = $2',
+      [cardUid, venue.federationId],
+    );
+    if (!rows[0]) throw new LedgerError('unknown-card', `card ${cardUid} unknown in this federation`, 404);
+    if (rows[0].blocked) throw new LedgerError('card-blocked', `card ${cardUid} is blocked`, 409);
+  }
+  await tx.query('UPDATE tickets SET card_uid = $2, updated_at = now() WHERE id = $1', [ticketId, cardUid]);
+  return { ticketId, cardUid };
 }
 
 interface TicketRow extends LockedTicket {

@@ -7,6 +7,7 @@
 //   POST /v1/venues/:venueId/events/:eventId/orders               buy tickets from a wallet (staff, gateway)
 //   POST /v1/venues/:venueId/tickets/:ticketId/refund             refund one ticket (revokes it)
 //   POST /v1/venues/:venueId/tickets/:ticketId/revoke             revoke without refund (admins)
+//   POST /v1/venues/:venueId/tickets/:ticketId/card               bind a ticket to a card (staff)
 //   POST /v1/venues/:venueId/checkins                             door scans (live or offline uploads)
 //   GET  /v1/venues/:venueId/events/:eventId/counts               live door counts
 //   GET  /v1/venues/:venueId/events/:eventId/door-list[?since=]   ticket list for the venue gateway
@@ -24,7 +25,7 @@ import { withRetry } from '../sync/batches.js';
 import { doorCounts, doorList, processScans, type Scan } from './checkin.js';
 import { cancelEvent, createEvent, type EventInput, listVenueEvents, requireEvent } from './events.js';
 import { TicketKeys } from './keys.js';
-import { type OrderInput, placeOrder, refundTicket, revokeTicket } from './orders.js';
+import { bindTicketCard, type OrderInput, placeOrder, refundTicket, revokeTicket } from './orders.js';
 import { badTicketPage, loadTicketPage, qrPng, qrSvg, ticketPage } from './qr.js';
 import { AUDIENCES } from './schema.js';
 import { peekTicket, verifyTicket } from './token.js';
@@ -122,14 +123,17 @@ const scanBody = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['nonce', 'token', 'door'],
+        required: ['nonce', 'door'],
         properties: {
           nonce: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,128}$' },
           token: { type: 'string', maxLength: 400 },
+          ticketId: UUID,
+          cardUid: UID,
           eventId: UUID,
           door: { type: 'string', minLength: 1, maxLength: 64 },
           scannedAt: DATE,
         },
+        oneOf: [{ required: ['token'] }, { required: ['ticketId'] }],
       },
     },
   },
@@ -320,6 +324,30 @@ export function registerTicketingRoutes(
   );
 
   app.post(
+    '/v1/venues/:venueId/tickets/:ticketId/card',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        summary: 'Bind a ticket to an NFC card (tap at the door instead of the QR); null unbinds',
+        params: ticketParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cardUid'],
+          properties: { cardUid: { anyOf: [UID, { type: 'null' }] } },
+        },
+      },
+    },
+    async (req) => {
+      const venue = await venueOf(req, true);
+      const { ticketId } = req.params as { ticketId: string };
+      const { cardUid } = req.body as { cardUid: string | null };
+      return withRetry(() => db.tx((tx) => bindTicketCard(tx, venue, ticketId, cardUid)));
+    },
+  );
+
+  app.post(
     '/v1/venues/:venueId/checkins',
     {
       preHandler: staff,
@@ -337,7 +365,9 @@ export function registerTicketingRoutes(
       // Keys are read outside the transaction (PGlite: one transaction at a time), reloaded once
       // when a ticket names a key this replica has not seen yet.
       let verifying = await keys.verifyingKeys();
-      const unknown = scans.map((s) => peekTicket(s.token)?.keyId).find((k) => k && !verifying.has(k));
+      const unknown = scans
+        .map((s) => (s.token ? peekTicket(s.token)?.keyId : undefined))
+        .find((k) => k && !verifying.has(k));
       if (unknown) verifying = await keys.keysFor(unknown);
       const results = await withRetry(() => db.tx((tx) => processScans(tx, venue.id, verifying, scans)));
       return {

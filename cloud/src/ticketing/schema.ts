@@ -152,6 +152,8 @@ export const tickets = pgTable(
     token: text('token').notNull(),
     validFrom: tstz('valid_from').notNull(),
     validUntil: tstz('valid_until').notNull(),
+    /** Card-bound ticket: tapping this NFC card at the door admits it (the paying card, or an explicit binding). */
+    cardUid: text('card_uid'),
     checkedInAt: tstz('checked_in_at'),
     checkedInDoor: text('checked_in_door'),
     checkinNonce: text('checkin_nonce'),

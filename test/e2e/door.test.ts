@@ -1,0 +1,176 @@
+// Door check-in through the venue gateway with a real cloud: a card-bound ticket (bought with the
+// card's wallet) is admitted once across two doors, also while the venue's internet is down; the
+// offline admission uploads once when the cloud is back (the cloud's counts show one check-in).
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUser } from '@tibillet/cloud';
+import { createGateway, type Gateway } from '@tibillet/gateway';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { device, keyOf, sleep, type TestDevice, tap } from '../../gateway/test/helpers.js';
+import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
+
+const HOUR = 3600_000;
+
+for (const kind of ['pglite', 'postgres'] as const) {
+  describe(`door check-in through the gateway [${kind}]`, () => {
+    let cloud: CloudHarness;
+    let net: Awaited<ReturnType<typeof gate>>;
+    let gw: Gateway;
+    let venue: string;
+    let admin: string;
+    let event: { id: string; categories: { id: string }[] };
+    const doors: TestDevice[] = [];
+
+    const call = async (method: string, path: string, token: string, body?: unknown) => {
+      const r = await fetch(`${cloud.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await r.text();
+      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+      return JSON.parse(text);
+    };
+    /** A card with a wallet topped up through the sync API, and a ticket bought with it. */
+    const cardWithTicket = async (uid: string) => {
+      await call('POST', '/v1/sync/batches', cloud.apiKeys[0], {
+        batchId: randomUUID(),
+        venueId: venue,
+        items: [
+          {
+            id: randomUUID(),
+            type: 'topup',
+            cardUid: uid,
+            at: Date.now(),
+            legs: [{ asset: 'EUR', amount: 5000 }],
+            funding: 'cash',
+          },
+        ],
+      });
+      const order = await call('POST', `/v1/venues/${venue}/events/${event.id}/orders`, cloud.apiKeys[0], {
+        cardUid: uid,
+        items: [{ categoryId: event.categories[0]!.id, audience: 'full', quantity: 1 }],
+      });
+      return order.tickets[0].ticketId as string;
+    };
+    const counts = () => call('GET', `/v1/venues/${venue}/events/${event.id}/counts`, cloud.apiKeys[0]);
+    const doorTap = (d: TestDevice, uid: string) => d.waitResult(tap(d, uid, { mode: 'door' }));
+
+    beforeAll(async () => {
+      cloud = await startCloud(kind);
+      venue = cloud.venues[0];
+      net = await gate(cloud.url);
+      for (const d of ['door-1', 'door-2']) await cloud.registerDevice(venue, d, keyOf(d));
+      const email = `admin-${venue}@example.org`;
+      await createUser(cloud.db, {
+        email,
+        password: 'correct horse battery',
+        role: 'venue_admin',
+        venueId: venue,
+        federationId: cloud.fed,
+      });
+      const login = await fetch(`${cloud.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'correct horse battery' }),
+      });
+      admin = ((await login.json()) as { token: string }).token;
+      event = await call('POST', `/v1/venues/${venue}/events`, admin, {
+        title: 'Concert',
+        startsAt: new Date(Date.now() + HOUR).toISOString(),
+        endsAt: new Date(Date.now() + 4 * HOUR).toISOString(),
+        categories: [{ name: 'Standing', prices: { full: 1500 } }],
+      });
+      gw = await createGateway({
+        venueId: venue,
+        dataDir: mkdtempSync(join(tmpdir(), 'tb-e2e-door-')),
+        mqttPort: 0,
+        mqttHost: '127.0.0.1',
+        cloudUrl: net.url,
+        cloudApiKey: cloud.apiKeys[0],
+        configPollMs: 200,
+        witnessIntervalMs: 0,
+        doorSyncMs: 60_000,
+        logger: pino({ level: 'silent' }),
+        venue: {
+          pointsOfSale: [
+            { id: 'entrance', name: 'Entrance', mode: 'door', devices: ['door-1', 'door-2'], products: [] },
+          ],
+        },
+      });
+      const url = `mqtt://127.0.0.1:${gw.brokerPort}`;
+      for (const d of ['door-1', 'door-2']) doors.push(await device(url, d, { venue }));
+    }, 60_000);
+    afterAll(async () => {
+      for (const d of doors) await d.close();
+      await gw?.close();
+      await net?.close();
+      await cloud?.close();
+    });
+
+    it('two doors tap the same card: one admitted, the other told already scanned at that door', async () => {
+      const ticketId = await cardWithTicket('04D0000000AA01');
+      await gw.door.sync();
+      expect(gw.door.lastError).toBeUndefined();
+      const [a, b] = doors as [TestDevice, TestDevice];
+      const tx1 = tap(a, '04D0000000AA01', { mode: 'door' });
+      const tx2 = tap(b, '04D0000000AA01', { mode: 'door' });
+      const r = [await a.waitResult(tx1), await b.waitResult(tx2)];
+      expect(r.filter((x) => x.ok)).toHaveLength(1);
+      const winner = r[0]!.ok ? 'door-1' : 'door-2';
+      const loser = r.find((x) => !x.ok)!;
+      expect(loser).toMatchObject({ reason: 'already-scanned' });
+      expect(loser.lines?.[1]).toMatch(new RegExp(`${winner}$`));
+      await gw.door.sync();
+      expect(gw.door.pending()).toBe(0);
+      const c = await counts();
+      expect(c.checkedIn).toBe(1);
+      expect(c.byDoor).toEqual([{ door: winner, admitted: 1, rejected: 0 }]);
+      // The cloud's door list now shows the ticket scanned at that door.
+      const list = await call('GET', `/v1/venues/${venue}/events/${event.id}/door-list`, cloud.apiKeys[0]);
+      expect(list.tickets.find((t: { ticketId: string }) => t.ticketId === ticketId)).toMatchObject({
+        cardUid: '04D0000000AA01',
+        checkedInDoor: winner,
+      });
+    });
+
+    it('internet down: still one entry across doors; the scan reaches the cloud once when it is back', async () => {
+      await cardWithTicket('04D0000000AA02');
+      await gw.door.sync();
+      net.down();
+      const [a, b] = doors as [TestDevice, TestDevice];
+      expect(await doorTap(b, '04D0000000AA02')).toMatchObject({ ok: true });
+      expect(await doorTap(a, '04D0000000AA02')).toMatchObject({ ok: false, reason: 'already-scanned' });
+      expect(await doorTap(b, '04D0000000AA02')).toMatchObject({ ok: false, reason: 'already-scanned' });
+      await gw.door.sync();
+      expect(gw.door.lastError).toBeDefined();
+      expect(gw.door.pending()).toBe(1);
+      expect((await counts()).checkedIn).toBe(1);
+      net.up();
+      await gw.door.sync();
+      expect(gw.door.pending()).toBe(0);
+      const c = await counts();
+      expect(c.checkedIn).toBe(2);
+      expect(c.byDoor.find((d: { door: string }) => d.door === 'door-2')).toMatchObject({ admitted: 1 });
+      // A re-upload of the same nonces changes nothing.
+      const rows = gw.ctx.journal.db.prepare('UPDATE door_entries SET uploaded = 0').run();
+      expect(rows.changes).toBe(2);
+      await gw.door.sync();
+      expect((await counts()).checkedIn).toBe(2);
+      expect((await counts()).byDoor.reduce((s: number, d: { admitted: number }) => s + d.admitted, 0)).toBe(
+        2,
+      );
+      await sleep(10);
+    });
+
+    it('a card without a ticket for the event is told so', async () => {
+      expect(await doorTap(doors[0]!, '04D0000000AAFF')).toMatchObject({ ok: false, reason: 'no-ticket' });
+    });
+  });
+}
