@@ -3,13 +3,11 @@
 // Each sale: a product tile, then "pay by card"; the terminal receives the charge and the holder
 // taps at once; the time is taken in the page, from the click on "pay" to the approved result on
 // screen (the overlay shown, after the next animation frame). 3 warm-up sales, then 30 measured.
-import { existsSync } from 'node:fs';
 import type { protocol } from '@tibillet/firmware';
-import { chromium } from 'playwright-core';
 import { CARD, rig } from '../test/apps/apps-helpers.js';
+import { launchChromium } from '../test/apps/browser.js';
 import { tap } from '../test/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WARMUP = 3;
 const SALES = 30;
 
@@ -19,7 +17,6 @@ const quantile = (xs: number[], q: number) => {
 };
 
 export async function run(): Promise<Record<string, number>> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found`);
   const r = await rig({ credit: 100_000 });
   // the holder taps as soon as the terminal shows the amount
   let charges = 0;
@@ -27,10 +24,7 @@ export async function run(): Promise<Record<string, number>> {
     const list = r.till.received.filter((m) => m.k === 'charge');
     while (charges < list.length) tap(r.till, CARD, { ref: (list[charges++].b as protocol.ChargeBody).ref });
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
     page.setDefaultTimeout(10_000);

@@ -1,37 +1,19 @@
 // Real browser: Debian's Chromium driven by playwright-core against a gateway with a simulated
 // terminal. A cashier sells three items, pays by card, the terminal taps, the page shows the
 // result and the new balance. Screenshots go to test-output/apps/.
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { protocol } from '@tibillet/firmware';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, tap } from '../helpers.js';
+import { tap } from '../helpers.js';
 import { CARD, json, type Rig, rig } from './apps-helpers.js';
+import { launchChromium, nextCharge, SHOTS } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-output', 'apps');
-
-async function nextCharge(r: Rig, seen: number, ms = 15_000): Promise<protocol.ChargeBody> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    const list = r.till.received.filter((m) => m.k === 'charge');
-    if (list.length > seen) return list[seen].b as protocol.ChargeBody;
-    await sleep(20);
-  }
-  throw new Error('no charge reached the terminal');
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('POS in Chromium', () => {
+describe('POS in Chromium', () => {
   let r: Rig;
   let browser: Browser;
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     r = await rig({ credit: 2000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

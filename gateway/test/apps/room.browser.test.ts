@@ -2,40 +2,22 @@
 // with seats and notes flows to the kitchen display, comes back ready and is served; the tab is
 // paid seat by seat, a cashless card tap on the simulated terminal then cash. Screenshots go to
 // test-output/apps/.
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { protocol } from '@tibillet/firmware';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, tap } from '../helpers.js';
+import { tap } from '../helpers.js';
 import { CARD, json, type Rig, rig } from './apps-helpers.js';
+import { launchChromium, nextCharge, SHOTS } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-output', 'apps');
-
-async function nextCharge(r: Rig, seen: number, ms = 15_000): Promise<protocol.ChargeBody> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    const list = r.till.received.filter((m) => m.k === 'charge');
-    if (list.length > seen) return list[seen].b as protocol.ChargeBody;
-    await sleep(20);
-  }
-  throw new Error('no charge reached the terminal');
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('restaurant room in Chromium', () => {
+describe('restaurant room in Chromium', () => {
   let r: Rig;
   let browser: Browser;
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     r = await rig({ credit: 3000 });
     await json(r.base, 'PUT', '/apps/api/kitchen/routes', {
       routes: { 'cat:food': 'kitchen', 'cat:drinks': 'kitchen' },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -69,7 +51,9 @@ describe.skipIf(!existsSync(CHROMIUM))('restaurant room in Chromium', () => {
     await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 40, { steps: 4 });
     await page.mouse.up();
     await expect
-      .poll(async () => (await json(r.base, 'GET', '/apps/api/room/bar')).body.tables[0].x, { timeout: 15_000 })
+      .poll(async () => (await json(r.base, 'GET', '/apps/api/room/bar')).body.tables[0].x, {
+        timeout: 15_000,
+      })
       .toBeGreaterThan(4 + 5);
     const table = (await json(r.base, 'GET', '/apps/api/room/bar')).body.tables[0];
     expect(table).toMatchObject({ name: 'T1', seats: 4 });

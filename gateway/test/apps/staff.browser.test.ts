@@ -1,23 +1,20 @@
 // Staff at the POS in Chromium: a cashier logs in with her PIN (a wrong one is refused), sells,
 // cannot void (the server refuses); a staff card tapped on the POS terminal opens the POS for
 // its holder; the card revoked as lost logs the page out at once.
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tap } from '../helpers.js';
 import { json, type Rig, rig } from './apps-helpers.js';
+import { launchChromium, SHOTS } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-output', 'apps');
 const BOB_CARD = 'B0B0B0B0B0B0B0';
 
-describe.skipIf(!existsSync(CHROMIUM))('staff at the POS in Chromium', () => {
+describe('staff at the POS in Chromium', () => {
   let r: Rig;
   let browser: Browser;
   let mona: Record<string, string>;
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     r = await rig();
     await json(r.base, 'PUT', '/apps/api/staff/mona', { name: 'Mona', role: 'manager', pin: '1234' });
     mona = {
@@ -27,10 +24,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff at the POS in Chromium', () => {
     await json(r.base, 'PUT', '/apps/api/staff/alice', { name: 'Alice', role: 'cashier', pin: '5678' }, mona);
     await json(r.base, 'PUT', '/apps/api/staff/bob', { name: 'Bob', role: 'waiter' }, mona);
     await json(r.base, 'PUT', `/apps/api/staff-cards/${BOB_CARD}`, { staff: 'bob' }, mona);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
