@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
 import pino from 'pino';
 import { createGateway } from '../src/gateway.js';
 import { Journal } from '../src/journal/journal.js';
@@ -43,33 +44,47 @@ function load(port: number, venue: string, mode: 'echo' | 'tap', rate: number, s
   });
 }
 
-async function rawEcho(): Promise<Load> {
+/**
+ * The echo without logic. `inProcess`: the responder subscribes inside the broker, as the
+ * embedded gateway does (the fair baseline); otherwise it is an MQTT client of the broker, as in
+ * the setup the issue's ~7,600/s was measured with.
+ */
+async function rawEcho(inProcess: boolean): Promise<Load> {
   const broker = await Aedes.createBroker();
-  broker.subscribe(
-    'tb/v1/echo/dev/+/up/+',
-    (packet, cb) => {
-      const id = packet.topic.split('/')[4];
-      broker.publish(
-        {
+  const echoTopic = (topic: string) => `tb/v1/echo/dev/${topic.split('/')[4]}/down/echo`;
+  if (inProcess)
+    broker.subscribe(
+      'tb/v1/echo/dev/+/up/+',
+      (packet, cb) => {
+        const echo = {
           cmd: 'publish',
-          topic: `tb/v1/echo/dev/${id}/down/echo`,
+          topic: echoTopic(packet.topic),
           payload: packet.payload,
           qos: 1,
           retain: false,
           dup: false,
-        },
-        () => {},
-      );
-      cb();
-    },
-    () => {},
-  );
+        } as const;
+        broker.publish(echo, () => {});
+        cb();
+      },
+      () => {},
+    );
   const server = createServer((s) => {
     s.setNoDelay(true);
     broker.handle(s);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const r = await load((server.address() as { port: number }).port, 'echo', 'echo', 0);
+  const port = (server.address() as { port: number }).port;
+  let responder: mqtt.MqttClient | undefined;
+  if (!inProcess) {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'echo-responder' });
+    (client.stream as unknown as { setNoDelay(b: boolean): void }).setNoDelay(true);
+    client.on('message', (topic, payload) => client.publish(echoTopic(topic), payload, { qos: 1 }));
+    await client.subscribeAsync('tb/v1/echo/dev/+/up/+', { qos: 1 });
+    responder = client;
+  }
+  const r = await load(port, 'echo', 'echo', 0);
+  await responder?.endAsync(true);
   await new Promise<void>((res) => server.close(() => broker.close(() => res())));
   return r;
 }
@@ -155,13 +170,15 @@ export async function run(): Promise<Record<string, number>> {
     process.stderr.write(`${JSON.stringify(max)}\n`);
     return { 'gateway.tapsPerSecond': Math.round(max.perSecond) };
   }
-  const echo = await rawEcho();
+  const echo = await rawEcho(true);
+  const echoViaClient = await rawEcho(false);
   const { max, half } = await gatewayLoad();
   if (max.errors + half.errors > 0)
     throw new Error(`declined taps in the bench: ${max.errors + half.errors}`);
   const recoverSeconds = await recover(1_000_000);
   return {
     'gateway.rawEchoPerSecond': Math.round(echo.perSecond),
+    'gateway.rawEchoViaClientPerSecond': Math.round(echoViaClient.perSecond),
     'gateway.tapsPerSecond': Math.round(max.perSecond),
     'gateway.tapsVsEcho': max.perSecond / echo.perSecond,
     'gateway.p99MsAtMax': max.p99,
