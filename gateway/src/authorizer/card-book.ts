@@ -51,6 +51,14 @@ export class CardBook {
     return [...assets].sort().map((asset) => ({ asset, amount: this.available(c, asset) }));
   }
 
+  /** What a terminal shows after a transaction: the non-zero balances, at most 8 (the protocol's limit). */
+  shown(c: CardState): { a: string; v: number }[] {
+    return this.balances(c)
+      .filter((b) => b.amount !== 0)
+      .slice(0, 8)
+      .map((b) => ({ a: b.asset, v: b.amount }));
+  }
+
   /** A local transaction: sign +1 credits the card (top-up, void), -1 debits it (spend). */
   apply(c: CardState, legs: Leg[], sign: 1 | -1, standIn = 0): void {
     for (const l of legs) c.unsynced.set(l.asset, (c.unsynced.get(l.asset) ?? 0) + sign * l.amount);

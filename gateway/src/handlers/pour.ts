@@ -34,11 +34,7 @@ export async function handlePour(
   ctx.book.apply(card, hold.legs, 1); // release the hold…
   ctx.book.apply(card, legs, -1); // …and take what was poured
   const body: ResultBody = { tx: p.tx, ok: true, amt: expected };
-  const bal = ctx.book
-    .balances(card)
-    .filter((b) => b.amount !== 0)
-    .slice(0, 8)
-    .map((b) => ({ a: b.asset, v: b.amount }));
+  const bal = ctx.book.shown(card);
   if (bal.length > 0) body.bal = bal;
   const result = protocol.encodeCanonical(body as unknown as protocol.Json);
   const moves = expected > 0;

@@ -134,11 +134,7 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
             : undefined,
     };
   }
-  const bal = ctx.book
-    .balances(card)
-    .filter((b) => b.amount !== 0)
-    .slice(0, 8)
-    .map((b) => ({ a: b.asset, v: b.amount }));
+  const bal = ctx.book.shown(card);
   if (bal.length > 0) body.bal = bal;
   rec.result = protocol.encodeCanonical(body as unknown as protocol.Json);
   const moves = rec.type === 'spend' || rec.type === 'topup';
