@@ -30,6 +30,7 @@ const program = new Command('tibillet-terminal')
   .option('--lang <fr|en>', 'display language', 'fr')
   .action(async (o) => {
     protocol.setCrypto(nodeMac);
+    let lastLine = '';
     ntag424.setCrypto(nodeCrypto);
     const t = await createHostTerminal({
       mqttUrl: o.mqtt,
@@ -40,7 +41,10 @@ const program = new Command('tibillet-terminal')
       storagePath: o.storage,
       lang: o.lang === 'en' ? 'en' : 'fr',
       onScreen: (ev) => {
-        if (ev.kind === 'display') console.log(`┃ ${(ev.value as string[]).join(' │ ')}`);
+        if (ev.kind !== 'display') return;
+        const line = `┃ ${(ev.value as string[]).join(' │ ')}`;
+        if (line !== lastLine) console.log(line); // a reconnect loop redraws the same screen
+        lastLine = line;
       },
     });
     const rl = createInterface({ input: process.stdin });
