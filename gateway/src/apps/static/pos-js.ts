@@ -2,44 +2,20 @@
  * The cashier page's script (vanilla, no build step, no template literals so it can live in a
  * String.raw). Every piece of data goes into the DOM through textContent, never innerHTML.
  */
+import { PAGE_HELPERS_JS } from './page-helpers-js.js';
+
 export const POS_JS = String.raw`
 (function () {
   'use strict';
   var boot = JSON.parse(document.getElementById('boot').textContent);
   var t = boot.t;
   var posId = boot.pos.id;
-  var SYMBOLS = { EUR: '€', USD: '$', GBP: '£', CHF: 'CHF' };
-  // Same as html.ts money(): no Intl, whose locale data a tablet's browser may lack.
-  function money(n) {
-    var sign = n < 0 ? '-' : '';
-    var abs = Math.abs(Math.round(n));
-    var units = String(Math.floor(abs / 100));
-    var cents = ('0' + (abs % 100)).slice(-2);
-    var sym = SYMBOLS[boot.currency] || boot.currency;
-    if (boot.lang === 'fr') return sign + units.replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f') + ',' + cents + '\u00a0' + sym;
-    return sign + (sym.length > 1 ? sym + ' ' : sym) + units.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + '.' + cents;
-  }
-  function $(id) { return document.getElementById(id); }
-  function h(tag, attrs, kids) {
-    var el = document.createElement(tag);
-    if (attrs) for (var k in attrs) {
-      if (k === 'text') el.textContent = attrs[k];
-      else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), attrs[k]);
-      else el.setAttribute(k, attrs[k]);
-    }
-    (kids || []).forEach(function (c) { if (c) el.appendChild(c); });
-    return el;
-  }
-  function newId() {
-    var b = new Uint8Array(12);
-    crypto.getRandomValues(b);
-    return 'o' + Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
-  }
+${PAGE_HELPERS_JS}
 
   var products = {};
   boot.products.forEach(function (p) { products[p.sku] = p; });
   var cart = [];
-  var cartId = newId();
+  var cartId = newId('o');
   var order = null;
   var ageChecked = false;
   var busy = false;
@@ -75,7 +51,7 @@ export const POS_JS = String.raw`
   // ---- cart ----
   function locked() { return order && order.paid > 0 && order.status === 'open'; }
   function touched() {
-    if (order && order.status === 'open' && order.paid === 0) { order = null; cartId = newId(); }
+    if (order && order.status === 'open' && order.paid === 0) { order = null; cartId = newId('o'); }
     render();
   }
   function add(sku) {
@@ -98,7 +74,7 @@ export const POS_JS = String.raw`
     touched();
   }
   function clearCart() {
-    cart = []; order = null; cartId = newId(); ageChecked = false; $('note').value = ''; $('tendered').value = ''; msg(''); render();
+    cart = []; order = null; cartId = newId('o'); ageChecked = false; $('note').value = ''; $('tendered').value = ''; msg(''); render();
   }
   function total() { return cart.reduce(function (s, l) { return s + l.qty * l.price; }, 0); }
 
@@ -154,7 +130,7 @@ export const POS_JS = String.raw`
       if (!p) { tile.hidden = true; return; }
       tile.querySelector('.price').textContent = money(p.price);
     });
-    order = null; cartId = newId();
+    order = null; cartId = newId('o');
     render();
   }
 

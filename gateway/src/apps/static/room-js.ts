@@ -4,6 +4,8 @@
  * products, lines, rounds sent to the kitchen, tickets and "served", payments by seat, amount
  * or whole tab), and live updates over SSE.
  */
+import { PAGE_HELPERS_JS } from './page-helpers-js.js';
+
 export const ROOM_JS = String.raw`
 (function () {
   'use strict';
@@ -11,32 +13,7 @@ export const ROOM_JS = String.raw`
   var t = boot.t;
   var P = t.pos;
   var posId = boot.pos.id;
-  var SYMBOLS = { EUR: '€', USD: '$', GBP: '£', CHF: 'CHF' };
-  function money(n) {
-    var sign = n < 0 ? '-' : '';
-    var abs = Math.abs(Math.round(n));
-    var units = String(Math.floor(abs / 100));
-    var cents = ('0' + (abs % 100)).slice(-2);
-    var sym = SYMBOLS[boot.currency] || boot.currency;
-    if (boot.lang === 'fr') return sign + units.replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f') + ',' + cents + '\u00a0' + sym;
-    return sign + (sym.length > 1 ? sym + ' ' : sym) + units.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + '.' + cents;
-  }
-  function $(id) { return document.getElementById(id); }
-  function h(tag, attrs, kids) {
-    var el = document.createElement(tag);
-    if (attrs) for (var k in attrs) {
-      if (k === 'text') el.textContent = attrs[k];
-      else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), attrs[k]);
-      else el.setAttribute(k, attrs[k]);
-    }
-    (kids || []).forEach(function (c) { if (c) el.appendChild(c); });
-    return el;
-  }
-  function newKey() {
-    var b = new Uint8Array(12);
-    crypto.getRandomValues(b);
-    return 'k' + Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
-  }
+${PAGE_HELPERS_JS}
   async function api(method, url, body) {
     var res = await fetch(url, { method: method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
     var data = null;
@@ -248,7 +225,7 @@ export const ROOM_JS = String.raw`
     var line = { sku: p.sku, qty: 1, price: p.price, seat: seat };
     var note = $('lnote').value.trim();
     if (note) line.note = note;
-    var r = await api('POST', '/apps/api/tabs/' + encodeURIComponent(tab.id) + '/lines', { cashier: cashier(), lines: [line], ageChecked: ageChecked, key: newKey() });
+    var r = await api('POST', '/apps/api/tabs/' + encodeURIComponent(tab.id) + '/lines', { cashier: cashier(), lines: [line], ageChecked: ageChecked, key: newId('k') });
     if (!r.ok) return err(r);
     $('lnote').value = '';
     msg('');
@@ -261,7 +238,7 @@ export const ROOM_JS = String.raw`
   }
   $('tsend').addEventListener('click', async function () {
     if (!tab) return;
-    var body = { cashier: cashier(), key: newKey() };
+    var body = { cashier: cashier(), key: newId('k') };
     var note = $('tnote').value.trim();
     if (note) body.note = note;
     var r = await api('POST', '/apps/api/tabs/' + encodeURIComponent(tab.id) + '/send', body);
