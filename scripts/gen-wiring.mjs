@@ -14,8 +14,14 @@ function wires(b, transport) {
     ['3V3', 'PN532', 'VCC', '#d33'],
     ['GND', 'PN532', 'GND', '#333'],
   ];
-  if (transport === 'hsu') out.push([p.hsu.tx, 'PN532', 'RXD (SCL)', '#1a7'], [p.hsu.rx, 'PN532', 'TXD (SDA)', '#17a']);
-  if (transport === 'i2c') out.push([p.i2c.sda, 'PN532', 'SDA', '#17a'], [p.i2c.scl, 'PN532', 'SCL', '#1a7'], [p.i2c.irq, 'PN532', 'IRQ', '#a71']);
+  if (transport === 'hsu')
+    out.push([p.hsu.tx, 'PN532', 'RXD (SCL)', '#1a7'], [p.hsu.rx, 'PN532', 'TXD (SDA)', '#17a']);
+  if (transport === 'i2c')
+    out.push(
+      [p.i2c.sda, 'PN532', 'SDA', '#17a'],
+      [p.i2c.scl, 'PN532', 'SCL', '#1a7'],
+      [p.i2c.irq, 'PN532', 'IRQ', '#a71'],
+    );
   out.push([p.rstpdn, 'PN532', 'RSTPDN', '#a17']);
   out.push(
     [b.display.sda, 'OLED', 'SDA', '#17a'],
@@ -65,7 +71,10 @@ const diagrams = [
 ];
 mkdirSync(`${root}hardware/wiring`, { recursive: true });
 for (const [board, transport] of diagrams) {
-  writeFileSync(`${root}hardware/wiring/${board}-pn532-${transport}.svg`, svg(board, boards[board], transport));
+  writeFileSync(
+    `${root}hardware/wiring/${board}-pn532-${transport}.svg`,
+    svg(board, boards[board], transport),
+  );
 }
 
 const md = [
@@ -89,13 +98,24 @@ for (const [name, b] of Object.entries(boards)) {
   md.push(`| PN532 HSU: MCU RX ← PN532 TXD | ${p.hsu.rx} (UART${p.hsu.uart}) |`);
   md.push(`| PN532 HSU: MCU TX → PN532 RXD | ${p.hsu.tx} |`);
   md.push(`| PN532 I²C SDA / SCL / IRQ | ${p.i2c.sda} / ${p.i2c.scl} / ${p.i2c.irq} (bus ${p.i2c.bus}) |`);
-  md.push(`| PN532 SPI SCK / MISO / MOSI / SS | ${p.spi.sck} / ${p.spi.miso} / ${p.spi.mosi} / ${p.spi.ss} |`);
+  md.push(
+    `| PN532 SPI SCK / MISO / MOSI / SS | ${p.spi.sck} / ${p.spi.miso} / ${p.spi.mosi} / ${p.spi.ss} |`,
+  );
   md.push(`| PN532 RSTPDN (hard reset from the watchdog) | ${p.rstpdn} |`);
-  md.push(`| SSD1306 SDA / SCL (0x${b.display.address.toString(16)}) | ${b.display.sda} / ${b.display.scl} |`);
+  md.push(
+    `| SSD1306 SDA / SCL (0x${b.display.address.toString(16)}) | ${b.display.sda} / ${b.display.scl} |`,
+  );
   md.push(`| buzzer (PWM) | ${b.buzzer} |`, `| LED green / red | ${b.ledGreen} / ${b.ledRed} |`);
   md.push(`| buttons OK / back (to GND, internal pull-up) | ${b.buttonOk} / ${b.buttonBack} |`);
-  md.push(`| self-pour valve MOSFET gate (10 kΩ pull-down) | ${b.valve} |`, `| flow meter pulses | ${b.flowMeter} |`, '');
+  md.push(
+    `| self-pour valve MOSFET gate (10 kΩ pull-down) | ${b.valve} |`,
+    `| flow meter pulses | ${b.flowMeter} |`,
+    '',
+  );
 }
-md.push('Wiring diagrams: ' + diagrams.map(([b, t]) => `[${b} ${t}](wiring/${b}-pn532-${t}.svg)`).join(', ') + '.', '');
+md.push(
+  'Wiring diagrams: ' + diagrams.map(([b, t]) => `[${b} ${t}](wiring/${b}-pn532-${t}.svg)`).join(', ') + '.',
+  '',
+);
 writeFileSync(`${root}hardware/pinouts.md`, md.join('\n'));
 console.log(`wrote hardware/pinouts.md and ${diagrams.length} diagrams`);

@@ -29,7 +29,8 @@ export async function run(): Promise<Record<string, number>> {
     if (i % 500 === 0) {
       buf.writeUInt32BE(index, 4);
       const lh = createHash('sha256').update(buf).digest();
-      if (!merkle.verifyInclusion(lh, index, size, proof, root)) throw new Error(`proof of ${index} does not verify`);
+      if (!merkle.verifyInclusion(lh, index, size, proof, root))
+        throw new Error(`proof of ${index} does not verify`);
     }
   }
   samples.sort((a, b) => a - b);

@@ -9,13 +9,22 @@ export async function run(): Promise<Record<string, number>> {
   const keyId = ticketKeyId(kp.publicKey);
   const keys = new Map([[keyId, kp.publicKey]]);
   const token = signTicket(
-    { keyId, eventId: randomUUID(), ticketId: randomUUID(), categoryNo: 1, audience: 'full', validFrom: 1_800_000_000, validUntil: 1_800_086_400 },
+    {
+      keyId,
+      eventId: randomUUID(),
+      ticketId: randomUUID(),
+      categoryNo: 1,
+      audience: 'full',
+      validFrom: 1_800_000_000,
+      validUntil: 1_800_086_400,
+    },
     kp.secretKey,
   );
   const raw = Buffer.from(token, 'base64url');
   const msg = Buffer.concat([Buffer.from('tibillet/ticket/v1\n'), raw.subarray(0, BODY_LEN)]);
   const sig = raw.subarray(BODY_LEN);
-  if (!verify(sig, msg, kp.publicKey) || !verifyTicket(token, keys).ok) throw new Error('bench token does not verify');
+  if (!verify(sig, msg, kp.publicKey) || !verifyTicket(token, keys).ok)
+    throw new Error('bench token does not verify');
   const rate = (fn: () => void) => {
     for (let i = 0; i < 200; i++) fn();
     const n = 3000;
@@ -25,5 +34,9 @@ export async function run(): Promise<Record<string, number>> {
   };
   const rawVerify = rate(() => verify(sig, msg, kp.publicKey));
   const tickets = rate(() => verifyTicket(token, keys));
-  return { 'tickets.rawVerifyPerSecond': Math.round(rawVerify), 'tickets.verifyPerSecond': Math.round(tickets), 'tickets.verifyVsRaw': tickets / rawVerify };
+  return {
+    'tickets.rawVerifyPerSecond': Math.round(rawVerify),
+    'tickets.verifyPerSecond': Math.round(tickets),
+    'tickets.verifyVsRaw': tickets / rawVerify,
+  };
 }

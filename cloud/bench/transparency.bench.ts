@@ -28,7 +28,9 @@ export async function run(): Promise<Record<string, number>> {
     await createFederation(db, { id: 'fed', name: 'Bench' });
     await createVenue(db, { id: 'bar', federationId: 'fed', name: 'Bar' });
     const venue = await requireVenue(db, 'bar');
-    const cards = Array.from({ length: BATCH }, (_, i) => (0x04000000000000 + i).toString(16).toUpperCase().padStart(14, '0'));
+    const cards = Array.from({ length: BATCH }, (_, i) =>
+      (0x04000000000000 + i).toString(16).toUpperCase().padStart(14, '0'),
+    );
     let n = 0;
     const at = Date.now();
     for (let k = 0; k < BATCHES; k++) {

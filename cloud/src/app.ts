@@ -3,24 +3,24 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Db } from './db/connect.js';
+import { registerAgendaRoutes } from './agenda/routes.js';
 import { registerAdminRoutes } from './api/admin-routes.js';
 import { CloudMetrics } from './api/metrics.js';
 import { registerOpsRoutes } from './api/ops-routes.js';
 import { type RateLimits, registerRateLimits } from './api/rate-limits.js';
-import { registerRentalRoutes } from './rental/routes.js';
 import { registerSyncRoutes } from './api/sync-routes.js';
+import { registerWalletRoutes } from './api/wallet-routes.js';
+import type { Db } from './db/connect.js';
+import { registerDormancyRoutes } from './dormancy/routes.js';
 import { LedgerError } from './ledger/types.js';
 import type { PaymentProvider } from './payments/provider.js';
-import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
+import { registerPaymentRoutes } from './payments/routes.js';
 import { registerLogPages } from './public/log-page.js';
 import { registerWalletPage } from './public/wallet-page.js';
-import { logRoutes } from './transparency/log-routes.js';
-import { registerWalletRoutes } from './api/wallet-routes.js';
-import { registerAgendaRoutes } from './agenda/routes.js';
-import { registerDormancyRoutes } from './dormancy/routes.js';
-import { registerPaymentRoutes } from './payments/routes.js';
+import { registerRentalRoutes } from './rental/routes.js';
 import { registerTicketingRoutes } from './ticketing/routes.js';
+import { logRoutes } from './transparency/log-routes.js';
+import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
 import { CLOUD_VERSION } from './version.js';
 
 export const DEFAULT_LOG_ORIGIN = 'tibillet-cloud/log';
@@ -81,7 +81,8 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
     }
     if (e.statusCode && e.statusCode < 500) {
       req.log.warn({ url: req.url, err: e.message }, 'client error');
-      const error = e.statusCode === 413 ? 'body-too-large' : e.statusCode === 429 ? 'rate-limited' : 'bad-request';
+      const error =
+        e.statusCode === 413 ? 'body-too-large' : e.statusCode === 429 ? 'rate-limited' : 'bad-request';
       return reply.code(e.statusCode).send({ error, message: e.message });
     }
     req.log.error({ err }, 'internal error');
@@ -99,7 +100,10 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
 
   const leaseMs = opts.leaseMs ?? 10 * 60_000;
   registerSyncRoutes(app, opts.db, { masterKey: opts.masterKey, leaseMs, metrics });
-  registerAdminRoutes(app, opts.db, { masterKey: opts.masterKey, sessionTtlMs: opts.sessionTtlMs ?? 12 * 3600_000 });
+  registerAdminRoutes(app, opts.db, {
+    masterKey: opts.masterKey,
+    sessionTtlMs: opts.sessionTtlMs ?? 12 * 3600_000,
+  });
   registerOpsRoutes(app, opts.db, { payments: opts.payments });
   registerWalletRoutes(app, opts.db);
   registerTicketingRoutes(app, opts.db, { masterKey: opts.masterKey });
@@ -117,7 +121,11 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   registerDormancyRoutes(app, opts.db, opts.masterKey);
   if (opts.payments) registerPaymentRoutes(app, opts.db, opts.payments);
   if (opts.checkpointIntervalMs && opts.checkpointIntervalMs > 0) {
-    app.addHook('onReady', async () => transparency.start(opts.checkpointIntervalMs!, (err) => app.log.error({ err }, 'checkpoint signing failed')));
+    app.addHook('onReady', async () =>
+      transparency.start(opts.checkpointIntervalMs!, (err) =>
+        app.log.error({ err }, 'checkpoint signing failed'),
+      ),
+    );
     app.addHook('onClose', async () => transparency.stop());
   }
   return app;

@@ -1,23 +1,22 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 // tibillet-cloud: start the federation cloud (PGlite on disk by default, PostgreSQL with
 // --database-url / DATABASE_URL), or bootstrap a federation with its first admin.
-import { mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { Command } from 'commander';
-import { createFederation, createUser, createVenue, createGateway } from './admin/setup.js';
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Command } from 'commander';
+import { createFederation, createGateway, createUser, createVenue } from './admin/setup.js';
 import { createCloud, DEFAULT_LOG_ORIGIN } from './app.js';
-import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
-import { cardAccounts, exportLog } from './transparency/log-routes.js';
 import { openDb } from './db/connect.js';
 import { migrate } from './db/migrate.js';
-import { parseMasterKey } from './util/secrets.js';
-import { CLOUD_VERSION } from './version.js';
 import { runDormancy } from './dormancy/job.js';
 import { sendOutbox, smtpTransport } from './dormancy/outbox.js';
 import { StripeCheckout } from './payments/stripe.js';
+import { cardAccounts, exportLog } from './transparency/log-routes.js';
+import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
+import { parseMasterKey } from './util/secrets.js';
+import { CLOUD_VERSION } from './version.js';
 
 interface DbOpts {
   dataDir: string;
@@ -29,12 +28,20 @@ const program = new Command('tibillet-cloud').version(CLOUD_VERSION);
 const dbOptions = (c: Command) =>
   c
     .option('--data-dir <dir>', 'PGlite data directory', './data/cloud')
-    .option('--database-url <url>', 'PostgreSQL URL (default: env DATABASE_URL; PGlite when absent)', process.env.DATABASE_URL)
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: env DATABASE_URL; PGlite when absent)',
+      process.env.DATABASE_URL,
+    )
     .option('--schema <name>', 'PostgreSQL schema (search_path)', process.env.DB_SCHEMA);
 
 async function open(o: DbOpts) {
   if (!o.databaseUrl) mkdirSync(o.dataDir, { recursive: true });
-  const db = await openDb({ databaseUrl: o.databaseUrl, dataDir: o.databaseUrl ? undefined : o.dataDir, schema: o.schema });
+  const db = await openDb({
+    databaseUrl: o.databaseUrl,
+    dataDir: o.databaseUrl ? undefined : o.dataDir,
+    schema: o.schema,
+  });
   await migrate(db);
   return db;
 }
@@ -42,84 +49,157 @@ async function open(o: DbOpts) {
 dbOptions(program.command('start').description('serve the cloud API'))
   .option('--port <port>', 'HTTP port', '8080')
   .option('--host <host>', 'listen address', '127.0.0.1')
-  .option('--master-key <hex>', 'AES-256 master key for secrets at rest (env TIBILLET_MASTER_KEY)', process.env.TIBILLET_MASTER_KEY)
-  .option('--checkpoint-interval <ms>', 'sign a transparency log checkpoint every this many ms (0 = on demand only)', '60000')
-  .option('--log-origin <origin>', 'origin line of signed checkpoints (set when the log key is created)', DEFAULT_LOG_ORIGIN)
-  .action(async (o: DbOpts & { port: string; host: string; masterKey?: string; checkpointInterval: string; logOrigin: string }) => {
-    const db = await open(o);
-    const masterKey = parseMasterKey(o.masterKey);
-    const cloud = await createCloud({
-      db,
-      masterKey,
-      logger: { level: process.env.LOG_LEVEL ?? 'info' },
-      checkpointIntervalMs: Number(o.checkpointInterval),
-      logOrigin: o.logOrigin,
-      // Online top-up through Stripe Checkout when its keys are configured.
-      payments:
-        process.env.STRIPE_SECRET_KEY && process.env.STRIPE_WEBHOOK_SECRET
-          ? new StripeCheckout({
-              apiKey: process.env.STRIPE_SECRET_KEY,
-              webhookSecret: process.env.STRIPE_WEBHOOK_SECRET,
-              baseUrl: process.env.STRIPE_API_BASE,
-            })
-          : undefined,
-    });
-    const address = await cloud.app.listen({ port: Number(o.port), host: o.host });
-    // The first stdout line tells supervisors (and tests) where we listen.
-    process.stdout.write(`listening ${address}\n`);
-    const stop = async () => {
-      await cloud.close();
-      await db.close();
-      process.exit(0);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  .option(
+    '--master-key <hex>',
+    'AES-256 master key for secrets at rest (env TIBILLET_MASTER_KEY)',
+    process.env.TIBILLET_MASTER_KEY,
+  )
+  .option(
+    '--checkpoint-interval <ms>',
+    'sign a transparency log checkpoint every this many ms (0 = on demand only)',
+    '60000',
+  )
+  .option(
+    '--log-origin <origin>',
+    'origin line of signed checkpoints (set when the log key is created)',
+    DEFAULT_LOG_ORIGIN,
+  )
+  .action(
+    async (
+      o: DbOpts & {
+        port: string;
+        host: string;
+        masterKey?: string;
+        checkpointInterval: string;
+        logOrigin: string;
+      },
+    ) => {
+      const db = await open(o);
+      const masterKey = parseMasterKey(o.masterKey);
+      const cloud = await createCloud({
+        db,
+        masterKey,
+        logger: { level: process.env.LOG_LEVEL ?? 'info' },
+        checkpointIntervalMs: Number(o.checkpointInterval),
+        logOrigin: o.logOrigin,
+        // Online top-up through Stripe Checkout when its keys are configured.
+        payments:
+          process.env.STRIPE_SECRET_KEY && process.env.STRIPE_WEBHOOK_SECRET
+            ? new StripeCheckout({
+                apiKey: process.env.STRIPE_SECRET_KEY,
+                webhookSecret: process.env.STRIPE_WEBHOOK_SECRET,
+                baseUrl: process.env.STRIPE_API_BASE,
+              })
+            : undefined,
+      });
+      const address = await cloud.app.listen({ port: Number(o.port), host: o.host });
+      // The first stdout line tells supervisors (and tests) where we listen.
+      process.stdout.write(`listening ${address}\n`);
+      const stop = async () => {
+        await cloud.close();
+        await db.close();
+        process.exit(0);
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    },
+  );
 
-dbOptions(program.command('bootstrap').description('create a federation, a venue, its gateway key and a federation admin'))
+dbOptions(
+  program
+    .command('bootstrap')
+    .description('create a federation, a venue, its gateway key and a federation admin'),
+)
   .requiredOption('--federation <id>')
   .requiredOption('--venue <id>')
   .requiredOption('--admin-email <email>')
   .requiredOption('--admin-password <password>')
-  .action(async (o: DbOpts & { federation: string; venue: string; adminEmail: string; adminPassword: string }) => {
-    const db = await open(o);
-    await createFederation(db, { id: o.federation, name: o.federation });
-    await createVenue(db, { id: o.venue, federationId: o.federation, name: o.venue });
-    const gw = await createGateway(db, o.venue);
-    await createUser(db, { email: o.adminEmail, password: o.adminPassword, role: 'federation_admin', federationId: o.federation });
-    process.stdout.write(`${JSON.stringify({ federation: o.federation, venue: o.venue, gatewayApiKey: gw.apiKey })}\n`);
-    await db.close();
-  });
+  .action(
+    async (o: DbOpts & { federation: string; venue: string; adminEmail: string; adminPassword: string }) => {
+      const db = await open(o);
+      await createFederation(db, { id: o.federation, name: o.federation });
+      await createVenue(db, { id: o.venue, federationId: o.federation, name: o.venue });
+      const gw = await createGateway(db, o.venue);
+      await createUser(db, {
+        email: o.adminEmail,
+        password: o.adminPassword,
+        role: 'federation_admin',
+        federationId: o.federation,
+      });
+      process.stdout.write(
+        `${JSON.stringify({ federation: o.federation, venue: o.venue, gatewayApiKey: gw.apiKey })}\n`,
+      );
+      await db.close();
+    },
+  );
 
-dbOptions(program.command('export-log').description('write the transparency log (checkpoints, keys, entries) as a tibillet-verify export'))
+dbOptions(
+  program
+    .command('export-log')
+    .description('write the transparency log (checkpoints, keys, entries) as a tibillet-verify export'),
+)
   .requiredOption('--out <file>', 'output file (- for stdout)')
-  .option('--master-key <hex>', 'master key (unseals the log key to sign a fresh checkpoint)', process.env.TIBILLET_MASTER_KEY)
+  .option(
+    '--master-key <hex>',
+    'master key (unseals the log key to sign a fresh checkpoint)',
+    process.env.TIBILLET_MASTER_KEY,
+  )
   .option('--federation <id>', 'federation of the --card UIDs')
   .option('--card <uid...>', 'include these cards\u2019 pseudonymous account ids')
   .option('--no-checkpoint', 'do not sign a checkpoint of the current tree first')
-  .action(async (o: DbOpts & { out: string; masterKey?: string; federation?: string; card?: string[]; checkpoint: boolean }) => {
-    const db = await open(o);
-    const service = new CheckpointService(db, new TransparencyLog(db), { masterKey: parseMasterKey(o.masterKey), origin: DEFAULT_LOG_ORIGIN });
-    if (o.checkpoint) await service.signNow();
-    let cards: Record<string, string[]> | undefined;
-    if (o.card?.length) {
-      if (!o.federation) throw new Error('--card needs --federation');
-      cards = {};
-      for (const uid of o.card) cards[uid.toUpperCase()] = (await cardAccounts(db, o.federation, uid.toUpperCase())) ?? [];
-    }
-    const src = Readable.from(exportLog(db, service, { cards }));
-    if (o.out === '-') await pipeline(src, process.stdout, { end: false });
-    else await pipeline(src, createWriteStream(o.out));
-    await db.close();
-  });
+  .action(
+    async (
+      o: DbOpts & {
+        out: string;
+        masterKey?: string;
+        federation?: string;
+        card?: string[];
+        checkpoint: boolean;
+      },
+    ) => {
+      const db = await open(o);
+      const service = new CheckpointService(db, new TransparencyLog(db), {
+        masterKey: parseMasterKey(o.masterKey),
+        origin: DEFAULT_LOG_ORIGIN,
+      });
+      if (o.checkpoint) await service.signNow();
+      let cards: Record<string, string[]> | undefined;
+      if (o.card?.length) {
+        if (!o.federation) throw new Error('--card needs --federation');
+        cards = {};
+        for (const uid of o.card)
+          cards[uid.toUpperCase()] = (await cardAccounts(db, o.federation, uid.toUpperCase())) ?? [];
+      }
+      const src = Readable.from(exportLog(db, service, { cards }));
+      if (o.out === '-') await pipeline(src, process.stdout, { end: false });
+      else await pipeline(src, createWriteStream(o.out));
+      await db.close();
+    },
+  );
 
-dbOptions(program.command('dormancy').description('run the dormant-wallet job once (reminders, reclaims), then send the email outbox (cron it daily)'))
-  .option('--smtp <url>', 'SMTP URL, e.g. smtp://user:pass@mail.example:587 (env SMTP_URL); without it mails stay queued', process.env.SMTP_URL)
-  .option('--from <address>', 'sender address (env MAIL_FROM)', process.env.MAIL_FROM ?? 'cooperative@localhost')
+dbOptions(
+  program
+    .command('dormancy')
+    .description(
+      'run the dormant-wallet job once (reminders, reclaims), then send the email outbox (cron it daily)',
+    ),
+)
+  .option(
+    '--smtp <url>',
+    'SMTP URL, e.g. smtp://user:pass@mail.example:587 (env SMTP_URL); without it mails stay queued',
+    process.env.SMTP_URL,
+  )
+  .option(
+    '--from <address>',
+    'sender address (env MAIL_FROM)',
+    process.env.MAIL_FROM ?? 'cooperative@localhost',
+  )
   .action(async (o: DbOpts & { smtp?: string; from: string }) => {
     const db = await open(o);
     const run = await runDormancy(db, Date.now());
-    process.stdout.write(`${JSON.stringify({ reminders: run.reminders, reclaims: run.reclaims.length, skippedNoContact: run.skippedNoContact })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ reminders: run.reminders, reclaims: run.reclaims.length, skippedNoContact: run.skippedNoContact })}\n`,
+    );
     if (o.smtp) {
       const transport = smtpTransport(o.smtp);
       process.stdout.write(`${JSON.stringify(await sendOutbox(db, transport, { from: o.from }))}\n`);
@@ -128,8 +208,8 @@ dbOptions(program.command('dormancy').description('run the dormant-wallet job on
     await db.close();
   });
 
-program.command("gen-master-key").action(() => {
-  process.stdout.write(`${randomBytes(32).toString("hex")}\n`);
+program.command('gen-master-key').action(() => {
+  process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
 });
 
 await program.parseAsync();

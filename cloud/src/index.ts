@@ -1,26 +1,31 @@
-export { CLOUD_VERSION } from './version.js';
-export { buildApp, createCloud, type Cloud, type CloudOptions } from './app.js';
-export { openDb, openPglite, openPostgres, type Db, type Tx } from './db/connect.js';
+export { createFederation, createGateway, createUser, createVenue } from './admin/setup.js';
+export { registerAgendaRoutes } from './agenda/routes.js';
+export { buildApp, type Cloud, type CloudOptions, createCloud } from './app.js';
+export { type Db, openDb, openPglite, openPostgres, type Tx } from './db/connect.js';
 export { migrate } from './db/migrate.js';
-export { createFederation, createVenue, createGateway, createUser } from './admin/setup.js';
+export { type DormancyRunResult, runDormancy } from './dormancy/job.js';
+export { sendOutbox, smtpTransport } from './dormancy/outbox.js';
+export { type DormancyPolicy, getDormancyPolicy, setDormancyPolicy } from './dormancy/policy.js';
 export { PostingEngine } from './ledger/engine.js';
-export { ingestBatch, type SyncBatch, type BatchResponse } from './sync/batches.js';
-export { processItems, MAX_BATCH_ITEMS, type SyncItem } from './sync/items.js';
-export type { OpResult, Operation, Posting, AccountKey } from './ledger/types.js';
-export * as merkle from './transparency/merkle.js';
-export { CheckpointService, TransparencyLog, loadLogKey } from './transparency/log-store.js';
-export { logRoutes, exportLog, logMeta } from './transparency/log-routes.js';
-export * as checkpoint from './transparency/checkpoint.js';
-export { entryBytes, chainHash, type PublicLogEntry } from './transparency/chain.js';
-export { verifyExport, type LogExport, type VerifyReport, type VerifyOptions } from './verify/verify.js';
-export { downloadLog, logClient } from './verify/download.js';
-export * as ticketToken from './ticketing/token.js';
+export type { AccountKey, Operation, OpResult, Posting } from './ledger/types.js';
+export type { CheckoutRequest, PaidSession, PaymentProvider } from './payments/provider.js';
+export {
+  StripeCheckout,
+  type StripeOptions,
+  stripeSignature,
+  verifyStripeSignature,
+} from './payments/stripe.js';
+export { walletPath, walletSig } from './public/wallet-link.js';
+export { type BatchResponse, ingestBatch, type SyncBatch } from './sync/batches.js';
+export { MAX_BATCH_ITEMS, processItems, type SyncItem } from './sync/items.js';
 export { TicketKeys } from './ticketing/keys.js';
 export { registerTicketingRoutes } from './ticketing/routes.js';
-export { registerAgendaRoutes } from './agenda/routes.js';
-export { walletPath, walletSig } from './public/wallet-link.js';
-export { runDormancy, type DormancyRunResult } from './dormancy/job.js';
-export { setDormancyPolicy, getDormancyPolicy, type DormancyPolicy } from './dormancy/policy.js';
-export { sendOutbox, smtpTransport } from './dormancy/outbox.js';
-export { StripeCheckout, verifyStripeSignature, stripeSignature, type StripeOptions } from './payments/stripe.js';
-export type { PaymentProvider, PaidSession, CheckoutRequest } from './payments/provider.js';
+export * as ticketToken from './ticketing/token.js';
+export { chainHash, entryBytes, type PublicLogEntry } from './transparency/chain.js';
+export * as checkpoint from './transparency/checkpoint.js';
+export { exportLog, logMeta, logRoutes } from './transparency/log-routes.js';
+export { CheckpointService, loadLogKey, TransparencyLog } from './transparency/log-store.js';
+export * as merkle from './transparency/merkle.js';
+export { downloadLog, logClient } from './verify/download.js';
+export { type LogExport, type VerifyOptions, type VerifyReport, verifyExport } from './verify/verify.js';
+export { CLOUD_VERSION } from './version.js';

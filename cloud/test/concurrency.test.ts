@@ -1,8 +1,9 @@
 // PostgreSQL-only: two API processes on one schema, and a batch killed mid-ingest.
+
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFederation, createGateway, createVenue, type Db } from '../src/index.js';
 import { requireVenue } from '../src/ledger/venue.js';
@@ -28,10 +29,16 @@ describe('concurrency on PostgreSQL', () => {
   it('1,000 concurrent transfers from two API processes: exact balances, Σ = 0, one linear log', async () => {
     const masterKey = randomBytes(32).toString('hex');
     const procs = [0, 1].map(() =>
-      spawnTs('cloud/src/cli.ts', ['start', '--port', '0', '--database-url', PG_URL, '--schema', h.schema, '--master-key', masterKey], { LOG_LEVEL: 'warn' }),
+      spawnTs(
+        'cloud/src/cli.ts',
+        ['start', '--port', '0', '--database-url', PG_URL, '--schema', h.schema, '--master-key', masterKey],
+        { LOG_LEVEL: 'warn' },
+      ),
     );
     try {
-      const urls = await Promise.all(procs.map(async (p) => (await waitForLine(p, /^listening /)).split(' ')[1]));
+      const urls = await Promise.all(
+        procs.map(async (p) => (await waitForLine(p, /^listening /)).split(' ')[1]),
+      );
       const post = (i: number, items: object[]) =>
         fetch(`${urls[i % 2]}/v1/sync/batches`, {
           method: 'POST',
@@ -40,13 +47,31 @@ describe('concurrency on PostgreSQL', () => {
         }).then(async (r) => ({ status: r.status, body: await r.json() }));
       const cards = Array.from({ length: 4 }, () => uid());
       for (const c of cards)
-        await post(0, [{ id: id(), type: 'topup', cardUid: c, at: Date.now(), legs: [{ asset: 'EUR', amount: 100_000 }], funding: 'cash' }]);
+        await post(0, [
+          {
+            id: id(),
+            type: 'topup',
+            cardUid: c,
+            at: Date.now(),
+            legs: [{ asset: 'EUR', amount: 100_000 }],
+            funding: 'cash',
+          },
+        ]);
       const expected = new Map(cards.map((c) => [c, 100_000]));
       const jobs = Array.from({ length: 1000 }, (_, i) => {
         const card = cards[i % cards.length];
         const amount = 1 + ((i * 37) % 50);
         expected.set(card, expected.get(card)! - amount);
-        return { i, item: { id: id('s'), type: 'spend', cardUid: card, at: Date.now(), legs: [{ asset: 'EUR', amount }] } };
+        return {
+          i,
+          item: {
+            id: id('s'),
+            type: 'spend',
+            cardUid: card,
+            at: Date.now(),
+            legs: [{ asset: 'EUR', amount }],
+          },
+        };
       });
       let next = 0;
       const statuses: string[] = [];
@@ -96,7 +121,13 @@ describe('concurrency on PostgreSQL', () => {
       // Let PostgreSQL notice the dead connection and roll its transaction back.
       await new Promise((r) => setTimeout(r, 200));
       const count = async () =>
-        Number((await db.query<{ n: string }>('SELECT count(*)::text n FROM operations WHERE id = ANY($1)', [items.map((i) => i.id)])).rows[0].n);
+        Number(
+          (
+            await db.query<{ n: string }>('SELECT count(*)::text n FROM operations WHERE id = ANY($1)', [
+              items.map((i) => i.id),
+            ])
+          ).rows[0].n,
+        );
       expect([0, items.length]).toContain(await count());
       const res = await ingestBatch(db, venue, batch);
       expect(new Set(res.results.map((r) => r.status)).size).toBe(1);

@@ -16,11 +16,32 @@ withBothDatabases('sync batches', (getDb) => {
       headers: auth(opts.key ?? f.barKey),
       payload: { batchId: opts.batchId ?? id('b'), venueId: opts.venueId ?? f.bar, items },
     });
-  const topup = (card: string, amount: number, asset = 'EUR') => ({ id: id(), type: 'topup', cardUid: card, at: Date.now(), legs: [{ asset, amount }], funding: 'cash' });
-  const spend = (card: string, legs: object[], offline = false) => ({ id: id(), type: 'spend', cardUid: card, at: Date.now(), legs, offline });
+  const topup = (card: string, amount: number, asset = 'EUR') => ({
+    id: id(),
+    type: 'topup',
+    cardUid: card,
+    at: Date.now(),
+    legs: [{ asset, amount }],
+    funding: 'cash',
+  });
+  const spend = (card: string, legs: object[], offline = false) => ({
+    id: id(),
+    type: 'spend',
+    cardUid: card,
+    at: Date.now(),
+    legs,
+    offline,
+  });
   const balances = async (card: string) => {
-    const r = await f.app.inject({ method: 'POST', url: '/v1/sync/leases', headers: auth(f.barKey), payload: { venueId: f.bar, cards: [card] } });
-    return Object.fromEntries(r.json().leases[0].balances.map((b: { asset: string; amount: number }) => [b.asset, b.amount]));
+    const r = await f.app.inject({
+      method: 'POST',
+      url: '/v1/sync/leases',
+      headers: auth(f.barKey),
+      payload: { venueId: f.bar, cards: [card] },
+    });
+    return Object.fromEntries(
+      r.json().leases[0].balances.map((b: { asset: string; amount: number }) => [b.asset, b.amount]),
+    );
   };
   const counts = async () => {
     const r = await getDb().query<{ t: string; o: string; l: string }>(
@@ -31,7 +52,14 @@ withBothDatabases('sync batches', (getDb) => {
 
   it('top-up then multi-asset spend: per-item results with card balances, Σ = 0, chained log', async () => {
     const card = uid();
-    const r = await send([topup(card, 2000), topup(card, 150, `GIFT:${f.bar}`), spend(card, [{ asset: `GIFT:${f.bar}`, amount: 150 }, { asset: 'EUR', amount: 350 }])]);
+    const r = await send([
+      topup(card, 2000),
+      topup(card, 150, `GIFT:${f.bar}`),
+      spend(card, [
+        { asset: `GIFT:${f.bar}`, amount: 150 },
+        { asset: 'EUR', amount: 350 },
+      ]),
+    ]);
     expect(r.statusCode).toBe(200);
     const res = r.json().results;
     expect(res.map((x: { status: string }) => x.status)).toEqual(['applied', 'applied', 'applied']);
@@ -47,11 +75,21 @@ withBothDatabases('sync batches', (getDb) => {
   it('online overdraft is refused; offline overdraft books the shortfall on the stand-in account', async () => {
     const card = uid();
     await send([topup(card, 500)]);
-    const r = await send([spend(card, [{ asset: 'EUR', amount: 800 }]), spend(card, [{ asset: 'EUR', amount: 800 }], true)]);
+    const r = await send([
+      spend(card, [{ asset: 'EUR', amount: 800 }]),
+      spend(card, [{ asset: 'EUR', amount: 800 }], true),
+    ]);
     const [online, offline] = r.json().results;
     expect(online).toMatchObject({ status: 'rejected', reason: 'insufficient-funds' });
-    expect(offline).toMatchObject({ status: 'applied', shortfall: [{ asset: 'EUR', amount: 300 }], balances: [{ asset: 'EUR', amount: 0 }] });
-    const stand = await getDb().query<{ b: string }>("SELECT balance::text b FROM accounts WHERE system = $1 AND asset = 'EUR'", [`standin:${f.bar}`]);
+    expect(offline).toMatchObject({
+      status: 'applied',
+      shortfall: [{ asset: 'EUR', amount: 300 }],
+      balances: [{ asset: 'EUR', amount: 0 }],
+    });
+    const stand = await getDb().query<{ b: string }>(
+      "SELECT balance::text b FROM accounts WHERE system = $1 AND asset = 'EUR'",
+      [`standin:${f.bar}`],
+    );
     expect(Number(stand.rows[0].b)).toBe(-300);
     await assertBalanced(getDb());
   });
@@ -87,7 +125,16 @@ withBothDatabases('sync batches', (getDb) => {
   it('void reverses a spend once, in the same batch or later; unknown target refused', async () => {
     const card = uid();
     const s = spend(card, [{ asset: 'EUR', amount: 400 }]);
-    const v = { id: id(), type: 'void', cardUid: card, at: Date.now(), legs: [{ asset: 'EUR', amount: 400 }], voids: s.id, reason: 'wrong drink', cashierId: 'c-1' };
+    const v = {
+      id: id(),
+      type: 'void',
+      cardUid: card,
+      at: Date.now(),
+      legs: [{ asset: 'EUR', amount: 400 }],
+      voids: s.id,
+      reason: 'wrong drink',
+      cashierId: 'c-1',
+    };
     const r = (await send([topup(card, 1000), s, v])).json().results;
     expect(r[2]).toMatchObject({ status: 'applied', balances: [{ asset: 'EUR', amount: 1000 }] });
     const again = (await send([{ ...v, id: id() }])).json().results[0];
@@ -123,6 +170,9 @@ withBothDatabases('sync batches', (getDb) => {
     const card = uid();
     expect((await send([topup(card, 100)])).json().results[0].status).toBe('applied');
     await getDb().query('UPDATE cards SET blocked = true WHERE uid = $1', [card]);
-    expect((await send([spend(card, [{ asset: 'EUR', amount: 10 }])])).json().results[0]).toMatchObject({ status: 'rejected', reason: 'card-blocked' });
+    expect((await send([spend(card, [{ asset: 'EUR', amount: 10 }])])).json().results[0]).toMatchObject({
+      status: 'rejected',
+      reason: 'card-blocked',
+    });
   });
 });

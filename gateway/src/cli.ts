@@ -127,7 +127,9 @@ program
 
 program
   .command('fiscal')
-  .description('inalterable sales records: verify <archive.json> | verify-db | archive <day|month|year> <period> | fec <from> <to>')
+  .description(
+    'inalterable sales records: verify <archive.json> | verify-db | archive <day|month|year> <period> | fec <from> <to>',
+  )
   .option('--data-dir <dir>', 'the gateway data directory (env DATA_DIR)', env.DATA_DIR ?? './data/gateway')
   .option('--venue <id>', 'venue id (env VENUE_ID)', env.VENUE_ID)
   .argument('<args...>', 'subcommand and its arguments')

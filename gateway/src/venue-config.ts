@@ -118,7 +118,10 @@ const indexCache = new WeakMap<VenueConfig, { cardKeys: Map<string, CardKeys>; b
 export function configIndex(config: VenueConfig): { cardKeys: Map<string, CardKeys>; blocked: Set<string> } {
   let idx = indexCache.get(config);
   if (!idx) {
-    idx = { cardKeys: new Map(config.cardKeys.map((k) => [k.cardUid, k])), blocked: new Set(config.blocklist) };
+    idx = {
+      cardKeys: new Map(config.cardKeys.map((k) => [k.cardUid, k])),
+      blocked: new Set(config.blocklist),
+    };
     indexCache.set(config, idx);
   }
   return idx;

@@ -27,7 +27,13 @@ describe('host terminal with the simulated PN532 ↔ gateway', () => {
   beforeAll(async () => {
     gw = await startGateway(['till-1', 'top-1']);
     const mqttUrl = `mqtt://127.0.0.1:${gw.brokerPort}`;
-    const common = { mqttUrl, venue: 'bar', reader: 'sim' as const, lang: 'en' as const, resultTimeoutMs: 10_000 };
+    const common = {
+      mqttUrl,
+      venue: 'bar',
+      reader: 'sim' as const,
+      lang: 'en' as const,
+      resultTimeoutMs: 10_000,
+    };
     till = await createHostTerminal({
       ...common,
       deviceId: 'till-1',

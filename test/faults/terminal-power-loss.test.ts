@@ -156,45 +156,41 @@ describe('terminal power loss with queued taps', () => {
     };
     const queued: string[] = [];
     try {
-      try {
-        gw.ctx.book.apply(gw.ctx.book.get(CARDS[0]), [{ asset: 'EUR', amount: 100_000 }], 1);
-        let p = await boot();
-        await until('configured with a menu', () => p.connected() && p.hasMenu());
-        link.down();
-        await until('terminal offline', () => !p.connected());
-        for (const card of CARDS) {
-          ht?.terminal.onButton('ok');
-          await ht?.tap(card, 80);
-          await until('tap queued', () => p.queued.length === queued.length + 1, 3000);
-          queued.push(p.queued.at(-1) as string);
-          await until('card gone', () => p.fieldEmpty());
-        }
-        // The link comes back but loses every PUBLISH; the terminal drains into it.
-        link.dropPublishes = true;
-        link.up();
-        await until(
-          'a queued tap sent into the lossy link',
-          () => link.dropped >= 1,
-          5000,
-          () => link.dropped,
-        );
-        // Without an answer the queue must still hold every tap.
-        expect(ht?.terminal.queued()).toBe(queued.length);
-        // Power cut: no goodbye, the link dies with the device.
-        const dying = ht;
-        ht = undefined;
-        void dying?.close().catch(() => {});
-        link.down();
-        await sleep(100);
-        // Power back, good link: whatever survived in flash is drained now.
-        link.dropPublishes = false;
-        p = await boot();
-        link.up();
-        await until('reconnected', () => p.connected(), 5000);
-        await sleep(1000);
-      } catch (e) {
-        throw e;
+      gw.ctx.book.apply(gw.ctx.book.get(CARDS[0]), [{ asset: 'EUR', amount: 100_000 }], 1);
+      let p = await boot();
+      await until('configured with a menu', () => p.connected() && p.hasMenu());
+      link.down();
+      await until('terminal offline', () => !p.connected());
+      for (const card of CARDS) {
+        ht?.terminal.onButton('ok');
+        await ht?.tap(card, 80);
+        await until('tap queued', () => p.queued.length === queued.length + 1, 3000);
+        queued.push(p.queued.at(-1) as string);
+        await until('card gone', () => p.fieldEmpty());
       }
+      // The link comes back but loses every PUBLISH; the terminal drains into it.
+      link.dropPublishes = true;
+      link.up();
+      await until(
+        'a queued tap sent into the lossy link',
+        () => link.dropped >= 1,
+        5000,
+        () => link.dropped,
+      );
+      // Without an answer the queue must still hold every tap.
+      expect(ht?.terminal.queued()).toBe(queued.length);
+      // Power cut: no goodbye, the link dies with the device.
+      const dying = ht;
+      ht = undefined;
+      void dying?.close().catch(() => {});
+      link.down();
+      await sleep(100);
+      // Power back, good link: whatever survived in flash is drained now.
+      link.dropPublishes = false;
+      p = await boot();
+      link.up();
+      await until('reconnected', () => p.connected(), 5000);
+      await sleep(1000);
       // The invariant: every tap the cashier saw queued is journaled once.
       expect(
         queued.filter((tx) => !gw.ctx.journal.find(tx)),

@@ -1,15 +1,19 @@
 // Admin users, sessions, venues, gateways and card batch import.
 import type { FastifyInstance } from 'fastify';
+import { createGateway, createUser, createVenue } from '../admin/setup.js';
 import type { Db } from '../db/connect.js';
 import { ROLES, type Role } from '../db/schema.js';
-import { createGateway, createUser, createVenue } from '../admin/setup.js';
 import { importCardBatch } from '../ledger/card-import.js';
 import { LedgerError } from '../ledger/types.js';
 import { newToken, tokenHash, verifyPassword } from '../util/secrets.js';
 import { assertVenueAccess, requireAuth } from './auth.js';
 import { VENUE } from './schemas.js';
 
-export function registerAdminRoutes(app: FastifyInstance, db: Db, opts: { masterKey: Buffer; sessionTtlMs: number }): void {
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  db: Db,
+  opts: { masterKey: Buffer; sessionTtlMs: number },
+): void {
   const fedAdmin = requireAuth(db, { roles: ['federation_admin'] });
   const admins = requireAuth(db, { roles: ['federation_admin', 'venue_admin'] });
 
@@ -23,25 +27,38 @@ export function registerAdminRoutes(app: FastifyInstance, db: Db, opts: { master
           type: 'object',
           additionalProperties: false,
           required: ['email', 'password'],
-          properties: { email: { type: 'string', maxLength: 200 }, password: { type: 'string', maxLength: 200 } },
+          properties: {
+            email: { type: 'string', maxLength: 200 },
+            password: { type: 'string', maxLength: 200 },
+          },
         },
       },
     },
     async (req, reply) => {
       const { email, password } = req.body as { email: string; password: string };
-      const { rows } = await db.query<{ id: string; password_hash: string; role: Role; venue_id: string | null }>(
-        'SELECT id, password_hash, role, venue_id FROM admin_users WHERE email = $1',
-        [email.toLowerCase()],
-      );
+      const { rows } = await db.query<{
+        id: string;
+        password_hash: string;
+        role: Role;
+        venue_id: string | null;
+      }>('SELECT id, password_hash, role, venue_id FROM admin_users WHERE email = $1', [email.toLowerCase()]);
       // Same work whether or not the user exists, so timing does not reveal accounts.
-      const ok = await verifyPassword(password, rows[0]?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+      const ok = await verifyPassword(
+        password,
+        rows[0]?.password_hash ??
+          'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      );
       if (!rows[0] || !ok) {
         req.log.warn({ email }, 'login failed');
         return reply.code(401).send({ error: 'bad-credentials', message: 'wrong email or password' });
       }
       const { token, hash } = newToken('tbs_');
       const expiresAt = new Date(Date.now() + opts.sessionTtlMs);
-      await db.query('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [hash, rows[0].id, expiresAt]);
+      await db.query('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [
+        hash,
+        rows[0].id,
+        expiresAt,
+      ]);
       return { token, expiresAt: expiresAt.toISOString(), role: rows[0].role, venueId: rows[0].venue_id };
     },
   );
@@ -62,7 +79,11 @@ export function registerAdminRoutes(app: FastifyInstance, db: Db, opts: { master
           type: 'object',
           additionalProperties: false,
           required: ['id', 'name'],
-          properties: { id: VENUE, name: { type: 'string', minLength: 1, maxLength: 200 }, policy: { type: 'object' } },
+          properties: {
+            id: VENUE,
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            policy: { type: 'object' },
+          },
         },
       },
     },
@@ -75,7 +96,10 @@ export function registerAdminRoutes(app: FastifyInstance, db: Db, opts: { master
 
   app.post(
     '/v1/admin/venues/:venueId/gateways',
-    { preHandler: admins, schema: { tags: ['admin'], params: { type: 'object', properties: { venueId: VENUE } } } },
+    {
+      preHandler: admins,
+      schema: { tags: ['admin'], params: { type: 'object', properties: { venueId: VENUE } } },
+    },
     async (req, reply) => {
       const { venueId } = req.params as { venueId: string };
       await assertVenueAccess(db, req.principal!, venueId);
@@ -123,13 +147,22 @@ export function registerAdminRoutes(app: FastifyInstance, db: Db, opts: { master
           type: 'object',
           additionalProperties: false,
           required: ['batch', 'csv'],
-          properties: { batch: { type: 'string', maxLength: 64 }, csv: { type: 'string', maxLength: 2_000_000 }, keys: { type: 'object' } },
+          properties: {
+            batch: { type: 'string', maxLength: 64 },
+            csv: { type: 'string', maxLength: 2_000_000 },
+            keys: { type: 'object' },
+          },
         },
       },
     },
     async (req) => {
       const b = req.body as { batch: string; csv: string };
-      return importCardBatch(db, { federationId: req.principal!.federationId, batch: b.batch, csv: b.csv, masterKey: opts.masterKey });
+      return importCardBatch(db, {
+        federationId: req.principal!.federationId,
+        batch: b.batch,
+        csv: b.csv,
+        masterKey: opts.masterKey,
+      });
     },
   );
 }

@@ -22,15 +22,25 @@ export async function authenticate(q: Queryable, header: string | undefined): Pr
       [hash],
     );
     const g = rows[0];
-    return g ? { type: 'gateway', gatewayId: g.id, venueId: g.venue_id, federationId: g.federation_id } : null;
+    return g
+      ? { type: 'gateway', gatewayId: g.id, venueId: g.venue_id, federationId: g.federation_id }
+      : null;
   }
-  const { rows } = await q.query<{ id: string; role: Role; venue_id: string | null; federation_id: string; exp: unknown }>(
+  const { rows } = await q.query<{
+    id: string;
+    role: Role;
+    venue_id: string | null;
+    federation_id: string;
+    exp: unknown;
+  }>(
     `SELECT u.id, u.role, u.venue_id, u.federation_id FROM sessions s JOIN admin_users u ON u.id = s.user_id
      WHERE s.token_hash = $1 AND s.expires_at > now()`,
     [hash],
   );
   const u = rows[0];
-  return u ? { type: 'user', userId: u.id, role: u.role, venueId: u.venue_id, federationId: u.federation_id } : null;
+  return u
+    ? { type: 'user', userId: u.id, role: u.role, venueId: u.venue_id, federationId: u.federation_id }
+    : null;
 }
 
 export interface Access {
@@ -52,7 +62,9 @@ export function requireAuth(q: Queryable, access: Access) {
     const p = await authenticate(q, req.headers.authorization);
     if (!p) {
       req.log.warn({ url: req.url }, 'bad credentials');
-      return reply.code(401).send({ error: 'bad-api-key', message: 'missing, unknown or revoked credentials' });
+      return reply
+        .code(401)
+        .send({ error: 'bad-api-key', message: 'missing, unknown or revoked credentials' });
     }
     const ok = p.type === 'gateway' ? access.gateway === true : (access.roles ?? []).includes(p.role);
     if (!ok) {
@@ -67,13 +79,22 @@ export function requireAuth(q: Queryable, access: Access) {
  * Tenant isolation: the principal may act on `venueId` only if it is its own venue, or a venue of
  * its federation for federation-wide roles. Throws 403 wrong-venue otherwise.
  */
-export async function assertVenueAccess(q: Queryable, p: Principal, venueId: string, write = true): Promise<void> {
+export async function assertVenueAccess(
+  q: Queryable,
+  p: Principal,
+  venueId: string,
+  write = true,
+): Promise<void> {
   if (p.type === 'gateway' || p.venueId) {
-    if (p.venueId !== venueId) throw new LedgerError('wrong-venue', `credentials do not cover venue ${venueId}`, 403);
+    if (p.venueId !== venueId)
+      throw new LedgerError('wrong-venue', `credentials do not cover venue ${venueId}`, 403);
     return;
   }
   if (write && p.role === 'auditor') throw new LedgerError('forbidden', 'auditors are read-only', 403);
-  const { rows } = await q.query<{ federation_id: string }>('SELECT federation_id FROM venues WHERE id = $1', [venueId]);
+  const { rows } = await q.query<{ federation_id: string }>(
+    'SELECT federation_id FROM venues WHERE id = $1',
+    [venueId],
+  );
   if (!rows[0] || rows[0].federation_id !== p.federationId)
     throw new LedgerError('wrong-venue', `credentials do not cover venue ${venueId}`, 403);
 }

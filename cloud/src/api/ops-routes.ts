@@ -22,7 +22,15 @@ export function registerOpsRoutes(app: FastifyInstance, db: Db, _opts: { payment
 
   app.post(
     '/v1/venues/:venueId/transactions',
-    { preHandler: staff, schema: { tags: ['operations'], summary: 'Spend, top-up, void or refund (one item)', params: venueParams, body: syncItemSchema } },
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['operations'],
+        summary: 'Spend, top-up, void or refund (one item)',
+        params: venueParams,
+        body: syncItemSchema,
+      },
+    },
     async (req, reply) => {
       const { venueId } = req.params as { venueId: string };
       await assertVenueAccess(db, req.principal!, venueId);
@@ -32,7 +40,8 @@ export function registerOpsRoutes(app: FastifyInstance, db: Db, _opts: { payment
         db.tx(async (tx) => processItems(tx, await PostingEngine.begin(tx), venue, [item])),
       );
       const { seqs: _s, ...pub } = result;
-      if (pub.status === 'rejected' && pub.reason === 'idempotency-conflict') return reply.code(409).send({ error: 'idempotency-conflict', ...pub });
+      if (pub.status === 'rejected' && pub.reason === 'idempotency-conflict')
+        return reply.code(409).send({ error: 'idempotency-conflict', ...pub });
       return pub;
     },
   );
@@ -41,7 +50,11 @@ export function registerOpsRoutes(app: FastifyInstance, db: Db, _opts: { payment
     '/v1/venues/:venueId/cards/:uid/refund-quote',
     {
       preHandler: staff,
-      schema: { tags: ['operations'], summary: 'What a refund would pay out and keep/void, before confirming', params: { type: 'object', properties: { venueId: VENUE, uid: UID } } },
+      schema: {
+        tags: ['operations'],
+        summary: 'What a refund would pay out and keep/void, before confirming',
+        params: { type: 'object', properties: { venueId: VENUE, uid: UID } },
+      },
     },
     async (req) => {
       const { venueId, uid } = req.params as { venueId: string; uid: string };
@@ -52,18 +65,29 @@ export function registerOpsRoutes(app: FastifyInstance, db: Db, _opts: { payment
 
   app.get(
     '/v1/settlement',
-    { preHandler: fedReaders, schema: { tags: ['reports'], summary: 'Inter-venue EUR settlement: what each venue owes / is owed' } },
+    {
+      preHandler: fedReaders,
+      schema: { tags: ['reports'], summary: 'Inter-venue EUR settlement: what each venue owes / is owed' },
+    },
     async (req) => settlementReport(db, req.principal!.federationId),
   );
 
   app.get(
     '/v1/venues/:venueId/cards/:uid',
-    { preHandler: readers, schema: { tags: ['operations'], params: { type: 'object', properties: { venueId: VENUE, uid: UID } } } },
+    {
+      preHandler: readers,
+      schema: { tags: ['operations'], params: { type: 'object', properties: { venueId: VENUE, uid: UID } } },
+    },
     async (req) => {
       const { venueId, uid } = req.params as { venueId: string; uid: string };
       await assertVenueAccess(db, req.principal!, venueId, false);
       const venue = await requireVenue(db, venueId);
-      const { rows } = await db.query<{ blocked: boolean; printed_number: string | null; asset: string | null; balance: unknown }>(
+      const { rows } = await db.query<{
+        blocked: boolean;
+        printed_number: string | null;
+        asset: string | null;
+        balance: unknown;
+      }>(
         `SELECT c.blocked, c.printed_number, a.asset, a.balance FROM cards c LEFT JOIN accounts a ON a.wallet_id = c.wallet_id
          WHERE c.uid = $1 AND c.federation_id = $2 ORDER BY a.asset`,
         [uid, venue.federationId],
@@ -73,7 +97,9 @@ export function registerOpsRoutes(app: FastifyInstance, db: Db, _opts: { payment
         cardUid: uid,
         printedNumber: rows[0].printed_number,
         blocked: rows[0].blocked,
-        balances: rows.filter((r) => r.asset !== null).map((r) => ({ asset: r.asset!, amount: num(r.balance) })),
+        balances: rows
+          .filter((r) => r.asset !== null)
+          .map((r) => ({ asset: r.asset!, amount: num(r.balance) })),
       };
     },
   );

@@ -6,5 +6,15 @@ export const assetAmounts = {
   type: 'array',
   items: { type: 'object', properties: { asset: { type: 'string' }, amount: { type: 'integer' } } },
 } as const;
-const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } } as const;
-export const errorSchema = { 400: error, 401: error, 403: error, 404: error, 409: error, 413: error } as const;
+const error = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+} as const;
+export const errorSchema = {
+  400: error,
+  401: error,
+  403: error,
+  404: error,
+  409: error,
+  413: error,
+} as const;

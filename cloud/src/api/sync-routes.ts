@@ -8,8 +8,8 @@ import { ingestBatch, type SyncBatch } from '../sync/batches.js';
 import { MAX_BATCH_ITEMS } from '../sync/items.js';
 import { open, seal } from '../util/secrets.js';
 import { assertVenueAccess, requireAuth } from './auth.js';
-import { assetAmounts, errorSchema, ID, UID } from './schemas.js';
 import type { CloudMetrics } from './metrics.js';
+import { assetAmounts, errorSchema, ID, UID } from './schemas.js';
 
 const leg = {
   type: 'object',
@@ -54,7 +54,11 @@ const itemResult = {
   },
 } as const;
 
-export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterKey: Buffer; leaseMs: number; metrics: CloudMetrics }): void {
+export function registerSyncRoutes(
+  app: FastifyInstance,
+  db: Db,
+  opts: { masterKey: Buffer; leaseMs: number; metrics: CloudMetrics },
+): void {
   const gatewayOnly = requireAuth(db, { gateway: true });
   const gatewayOrAdmin = requireAuth(db, { gateway: true, roles: ['federation_admin', 'venue_admin'] });
 
@@ -66,7 +70,9 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
         const items = (req.body as { items?: unknown } | null)?.items;
         if (Array.isArray(items) && items.length > MAX_BATCH_ITEMS) {
           req.log.warn({ items: items.length }, 'batch too large');
-          return reply.code(413).send({ error: 'batch-too-large', message: `${items.length} items > ${MAX_BATCH_ITEMS}` });
+          return reply
+            .code(413)
+            .send({ error: 'batch-too-large', message: `${items.length} items > ${MAX_BATCH_ITEMS}` });
         }
       },
       preHandler: gatewayOnly,
@@ -84,7 +90,10 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
           },
         },
         response: {
-          200: { type: 'object', properties: { batchId: { type: 'string' }, results: { type: 'array', items: itemResult } } },
+          200: {
+            type: 'object',
+            properties: { batchId: { type: 'string' }, results: { type: 'array', items: itemResult } },
+          },
           ...errorSchema,
         },
       },
@@ -92,7 +101,8 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
     async (req) => {
       const body = req.body as SyncBatch;
       const p = req.principal!;
-      if (body.venueId !== p.venueId) throw new LedgerError('wrong-venue', 'venueId does not match the API key', 403);
+      if (body.venueId !== p.venueId)
+        throw new LedgerError('wrong-venue', 'venueId does not match the API key', 403);
       const venue = await requireVenue(db, body.venueId);
       const started = performance.now();
       const res = await ingestBatch(db, venue, body);
@@ -123,7 +133,12 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { cardUid: { type: 'string' }, balances: assetAmounts, blocked: { type: 'boolean' }, leaseUntil: { type: 'integer' } },
+                  properties: {
+                    cardUid: { type: 'string' },
+                    balances: assetAmounts,
+                    blocked: { type: 'boolean' },
+                    leaseUntil: { type: 'integer' },
+                  },
                 },
               },
             },
@@ -136,7 +151,12 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
       const body = req.body as { venueId: string; cards: string[] };
       await assertVenueAccess(db, req.principal!, body.venueId);
       const venue = await requireVenue(db, body.venueId);
-      const { rows } = await db.query<{ uid: string; blocked: boolean; asset: string | null; balance: unknown }>(
+      const { rows } = await db.query<{
+        uid: string;
+        blocked: boolean;
+        asset: string | null;
+        balance: unknown;
+      }>(
         `SELECT c.uid, c.blocked, a.asset, a.balance FROM cards c
          LEFT JOIN accounts a ON a.wallet_id = c.wallet_id
          WHERE c.uid = ANY($1::text[]) AND c.federation_id = $2 ORDER BY c.uid, a.asset`,
@@ -145,7 +165,8 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
       const byCard = new Map<string, { blocked: boolean; balances: { asset: string; amount: number }[] }>();
       for (const r of rows) {
         const e = byCard.get(r.uid) ?? { blocked: r.blocked, balances: [] };
-        if (r.asset !== null && venue.assets.has(r.asset)) e.balances.push({ asset: r.asset, amount: num(r.balance) });
+        if (r.asset !== null && venue.assets.has(r.asset))
+          e.balances.push({ asset: r.asset, amount: num(r.balance) });
         byCard.set(r.uid, e);
       }
       const leaseUntil = Date.now() + opts.leaseMs;
@@ -178,16 +199,21 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
         'SELECT id, key_enc, revoked_at FROM devices WHERE venue_id = $1 ORDER BY id',
         [venueId],
       );
-      const blocked = await db.query<{ uid: string }>('SELECT uid FROM cards WHERE federation_id = $1 AND blocked ORDER BY uid', [
-        venue.federationId,
-      ]);
+      const blocked = await db.query<{ uid: string }>(
+        'SELECT uid FROM cards WHERE federation_id = $1 AND blocked ORDER BY uid',
+        [venue.federationId],
+      );
       const keyed = await db.query<{ uid: string; keys_enc: unknown; last_counter: number }>(
         'SELECT uid, keys_enc, last_counter FROM cards WHERE federation_id = $1 AND keys_enc IS NOT NULL AND NOT blocked ORDER BY uid',
         [venue.federationId],
       );
       const config = {
         venue: { id: venue.id, name: venue.name, currency: venue.currency },
-        assets: [...venue.assets.values()].map((a) => ({ code: a.code, kind: a.kind, refundable: a.refundable })),
+        assets: [...venue.assets.values()].map((a) => ({
+          code: a.code,
+          kind: a.kind,
+          refundable: a.refundable,
+        })),
         pointsOfSale: venue.pointsOfSale,
         devices: devices.rows.map((d) => ({
           deviceId: d.id,
@@ -195,7 +221,11 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
           revoked: d.revoked_at !== null,
         })),
         blocklist: blocked.rows.map((r) => r.uid),
-        cardKeys: keyed.rows.map((r) => ({ cardUid: r.uid, ...JSON.parse(open(opts.masterKey, buf(r.keys_enc), `card:${r.uid}`).toString()), lastCounter: r.last_counter })),
+        cardKeys: keyed.rows.map((r) => ({
+          cardUid: r.uid,
+          ...JSON.parse(open(opts.masterKey, buf(r.keys_enc), `card:${r.uid}`).toString()),
+          lastCounter: r.last_counter,
+        })),
         standIn: { perCard: venue.standInPerCard, perVenue: venue.standInPerVenue },
         version: venue.configVersion,
       };
@@ -221,9 +251,18 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
 
   app.post(
     '/v1/devices',
-    { preHandler: gatewayOrAdmin, schema: { tags: ['devices'], summary: 'Register a terminal', body: deviceBody } },
+    {
+      preHandler: gatewayOrAdmin,
+      schema: { tags: ['devices'], summary: 'Register a terminal', body: deviceBody },
+    },
     async (req, reply) => {
-      const d = req.body as { deviceId: string; venueId: string; board: string; firmware: string; keyHex: string };
+      const d = req.body as {
+        deviceId: string;
+        venueId: string;
+        board: string;
+        firmware: string;
+        keyHex: string;
+      };
       await assertVenueAccess(db, req.principal!, d.venueId);
       const sealed = seal(opts.masterKey, Buffer.from(d.keyHex, 'hex'), `device:${d.deviceId}`);
       const ins = await db.tx(async (tx) => {
@@ -231,7 +270,8 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
           'INSERT INTO devices (id, venue_id, board, firmware, key_enc) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
           [d.deviceId, d.venueId, d.board, d.firmware, sealed],
         );
-        if (r.count) await tx.query('UPDATE venues SET config_version = config_version + 1 WHERE id = $1', [d.venueId]);
+        if (r.count)
+          await tx.query('UPDATE venues SET config_version = config_version + 1 WHERE id = $1', [d.venueId]);
         return r.count;
       });
       if (!ins) throw new LedgerError('device-exists', `device ${d.deviceId} already registered`, 409);
@@ -243,16 +283,24 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
     '/v1/devices/:id',
     {
       preHandler: gatewayOrAdmin,
-      schema: { tags: ['devices'], summary: 'Revoke a terminal', params: { type: 'object', properties: { id: { type: 'string' } } } },
+      schema: {
+        tags: ['devices'],
+        summary: 'Revoke a terminal',
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+      },
     },
     async (req) => {
       const { id } = req.params as { id: string };
-      const { rows } = await db.query<{ venue_id: string }>('SELECT venue_id FROM devices WHERE id = $1', [id]);
+      const { rows } = await db.query<{ venue_id: string }>('SELECT venue_id FROM devices WHERE id = $1', [
+        id,
+      ]);
       if (!rows[0]) throw new LedgerError('unknown-device', `no device ${id}`, 404);
       await assertVenueAccess(db, req.principal!, rows[0].venue_id);
       await db.tx(async (tx) => {
         await tx.query('UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [id]);
-        await tx.query('UPDATE venues SET config_version = config_version + 1 WHERE id = $1', [rows[0].venue_id]);
+        await tx.query('UPDATE venues SET config_version = config_version + 1 WHERE id = $1', [
+          rows[0].venue_id,
+        ]);
       });
       return { deviceId: id, revoked: true };
     },
@@ -262,7 +310,11 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
     '/v1/devices',
     {
       preHandler: gatewayOrAdmin,
-      schema: { tags: ['devices'], summary: 'List a venue\u2019s terminals', querystring: { type: 'object', required: ['venueId'], properties: { venueId: { type: 'string' } } } },
+      schema: {
+        tags: ['devices'],
+        summary: 'List a venue\u2019s terminals',
+        querystring: { type: 'object', required: ['venueId'], properties: { venueId: { type: 'string' } } },
+      },
     },
     async (req) => {
       const { venueId } = req.query as { venueId: string };
@@ -271,7 +323,15 @@ export function registerSyncRoutes(app: FastifyInstance, db: Db, opts: { masterK
         'SELECT id, board, firmware, revoked_at FROM devices WHERE venue_id = $1 ORDER BY id',
         [venueId],
       );
-      return { devices: rows.map((r) => ({ deviceId: r.id, venueId, board: r.board, firmware: r.firmware, revoked: r.revoked_at !== null })) };
+      return {
+        devices: rows.map((r) => ({
+          deviceId: r.id,
+          venueId,
+          board: r.board,
+          firmware: r.firmware,
+          revoked: r.revoked_at !== null,
+        })),
+      };
     },
   );
 }

@@ -1,13 +1,14 @@
 // One small query interface over both storage engines: embedded PGlite (default, data dir on
 // disk) and PostgreSQL through node-postgres. The ledger speaks plain parameterised SQL through
 // it; drizzle is used for the schema and the migrations.
+
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import PgPool from 'pg-pool';
 import PgClient from 'pg/lib/client.js';
 import { from as copyFrom } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import PgPool from 'pg-pool';
 
 export type Row = Record<string, unknown>;
 
@@ -57,13 +58,20 @@ export async function openDb(opts: OpenOptions = {}): Promise<Db> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
 }
 
-export async function openPglite(opts: { dataDir?: string; schema?: string; client?: PGlite } = {}): Promise<Db> {
+export async function openPglite(
+  opts: { dataDir?: string; schema?: string; client?: PGlite } = {},
+): Promise<Db> {
   checkSchema(opts.schema);
   const client = opts.client ?? new PGlite(opts.dataDir);
   await client.waitReady;
   const schema = opts.schema ?? null;
-  if (schema) await client.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public`);
-  const run = async <T>(q: Pick<PGlite, 'query'>, text: string, params?: unknown[]): Promise<QueryResult<T>> => {
+  if (schema)
+    await client.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public`);
+  const run = async <T>(
+    q: Pick<PGlite, 'query'>,
+    text: string,
+    params?: unknown[],
+  ): Promise<QueryResult<T>> => {
     const r = await q.query<T>(text, params as unknown[]);
     return { rows: r.rows, count: r.affectedRows ?? 0 };
   };
@@ -79,7 +87,10 @@ export async function openPglite(opts: { dataDir?: string; schema?: string; clie
   };
 }
 
-export async function openPostgres(url: string, opts: { schema?: string; poolSize?: number } = {}): Promise<Db> {
+export async function openPostgres(
+  url: string,
+  opts: { schema?: string; poolSize?: number } = {},
+): Promise<Db> {
   checkSchema(opts.schema);
   const schema = opts.schema ?? null;
   const pool = new PgPool({
@@ -92,7 +103,11 @@ export async function openPostgres(url: string, opts: { schema?: string; poolSiz
   // kills the process. Handled, its queries fail, pg-pool drops it and the next query reconnects.
   pool.on('error', () => {}).on('connect', (c) => c.on('error', () => {}));
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  const run = async <T>(c: pg.Pool | pg.PoolClient, text: string, params?: unknown[]): Promise<QueryResult<T>> => {
+  const run = async <T>(
+    c: pg.Pool | pg.PoolClient,
+    text: string,
+    params?: unknown[],
+  ): Promise<QueryResult<T>> => {
     const r = await c.query(text, params);
     return { rows: r.rows as T[], count: r.rowCount ?? 0 };
   };

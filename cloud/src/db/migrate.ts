@@ -14,8 +14,12 @@ export async function migrate(db: Db): Promise<number> {
   return db.tx(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('tibillet-migrate'))");
     await tx.query(`CREATE SCHEMA IF NOT EXISTS ${db.schema ?? 'drizzle'}`);
-    await tx.query(`CREATE TABLE IF NOT EXISTS ${journal} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
-    const last = await tx.query<{ created_at: unknown }>(`SELECT created_at FROM ${journal} ORDER BY created_at DESC LIMIT 1`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS ${journal} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
+    );
+    const last = await tx.query<{ created_at: unknown }>(
+      `SELECT created_at FROM ${journal} ORDER BY created_at DESC LIMIT 1`,
+    );
     const lastAt = last.rows[0] ? num(last.rows[0].created_at) : -1;
     let applied = 0;
     for (const m of migrations) {

@@ -3,11 +3,13 @@
 // entry (vitest with the `import` condition). Types come from @types/pg.
 declare module 'pg/lib/client.js' {
   import type { Client } from 'pg';
+
   const C: typeof Client;
   export default C;
 }
 declare module 'pg-pool' {
   import type { Pool } from 'pg';
+
   const P: typeof Pool;
   export default P;
 }

@@ -8,8 +8,8 @@ import {
   bigserial,
   boolean,
   check,
-  date,
   customType,
+  date,
   index,
   integer,
   jsonb,
@@ -100,7 +100,10 @@ export const cards = pgTable(
     batch: text('batch'),
     createdAt: created(),
   },
-  (t) => [uniqueIndex('cards_printed').on(t.federationId, t.printedNumber), index('cards_wallet').on(t.walletId)],
+  (t) => [
+    uniqueIndex('cards_printed').on(t.federationId, t.printedNumber),
+    index('cards_wallet').on(t.walletId),
+  ],
 );
 
 export const ASSET_KINDS = ['federated_eur', 'local', 'gift', 'time', 'loyalty', 'membership'] as const;
@@ -176,7 +179,10 @@ export const transfers = pgTable(
     at: bigint('at', { mode: 'number' }).notNull(),
     createdAt: created(),
   },
-  (t) => [check('transfers_positive', sql`${t.amount} > 0`), check('transfers_two_accounts', sql`${t.debit} <> ${t.credit}`)],
+  (t) => [
+    check('transfers_positive', sql`${t.amount} > 0`),
+    check('transfers_two_accounts', sql`${t.debit} <> ${t.credit}`),
+  ],
 );
 
 export const logEntries = pgTable('log_entries', {
@@ -354,21 +360,25 @@ const daterange = customType<{ data: string; driverData: string }>({ dataType: (
 export const FLEET_STATUSES = ['available', 'rented', 'repair', 'retired'] as const;
 export type FleetStatus = (typeof FLEET_STATUSES)[number];
 
-export const rentalKits = pgTable('rental_kits', {
-  id: text('id').primaryKey(),
-  federationId: text('federation_id')
-    .notNull()
-    .references(() => federations.id),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  currency: text('currency').notNull().default('EUR'),
-  /** Minor units per rental day. */
-  pricePerDay: money('price_per_day').notNull(),
-  /** Minor units, received at checkout, settled at return. */
-  deposit: money('deposit').notNull(),
-  active: boolean('active').notNull().default(true),
-  createdAt: created(),
-}, (t) => [check('rental_kits_amounts', sql`${t.pricePerDay} >= 0 and ${t.deposit} >= 0`)]);
+export const rentalKits = pgTable(
+  'rental_kits',
+  {
+    id: text('id').primaryKey(),
+    federationId: text('federation_id')
+      .notNull()
+      .references(() => federations.id),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    currency: text('currency').notNull().default('EUR'),
+    /** Minor units per rental day. */
+    pricePerDay: money('price_per_day').notNull(),
+    /** Minor units, received at checkout, settled at return. */
+    deposit: money('deposit').notNull(),
+    active: boolean('active').notNull().default(true),
+    createdAt: created(),
+  },
+  (t) => [check('rental_kits_amounts', sql`${t.pricePerDay} >= 0 and ${t.deposit} >= 0`)],
+);
 
 /** Inventory: one row per physical terminal owned by the federation's fleet. */
 export const fleetDevices = pgTable(
@@ -434,7 +444,10 @@ export const rentalBookings = pgTable(
   (t) => [
     index('rental_bookings_kit').on(t.kitId, t.startDate),
     index('rental_bookings_venue').on(t.venueId),
-    check('rental_bookings_dates', sql`${t.endDate} >= ${t.startDate} and ${t.days} = ${t.endDate} - ${t.startDate} + 1`),
+    check(
+      'rental_bookings_dates',
+      sql`${t.endDate} >= ${t.startDate} and ${t.days} = ${t.endDate} - ${t.startDate} + 1`,
+    ),
     check('rental_bookings_status', sql`${t.status} in ('booked','checked_out','returned','cancelled')`),
   ],
 );
@@ -458,7 +471,10 @@ export const rentalAllocations = pgTable(
     damageNote: text('damage_note'),
     damageCharge: money('damage_charge').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.bookingId, t.deviceId] }), index('rental_allocations_device').on(t.deviceId)],
+  (t) => [
+    primaryKey({ columns: [t.bookingId, t.deviceId] }),
+    index('rental_allocations_device').on(t.deviceId),
+  ],
 );
 
 /** Deposit movements: received at checkout, retained (damage) and refunded at return. */

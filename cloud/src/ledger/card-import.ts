@@ -11,7 +11,10 @@ export interface ImportResult {
 const UID = /^([0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20})$/;
 const TYPES = new Set(['iso14443a', 'ntag21x', 'ntag424', 'mifare-classic', 'ultralight']);
 
-export function parseCardCsv(csv: string): { rows: { printed: string; uid: string; type: string }[]; errors: ImportResult['errors'] } {
+export function parseCardCsv(csv: string): {
+  rows: { printed: string; uid: string; type: string }[];
+  errors: ImportResult['errors'];
+} {
   const rows: { printed: string; uid: string; type: string }[] = [];
   const errors: ImportResult['errors'] = [];
   const seen = new Set<string>();
@@ -21,7 +24,8 @@ export function parseCardCsv(csv: string): { rows: { printed: string; uid: strin
     const [printed, uidRaw, typeRaw] = line.split(/[,;\t]/).map((s) => s.trim());
     const uid = (uidRaw ?? '').replace(/[:\s-]/g, '').toUpperCase();
     const type = (typeRaw || 'iso14443a').toLowerCase();
-    if (!printed || printed.length > 32) errors.push({ line: i + 1, reason: 'missing or too long printed number' });
+    if (!printed || printed.length > 32)
+      errors.push({ line: i + 1, reason: 'missing or too long printed number' });
     else if (!UID.test(uid)) errors.push({ line: i + 1, reason: `bad UID ${uidRaw ?? ''}` });
     else if (!TYPES.has(type)) errors.push({ line: i + 1, reason: `unknown card type ${type}` });
     else if (seen.has(uid)) errors.push({ line: i + 1, reason: `UID ${uid} repeated in the file` });
@@ -34,7 +38,10 @@ export function parseCardCsv(csv: string): { rows: { printed: string; uid: strin
 }
 
 /** All-or-nothing: a file with any bad line imports nothing. */
-export async function importCardBatch(db: Db, o: { federationId: string; batch: string; csv: string; masterKey: Buffer }): Promise<ImportResult> {
+export async function importCardBatch(
+  db: Db,
+  o: { federationId: string; batch: string; csv: string; masterKey: Buffer },
+): Promise<ImportResult> {
   const { rows, errors } = parseCardCsv(o.csv);
   if (errors.length) return { imported: 0, alreadyKnown: 0, errors };
   const r = await db.tx((tx) =>

@@ -17,7 +17,16 @@ export interface RefundQuote {
 
 export function policyFor(venue: VenueCtx, kind: string): KeepOrVoid {
   const p = venue.policy.refund ?? {};
-  const key = kind === 'gift' ? 'gift' : kind === 'loyalty' ? 'loyalty' : kind === 'time' ? 'time' : kind === 'membership' ? 'membership' : null;
+  const key =
+    kind === 'gift'
+      ? 'gift'
+      : kind === 'loyalty'
+        ? 'loyalty'
+        : kind === 'time'
+          ? 'time'
+          : kind === 'membership'
+            ? 'membership'
+            : null;
   return key ? (p[key] ?? 'keep') : 'keep';
 }
 
@@ -27,7 +36,13 @@ export async function refundQuote(q: Queryable, venue: VenueCtx, cardUid: string
      WHERE c.uid = $1 AND c.federation_id = $2 AND a.balance > 0 ORDER BY a.asset`,
     [cardUid, venue.federationId],
   );
-  return { cardUid, ...classifyRefund(venue, rows.map((r) => ({ asset: r.asset, amount: num(r.balance) }))) };
+  return {
+    cardUid,
+    ...classifyRefund(
+      venue,
+      rows.map((r) => ({ asset: r.asset, amount: num(r.balance) })),
+    ),
+  };
 }
 
 /** Splits positive balances into paid out / voided / kept at this venue. */
@@ -38,7 +53,8 @@ export function classifyRefund(venue: VenueCtx, balances: AssetAmount[]): Omit<R
     const asset = venue.assets.get(line.asset);
     if (!asset) quote.kept.push(line);
     else if (isRefundableHere(asset, venue.id)) quote.payout.push(line);
-    else if (asset.venueId === venue.id || asset.venueId === null) (policyFor(venue, asset.kind) === 'void' ? quote.voided : quote.kept).push(line);
+    else if (asset.venueId === venue.id || asset.venueId === null)
+      (policyFor(venue, asset.kind) === 'void' ? quote.voided : quote.kept).push(line);
     else quote.kept.push(line);
   }
   return quote;

@@ -11,14 +11,24 @@ export interface VenuePosition {
   net: number;
 }
 
-export async function settlementReport(q: Queryable, federationId: string): Promise<{ asset: 'EUR'; venues: VenuePosition[]; onlineTopups: number }> {
+export async function settlementReport(
+  q: Queryable,
+  federationId: string,
+): Promise<{ asset: 'EUR'; venues: VenuePosition[]; onlineTopups: number }> {
   const { rows } = await q.query<{ system: string; balance: unknown }>(
     `SELECT a.system, a.balance FROM accounts a WHERE a.asset = 'EUR' AND a.system IS NOT NULL
        AND split_part(a.system, ':', 2) IN (SELECT id FROM venues WHERE federation_id = $1)`,
     [federationId],
   );
-  const venues = await q.query<{ id: string }>('SELECT id FROM venues WHERE federation_id = $1 ORDER BY id', [federationId]);
-  const pos = new Map(venues.rows.map((v) => [v.id, { venueId: v.id, spentAtVenue: 0, refundsPaid: 0, topupsCollected: 0, net: 0 }]));
+  const venues = await q.query<{ id: string }>('SELECT id FROM venues WHERE federation_id = $1 ORDER BY id', [
+    federationId,
+  ]);
+  const pos = new Map(
+    venues.rows.map((v) => [
+      v.id,
+      { venueId: v.id, spentAtVenue: 0, refundsPaid: 0, topupsCollected: 0, net: 0 },
+    ]),
+  );
   let onlineTopups = 0;
   for (const r of rows) {
     const [kind, venueId, method] = r.system.split(':');

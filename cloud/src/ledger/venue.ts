@@ -59,7 +59,12 @@ export async function loadVenue(q: Queryable, venueId: string): Promise<VenueCtx
     standInPerVenue: num(v.stand_in_per_venue),
     policy: (v.policy ?? {}) as VenuePolicy,
     pointsOfSale: (v.points_of_sale ?? []) as unknown[],
-    assets: new Map(a.rows.map((r) => [r.code, { code: r.code, kind: r.kind, refundable: r.refundable, venueId: r.venue_id }])),
+    assets: new Map(
+      a.rows.map((r) => [
+        r.code,
+        { code: r.code, kind: r.kind, refundable: r.refundable, venueId: r.venue_id },
+      ]),
+    ),
   };
 }
 

@@ -30,7 +30,8 @@ function largestPowerOfTwoBelow(n: number): number {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const unhex = (s: string | Uint8Array): Buffer => (typeof s === 'string' ? Buffer.from(s, 'hex') : Buffer.from(s));
+const unhex = (s: string | Uint8Array): Buffer =>
+  typeof s === 'string' ? Buffer.from(s, 'hex') : Buffer.from(s);
 
 /** An append-only log of leaf hashes with stored complete subtrees. */
 export class MerkleLog {
@@ -82,7 +83,8 @@ export class MerkleLog {
     if (size === 0) return EMPTY_ROOT;
     if ((size & (size - 1)) === 0 && start % size === 0) {
       const level = Math.log2(size);
-      if (level < this.levels.length && start / size < this.counts[level]) return this.node(level, start / size);
+      if (level < this.levels.length && start / size < this.counts[level])
+        return this.node(level, start / size);
     }
     if (size === 1) throw new RangeError(`leaf ${start} is not in the log`);
     const k = largestPowerOfTwoBelow(size);
@@ -97,7 +99,8 @@ export class MerkleLog {
   /** RFC 6962 §2.1.1 audit path, leaf to root. */
   inclusionProof(index: number, treeSize: number = this.size): Buffer[] {
     this.checkSize(treeSize);
-    if (!Number.isInteger(index) || index < 0 || index >= treeSize) throw new RangeError(`index ${index} not in a tree of ${treeSize}`);
+    if (!Number.isInteger(index) || index < 0 || index >= treeSize)
+      throw new RangeError(`index ${index} not in a tree of ${treeSize}`);
     const path: Buffer[] = [];
     this.path(index, 0, treeSize, path);
     return path;
@@ -118,7 +121,8 @@ export class MerkleLog {
   /** RFC 6962 §2.1.2 consistency proof between tree sizes oldSize ≤ newSize. */
   consistencyProof(oldSize: number, newSize: number = this.size): Buffer[] {
     this.checkSize(newSize);
-    if (!Number.isInteger(oldSize) || oldSize < 0 || oldSize > newSize) throw new RangeError(`bad sizes ${oldSize} → ${newSize}`);
+    if (!Number.isInteger(oldSize) || oldSize < 0 || oldSize > newSize)
+      throw new RangeError(`bad sizes ${oldSize} → ${newSize}`);
     const out: Buffer[] = [];
     if (oldSize === 0 || oldSize === newSize) return out;
     this.subproof(oldSize, 0, newSize, true, out);
@@ -209,7 +213,8 @@ export function verifyConsistency(
   newRoot: string | Uint8Array,
   proof: (string | Uint8Array)[],
 ): boolean {
-  if (!Number.isInteger(oldSize) || !Number.isInteger(newSize) || oldSize < 0 || oldSize > newSize) return false;
+  if (!Number.isInteger(oldSize) || !Number.isInteger(newSize) || oldSize < 0 || oldSize > newSize)
+    return false;
   const first = unhex(oldRoot);
   const second = unhex(newRoot);
   if (oldSize === newSize) return proof.length === 0 && first.equals(second);

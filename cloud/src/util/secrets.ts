@@ -1,10 +1,21 @@
 // Secrets at rest: AES-256-GCM sealing under the master key (card keys, device keys), scrypt
 // password hashing, and random bearer tokens stored only as SHA-256.
-import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  randomBytes,
+  scrypt as scryptCb,
+  timingSafeEqual,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { sha256 } from './canonical.js';
 
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: object,
+) => Promise<Buffer>;
 
 /** iv(12) ‖ tag(16) ‖ ciphertext. `aad` binds the ciphertext to its row (e.g. the card UID). */
 export function seal(masterKey: Buffer, plaintext: Uint8Array, aad: string): Buffer {

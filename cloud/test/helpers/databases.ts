@@ -13,7 +13,9 @@ let sharedPglite: Promise<PGlite> | null = null;
 
 export const randomSchema = (prefix = 't'): string => `${prefix}_${randomBytes(6).toString('hex')}`;
 
-export async function openTestDb(kind: 'pglite' | 'postgres'): Promise<{ db: Db; schema: string; drop: () => Promise<void> }> {
+export async function openTestDb(
+  kind: 'pglite' | 'postgres',
+): Promise<{ db: Db; schema: string; drop: () => Promise<void> }> {
   const schema = randomSchema();
   if (kind === 'pglite') {
     sharedPglite ??= PGlite.create();
@@ -45,7 +47,10 @@ export async function dropSchema(schema: string): Promise<void> {
 }
 
 /** describe(`${name} [pglite]`) and describe(`${name} [postgres]`), each with its own migrated schema. */
-export function withBothDatabases(name: string, fn: (get: () => Db, kind: 'pglite' | 'postgres') => void): void {
+export function withBothDatabases(
+  name: string,
+  fn: (get: () => Db, kind: 'pglite' | 'postgres') => void,
+): void {
   for (const kind of ['pglite', 'postgres'] as const) {
     describe(`${name} [${kind}]`, () => {
       let handle: Awaited<ReturnType<typeof openTestDb>> | null = null;
@@ -65,13 +70,18 @@ export function withBothDatabases(name: string, fn: (get: () => Db, kind: 'pglit
 
 /** Σ balance per asset over all accounts (must be 0 for every asset, always). */
 export async function sumsPerAsset(db: Db): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ asset: string; s: string }>('SELECT asset, SUM(balance)::text AS s FROM accounts GROUP BY asset');
+  const { rows } = await db.query<{ asset: string; s: string }>(
+    'SELECT asset, SUM(balance)::text AS s FROM accounts GROUP BY asset',
+  );
   return Object.fromEntries(rows.map((r) => [r.asset, Number(r.s)]));
 }
 
 export async function assertBalanced(db: Db): Promise<void> {
   const sums = await sumsPerAsset(db);
-  for (const [asset, s] of Object.entries(sums)) if (s !== 0) throw new Error(`Σ ${asset} = ${s}, expected 0`);
-  const neg = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM accounts WHERE balance < 0 AND NOT allow_negative');
+  for (const [asset, s] of Object.entries(sums))
+    if (s !== 0) throw new Error(`Σ ${asset} = ${s}, expected 0`);
+  const neg = await db.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM accounts WHERE balance < 0 AND NOT allow_negative',
+  );
   if (neg.rows[0].n !== '0') throw new Error(`${neg.rows[0].n} accounts overdrawn`);
 }

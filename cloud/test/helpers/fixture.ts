@@ -1,10 +1,9 @@
 // A federation with two venues and one gateway each, on a given database, plus an app.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createCloud, createFederation, createGateway, createVenue, type Db } from '../../src/index.js';
 import { buf, num } from '../../src/db/connect.js';
+import { createCloud, createFederation, createGateway, createVenue, type Db } from '../../src/index.js';
 import { chainHash, entryBytes } from '../../src/transparency/chain.js';
-import { createHash } from 'node:crypto';
 
 export interface Fixture {
   app: FastifyInstance;
@@ -19,9 +18,13 @@ export interface Fixture {
 
 let counter = 0;
 export const uid = (): string => randomBytes(7).toString('hex').toUpperCase();
-export const id = (p = 'it'): string => `${p}-${Date.now().toString(36)}-${(counter++).toString(36)}-${randomBytes(3).toString('hex')}`;
+export const id = (p = 'it'): string =>
+  `${p}-${Date.now().toString(36)}-${(counter++).toString(36)}-${randomBytes(3).toString('hex')}`;
 
-export async function fixture(db: Db, opts: { allowAnonymous?: boolean; policy?: object } = {}): Promise<Fixture> {
+export async function fixture(
+  db: Db,
+  opts: { allowAnonymous?: boolean; policy?: object } = {},
+): Promise<Fixture> {
   const s = randomBytes(3).toString('hex');
   const fed = `fed-${s}`;
   const bar = `bar-${s}`;
@@ -73,6 +76,7 @@ export async function verifyLog(db: Db): Promise<number> {
   });
   const head = await db.query<{ seq: unknown; chain_hash: unknown }>('SELECT seq, chain_hash FROM log_head');
   if (num(head.rows[0].seq) !== rows.length) throw new Error('log head seq mismatch');
-  if (rows.length && !buf(head.rows[0].chain_hash).equals(Buffer.from(prev))) throw new Error('log head hash mismatch');
+  if (rows.length && !buf(head.rows[0].chain_hash).equals(Buffer.from(prev)))
+    throw new Error('log head hash mismatch');
   return rows.length;
 }

@@ -17,7 +17,10 @@ export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 20_000)
   return new Promise((resolve, reject) => {
     let buf = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for ${re}; stderr: ${err.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timeout waiting for ${re}; stderr: ${err.slice(-2000)}`)),
+      timeoutMs,
+    );
     child.stderr?.on('data', (d) => {
       err += d;
     });

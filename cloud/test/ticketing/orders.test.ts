@@ -184,13 +184,20 @@ withBothDatabases('ticketing orders', (getDb) => {
   it('free tickets need no balance and move no money', async () => {
     const e = await t.createEvent({ categories: [{ name: 'Free', prices: { full: 0 } }] });
     const card = await t.card(1);
-    const before = (await getDb().query<{ n: string }>('SELECT count(*)::text AS n FROM transfers')).rows[0].n;
+    const before = (await getDb().query<{ n: string }>('SELECT count(*)::text AS n FROM transfers')).rows[0]
+      .n;
     const r = await t.buy(card, e, { quantity: 3 });
     expect(r.statusCode).toBe(201);
     expect(r.json()).toMatchObject({ total: 0, logSeqs: [] });
     expect(r.json().tickets).toHaveLength(3);
-    expect((await getDb().query<{ n: string }>('SELECT count(*)::text AS n FROM transfers')).rows[0].n).toBe(before);
-    const refund = await t.post('barAdmin', `/v1/venues/${t.f.bar}/tickets/${r.json().tickets[0].ticketId}/refund`, {});
+    expect((await getDb().query<{ n: string }>('SELECT count(*)::text AS n FROM transfers')).rows[0].n).toBe(
+      before,
+    );
+    const refund = await t.post(
+      'barAdmin',
+      `/v1/venues/${t.f.bar}/tickets/${r.json().tickets[0].ticketId}/refund`,
+      {},
+    );
     expect(refund.json()).toMatchObject({ status: 'refunded', refunded: { amount: 0 } });
   });
 

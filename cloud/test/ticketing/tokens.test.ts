@@ -1,7 +1,7 @@
 // Signed compact tickets: offline verification with the published keys, forgery, key rotation,
 // and the plain QR pages (HTML, SVG, PNG).
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BODY_LEN,
   peekTicket,
@@ -12,9 +12,6 @@ import {
   verifyTicket,
 } from '../../src/ticketing/token.js';
 import { generateKeyPair } from '../../src/transparency/ed25519.js';
-import { withBothDatabases } from '../helpers/databases.js';
-import { id } from '../helpers/fixture.js';
-import { inHours, type TicketingCtx, ticketingContext } from './setup.js';
 
 describe('ticket tokens (offline)', () => {
   const kp = generateKeyPair();

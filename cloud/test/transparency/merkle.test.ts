@@ -1,11 +1,18 @@
-import fc from 'fast-check';
 import { merkle } from '@tibillet/cloud';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 // Certificate Transparency's test leaves (RFC 6962 reference implementation, merkle_tree_test.cc).
-const leaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
-  (h) => Buffer.from(h, 'hex'),
-);
+const leaves = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map((h) => Buffer.from(h, 'hex'));
 const roots = [
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -53,41 +60,36 @@ describe('merkle (RFC 6962)', () => {
 
   it('every inclusion and consistency proof verifies, and any flipped bit fails', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 70 }),
-        fc.nat(),
-        fc.nat(),
-        fc.nat(),
-        (n, a, b, flip) => {
-          const data = Array.from({ length: n }, (_, i) => Buffer.from(`entry-${i}`));
-          const root = merkle.rootHash(data);
-          const i = a % n;
-          const proof = merkle.inclusionProof(data, i);
-          const lh = merkle.leafHash(data[i]);
-          expect(merkle.verifyInclusion(lh, i, n, proof, root)).toBe(true);
-          const m = 1 + (b % n);
-          const cproof = merkle.consistencyProof(data, m);
-          const oldRoot = merkle.rootHash(data.slice(0, m));
-          expect(merkle.verifyConsistency(m, n, oldRoot, root, cproof)).toBe(true);
-          if (proof.length > 0) {
-            const bad = [...proof];
-            const j = flip % bad.length;
-            const bytes = Buffer.from(bad[j], 'hex');
-            bytes[flip % 32] ^= 1 << (flip % 8);
-            bad[j] = bytes.toString('hex');
-            expect(merkle.verifyInclusion(lh, i, n, bad, root)).toBe(false);
-          }
-          if (cproof.length > 0) {
-            const bad = [...cproof];
-            const bytes = Buffer.from(bad[0], 'hex');
-            bytes[0] ^= 0x80;
-            bad[0] = bytes.toString('hex');
-            expect(merkle.verifyConsistency(m, n, oldRoot, root, bad)).toBe(false);
-          }
-          if (n > 1) expect(merkle.verifyInclusion(merkle.leafHash(data[(i + 1) % n]), i, n, proof, root)).toBe(false);
-          expect(merkle.verifyInclusion(lh, n, n, proof, root)).toBe(false);
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 70 }), fc.nat(), fc.nat(), fc.nat(), (n, a, b, flip) => {
+        const data = Array.from({ length: n }, (_, i) => Buffer.from(`entry-${i}`));
+        const root = merkle.rootHash(data);
+        const i = a % n;
+        const proof = merkle.inclusionProof(data, i);
+        const lh = merkle.leafHash(data[i]);
+        expect(merkle.verifyInclusion(lh, i, n, proof, root)).toBe(true);
+        const m = 1 + (b % n);
+        const cproof = merkle.consistencyProof(data, m);
+        const oldRoot = merkle.rootHash(data.slice(0, m));
+        expect(merkle.verifyConsistency(m, n, oldRoot, root, cproof)).toBe(true);
+        if (proof.length > 0) {
+          const bad = [...proof];
+          const j = flip % bad.length;
+          const bytes = Buffer.from(bad[j], 'hex');
+          bytes[flip % 32] ^= 1 << (flip % 8);
+          bad[j] = bytes.toString('hex');
+          expect(merkle.verifyInclusion(lh, i, n, bad, root)).toBe(false);
+        }
+        if (cproof.length > 0) {
+          const bad = [...cproof];
+          const bytes = Buffer.from(bad[0], 'hex');
+          bytes[0] ^= 0x80;
+          bad[0] = bytes.toString('hex');
+          expect(merkle.verifyConsistency(m, n, oldRoot, root, bad)).toBe(false);
+        }
+        if (n > 1)
+          expect(merkle.verifyInclusion(merkle.leafHash(data[(i + 1) % n]), i, n, proof, root)).toBe(false);
+        expect(merkle.verifyInclusion(lh, n, n, proof, root)).toBe(false);
+      }),
       { numRuns: 300 },
     );
   });
