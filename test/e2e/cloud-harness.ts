@@ -105,10 +105,21 @@ export async function startCloud(
   };
 }
 
-/** A TCP gate: `down()` cuts every connection and refuses new ones until `up()`. */
+export interface Gate {
+  url: string;
+  down(): void;
+  up(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP gate: `down()` cuts every connection and refuses new ones until `up()`. `relay`, when
+ * given, carries the client→target bytes (to inspect or lose some of them); the other way is piped.
+ */
 export async function gate(
   targetUrl: string,
-): Promise<{ url: string; down(): void; up(): void; close(): Promise<void> }> {
+  relay?: (chunk: Buffer, upstream: Socket) => void,
+): Promise<Gate> {
   const target = new URL(targetUrl);
   let open = true;
   const live = new Set<Socket>();
@@ -125,12 +136,14 @@ export async function gate(
     };
     sock.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    sock.pipe(upstream).pipe(sock);
+    if (relay) sock.on('data', (chunk: Buffer) => relay(chunk, upstream));
+    else sock.pipe(upstream);
+    upstream.pipe(sock);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${target.protocol}//127.0.0.1:${port}`,
     down() {
       open = false;
       for (const s of live) s.destroy();

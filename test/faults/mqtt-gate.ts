@@ -2,7 +2,8 @@
 // PUBLISH packets on the way up while the session itself (CONNECT/CONNACK, SUBSCRIBE, PINGs)
 // keeps working: the link a terminal sees as connected but whose frames never arrive (Wi-Fi
 // dropping frames, a NAT forgetting the flow). `down()` cuts every connection and refuses new ones.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { gate } from '../e2e/cloud-harness.js';
 
 export interface MqttGate {
   url: string;
@@ -39,49 +40,19 @@ function packets(onPacket: (p: Buffer) => void): (chunk: Buffer) => void {
 }
 
 export async function mqttGate(brokerPort: number): Promise<MqttGate> {
-  let open = true;
-  const live = new Set<Socket>();
-  const g: MqttGate = {
-    url: '',
-    dropPublishes: false,
-    dropped: 0,
-    down() {
-      open = false;
-      for (const s of live) s.destroy();
-      live.clear();
-    },
-    up() {
-      open = true;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of live) s.destroy();
-        server.close(() => r());
-      }),
-  };
-  const server: Server = createServer((sock) => {
-    if (!open) return sock.destroy();
-    const upstream = connect(brokerPort, '127.0.0.1');
-    live.add(sock);
-    live.add(upstream);
-    const drop = () => {
-      sock.destroy();
-      upstream.destroy();
-      live.delete(sock);
-      live.delete(upstream);
-    };
-    sock.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    sock.on(
-      'data',
-      packets((p) => {
+  const g = { dropPublishes: false, dropped: 0 };
+  // One packet splitter per connection: a PUBLISH may straddle chunks.
+  const splitters = new WeakMap<Socket, (chunk: Buffer) => void>();
+  const inner = await gate(`mqtt://127.0.0.1:${brokerPort}`, (chunk, upstream) => {
+    let split = splitters.get(upstream);
+    if (!split) {
+      split = packets((p) => {
         if (g.dropPublishes && p[0] >> 4 === 3) g.dropped++;
         else upstream.write(p);
-      }),
-    );
-    upstream.pipe(sock);
+      });
+      splitters.set(upstream, split);
+    }
+    split(chunk);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  g.url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return g;
+  return Object.assign(g, inner);
 }

@@ -24,7 +24,7 @@ describe('terminal power loss with queued taps', () => {
         withSeed(seed, async (random) => {
           const gw: Gateway = await startGateway(['till-1']);
           const net = await gate(`mqtt://127.0.0.1:${gw.brokerPort}`);
-          const mqttUrl = net.url.replace('http:', 'mqtt:');
+          const mqttUrl = net.url;
           const storagePath = join(mkdtempSync(join(tmpdir(), 'tb-fault-flash-')), 'till-1.json');
           let ht: HostTerminal | undefined;
           const boot = async (): Promise<TerminalProbe> => {
