@@ -13,6 +13,8 @@ export interface Product {
   category?: string;
   /** Self-service tap: `price` is per litre and one pour is capped at this volume (default 500 ml). */
   maxMl?: number;
+  /** VAT included in the price, basis points (2000 = 20 %); default: the venue's `vatRate`. */
+  vatRate?: number;
 }
 
 export interface PointOfSale {
@@ -54,6 +56,8 @@ export interface VenueConfig {
   topupAsset: string;
   /** Badge assets whose holders get member prices. */
   memberBadges: string[];
+  /** Default VAT rate of products, basis points; absent or 0: sales bear no VAT (franchise en base). */
+  vatRate?: number;
   standIn: { perCard: number; perVenue: number };
   /** Taps a terminal may queue while it cannot reach the gateway (0 = none). */
   terminalOfflineQueue: number;
@@ -98,11 +102,12 @@ export function fromCloudConfig(
     cardKeys: doc.cardKeys ?? base.cardKeys,
     standIn: doc.standIn ?? base.standIn,
     version: doc.version ?? base.version,
+    vatRate: doc.venue?.vatRate ?? base.vatRate,
   };
 }
 
 export interface CloudConfigDoc {
-  venue?: { id: string; name: string; currency: string };
+  venue?: { id: string; name: string; currency: string; vatRate?: number };
   assets?: { code: string; kind: string; refundable: boolean }[];
   pointsOfSale?: unknown[];
   devices?: DeviceEntry[];

@@ -31,6 +31,7 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import type { OrderView } from './pos.js';
 import type { Staff } from './staff.js';
+import { addVat, rateLabel, type VatBreakdown, type VatRate, vatBreakdown } from './vat.js';
 
 export const GENESIS = '0'.repeat(64);
 export const HMAC_FILE = 'fiscal-hmac.key';
@@ -60,6 +61,8 @@ export interface TicketData {
   gt: number;
   reason?: string;
   by?: string;
+  /** Per VAT rate (absent on records written before VAT was recorded). */
+  vat?: VatBreakdown;
 }
 
 export interface ClosureData {
@@ -73,6 +76,7 @@ export interface ClosureData {
   byMethod: Record<string, number>;
   gt: number;
   closures?: string[];
+  vat?: VatBreakdown;
 }
 
 export interface Archive {
@@ -162,7 +166,12 @@ export function verifyArchive(a: Archive, o: { key?: Buffer; publicKey?: string 
     const c = JSON.parse(closure.data) as ClosureData;
     if (a.kind === 'day') {
       const sum = sumTickets(a.records.filter((r) => r.seq >= c.from && r.seq <= c.to));
-      if (sum.total !== c.total || sum.tickets !== c.tickets || sum.voids !== c.voids)
+      if (
+        sum.total !== c.total ||
+        sum.tickets !== c.tickets ||
+        sum.voids !== c.voids ||
+        (c.vat && !sameVat(sum.vat, c.vat))
+      )
         errors.push({ seq: closure.seq, error: 'closure-total-mismatch' });
     } else {
       const subs = a.records.filter((r) => r.kind === 'closure' && c.closures?.includes(r.ref));
@@ -183,8 +192,23 @@ export function verifyArchive(a: Archive, o: { key?: Buffer; publicKey?: string 
 
 const normPem = (p: string) => p.replace(/\s+/g, '');
 
+const sameVat = (a: VatBreakdown, b: VatBreakdown) => {
+  const keys = Object.keys(a).filter((k) => a[k].ttc !== 0 || a[k].tax !== 0);
+  const other = Object.keys(b).filter((k) => b[k].ttc !== 0 || b[k].tax !== 0);
+  return (
+    keys.length === other.length &&
+    keys.every((k) => b[k] && a[k].ttc === b[k].ttc && a[k].base === b[k].base && a[k].tax === b[k].tax)
+  );
+};
+
 function sumTickets(records: FiscalRecord[]) {
-  const out = { tickets: 0, voids: 0, total: 0, byMethod: {} as Record<string, number> };
+  const out = {
+    tickets: 0,
+    voids: 0,
+    total: 0,
+    byMethod: {} as Record<string, number>,
+    vat: {} as VatBreakdown,
+  };
   for (const r of records) {
     if (r.kind !== 'ticket' && r.kind !== 'void') continue;
     const d = JSON.parse(r.data) as TicketData;
@@ -192,6 +216,7 @@ function sumTickets(records: FiscalRecord[]) {
     else out.voids++;
     out.total += d.total;
     for (const [m, v] of Object.entries(d.payments)) out.byMethod[m] = (out.byMethod[m] ?? 0) + v;
+    addVat(out.vat, d.vat);
   }
   return out;
 }
@@ -250,6 +275,8 @@ export class Fiscal {
     private readonly db: Database.Database,
     dataDir: string,
     private readonly venue: string,
+    /** The VAT rate of a product at the moment of sale (the taxable event). */
+    private readonly rateOf: (sku: string) => VatRate = () => 0,
   ) {
     const k = fiscalKeys(dataDir);
     if (!k.hmac || !k.signing || !k.publicKey) throw new Error('fiscal keys unavailable');
@@ -296,11 +323,21 @@ export class Fiscal {
     this.db.transaction(() => {
       if (this.db.prepare("SELECT 1 FROM app_fiscal WHERE kind = 'ticket' AND ref = ?").get(o.id)) return;
       const at = o.paidAt ?? Date.now();
+      const rated = o.lines.map((l) => ({ total: l.qty * l.price, rate: this.rateOf(l.sku) }));
       o.lines.forEach((l, n) => {
         this.append(
           'line',
           o.id,
-          { order: o.id, n, sku: l.sku, label: l.label, qty: l.qty, unit: l.price, total: l.qty * l.price },
+          {
+            order: o.id,
+            n,
+            sku: l.sku,
+            label: l.label,
+            qty: l.qty,
+            unit: l.price,
+            total: rated[n].total,
+            vat: rated[n].rate,
+          },
           at,
         );
       });
@@ -312,6 +349,7 @@ export class Fiscal {
         lines: o.lines.length,
         payments: this.byMethod(o, 'approved', 1),
         gt: this.gt() + o.total,
+        vat: vatBreakdown(rated),
       };
       this.append('ticket', o.id, t, at);
     })();
@@ -323,11 +361,29 @@ export class Fiscal {
       if (!this.db.prepare("SELECT 1 FROM app_fiscal WHERE kind = 'ticket' AND ref = ?").get(o.id)) return;
       if (this.db.prepare("SELECT 1 FROM app_fiscal WHERE kind = 'void' AND ref = ?").get(o.id)) return;
       const at = Date.now();
+      // a void reverses the rates the sale was recorded with, whatever the menu says today
+      const sold = this.db
+        .prepare("SELECT data FROM app_fiscal WHERE kind = 'line' AND ref = ? ORDER BY seq")
+        .all(o.id) as { data: string }[];
+      const rates = sold.map((r) => (JSON.parse(r.data) as { vat?: number }).vat ?? 0);
+      const rated = o.lines.map((l, n) => ({
+        total: -l.qty * l.price,
+        rate: rates[n] ?? this.rateOf(l.sku),
+      }));
       o.lines.forEach((l, n) => {
         this.append(
           'void-line',
           o.id,
-          { order: o.id, n, sku: l.sku, label: l.label, qty: -l.qty, unit: l.price, total: -l.qty * l.price },
+          {
+            order: o.id,
+            n,
+            sku: l.sku,
+            label: l.label,
+            qty: -l.qty,
+            unit: l.price,
+            total: rated[n].total,
+            vat: rated[n].rate,
+          },
           at,
         );
       });
@@ -341,6 +397,7 @@ export class Fiscal {
         gt: this.gt() - o.total,
         reason,
         by,
+        vat: vatBreakdown(rated),
       };
       this.append('void', o.id, t, at);
     })();
@@ -415,8 +472,11 @@ export class Fiscal {
         for (const p of [...subs].sort()) if (!this.closure(sub, p)) this.close(sub, p);
         const rows = this.closures().filter((c) => c.kind === sub && c.period.startsWith(period));
         const byMethod: Record<string, number> = {};
-        for (const c of rows)
+        const vat: VatBreakdown = {};
+        for (const c of rows) {
           for (const [m, v] of Object.entries(c.byMethod)) byMethod[m] = (byMethod[m] ?? 0) + v;
+          addVat(vat, c.vat);
+        }
         const last = this.last();
         data = {
           kind,
@@ -429,6 +489,7 @@ export class Fiscal {
           byMethod,
           gt: this.gt(),
           closures: rows.map((c) => `${sub}:${c.period}`),
+          vat,
         };
       }
       const record = this.append('closure', `${kind}:${period}`, data);
@@ -473,6 +534,15 @@ const ACCOUNTS: Record<string, [string, string]> = {
   card: ['419100', 'Avances clients cashless'],
 };
 const SALES: [string, string] = ['707000', 'Ventes de marchandises'];
+// one sub-account per rate, so the VAT return reads straight off the ledger
+const salesAccount = (rate: string): [string, string] => [
+  `707${rate.padStart(5, '0')}`,
+  `Ventes de marchandises TVA ${rateLabel(rate)}`,
+];
+const vatAccount = (rate: string): [string, string] => [
+  `4457${rate.padStart(4, '0')}`,
+  `TVA collectée ${rateLabel(rate)}`,
+];
 
 export const FEC_COLUMNS = [
   'JournalCode',
@@ -542,8 +612,15 @@ export function fecOf(
       if (v >= 0) row(acc, v, 0);
       else row(acc, 0, -v);
     }
-    if (d.total >= 0) row(SALES, 0, d.total);
-    else row(SALES, -d.total, 0);
+    // sales before tax per rate, and the VAT collected per rate (44571…), when the ticket has rates
+    const parts = d.vat ? Object.entries(d.vat) : [['0', { ttc: d.total, base: d.total, tax: 0 }] as const];
+    for (const [rate, p] of parts) {
+      const sales = Number(rate) > 0 ? salesAccount(rate) : SALES;
+      if (p.base >= 0) row(sales, 0, p.base);
+      else row(sales, -p.base, 0);
+      if (p.tax > 0) row(vatAccount(rate), 0, p.tax);
+      else if (p.tax < 0) row(vatAccount(rate), -p.tax, 0);
+    }
   }
   return `${[FEC_COLUMNS.join('\t'), ...rows.map((x) => x.join('\t'))].join('\r\n')}\r\n`;
 }

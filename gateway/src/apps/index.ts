@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway.js';
 import type { ResultBody, TapBody } from '../types.js';
 import { createAppTables } from './db.js';
-import { Fiscal, fiscalRoutes } from './fiscal.js';
+import { Fiscal, fiscalRoutes, type TicketData } from './fiscal.js';
 import { esc, page } from './html.js';
 import { pickLang, strings } from './i18n.js';
 import { Kitchen, kitchenRoutes } from './kitchen.js';
@@ -29,6 +29,7 @@ import { KITCHEN_JS, REPORTS_JS, STOCK_JS } from './static/kitchen-js.js';
 import { POS_JS } from './static/pos-js.js';
 import { ROOM_JS } from './static/room-js.js';
 import { Stock, stockRoutes } from './stock.js';
+import { vatRateOf } from './vat.js';
 
 export interface AppsOptions {
   /** The staff token of the HTTP server (see startHttp); unset = loopback only. */
@@ -133,17 +134,19 @@ export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOpt
   const reports = new Reports(db, gw.ctx.journal);
   const pos = new Pos(gw, db, hub, stock, kitchen, staff);
   // Inalterable records first: a paid order is on the chain before anything else reacts to it.
-  const fiscal = new Fiscal(db, dirname(db.name), gw.ctx.venueId);
+  const fiscal = new Fiscal(db, dirname(db.name), gw.ctx.venueId, (sku) => vatRateOf(gw.ctx.config(), sku));
   pos.hooks.settled.push((o) => fiscal.recordSale(o));
   pos.hooks.voided.push((o, reason, by, wasPaid) => {
     if (wasPaid) fiscal.recordVoid(o, reason, by);
   });
   const room = new Room(db, hub, pos, kitchen, staff);
   const printing = new Printing(db, hub);
-  const fiscalOf = (orderId: string) =>
-    db.prepare("SELECT seq, mac FROM app_fiscal WHERE kind = 'ticket' AND ref = ?").get(orderId) as
-      | { seq: number; mac: string }
-      | undefined;
+  const fiscalOf = (orderId: string) => {
+    const r = db
+      .prepare("SELECT seq, mac, data FROM app_fiscal WHERE kind = 'ticket' AND ref = ?")
+      .get(orderId) as { seq: number; mac: string; data: string } | undefined;
+    return r && { seq: r.seq, mac: r.mac, vat: (JSON.parse(r.data) as TicketData).vat };
+  };
   const receiptInfo = (orderId: string, duplicate: boolean) => ({
     venue: gw.ctx.config().name,
     currency: gw.ctx.config().currency,

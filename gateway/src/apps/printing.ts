@@ -13,6 +13,7 @@ import type { Ticket } from './kitchen.js';
 import type { OrderView } from './pos.js';
 import type { Hub } from './sse.js';
 import { ID, type Staff } from './staff.js';
+import { rateLabel, type VatBreakdown } from './vat.js';
 
 export interface Printer {
   id: string;
@@ -174,7 +175,12 @@ export function kitchenTicketDoc(t: Ticket, width = 42): Buffer {
 
 export function receiptDoc(
   o: OrderView,
-  v: { venue: string; currency: string; duplicate?: boolean; fiscal?: { seq: number; mac: string } },
+  v: {
+    venue: string;
+    currency: string;
+    duplicate?: boolean;
+    fiscal?: { seq: number; mac: string; vat?: VatBreakdown };
+  },
   width = 42,
 ): Buffer {
   const m = (n: number) => money(n, v.currency, 'fr');
@@ -192,6 +198,12 @@ export function receiptDoc(
     bankcard: 'Carte bancaire',
   };
   for (const p of o.payments) if (p.status === 'approved') d.cols(names[p.method] ?? p.method, m(p.amount));
+  // the VAT table a French receipt must show, from the fiscal record (what the books say)
+  const taxed = Object.entries(v.fiscal?.vat ?? {}).filter(([rate]) => Number(rate) > 0);
+  if (taxed.length) {
+    d.rule();
+    for (const [rate, p] of taxed) d.cols(`TVA ${rateLabel(rate)} HT ${m(p.base)}`, m(p.tax));
+  }
   if (o.status === 'voided') d.bold(true).line('*** ANNULÉ ***').bold(false);
   if (v.fiscal) d.align('center').line(`N° ${v.fiscal.seq} · ${v.fiscal.mac.slice(0, 16)}`);
   return d.align('center').line('Merci !').feed(3).cut().bytes();
