@@ -11,8 +11,13 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const ts = require('typescript');
 
-/** @returns {string[]} sorted names, safe to rename in a bundle built from `tsconfigPath`. */
-export function privateMemberNames(tsconfigPath) {
+/**
+ * @param {string} tsconfigPath
+ * @param {import('typescript').Program} [built] the program of that tsconfig, when the caller has one
+ * @returns {string[]} sorted names, safe to rename in a bundle built from `tsconfigPath`.
+ */
+export function privateMemberNames(tsconfigPath, built) {
+  if (built !== undefined) return privateNamesOf(built);
   const cfg = ts.getParsedCommandLineOfConfigFile(
     tsconfigPath,
     {},
@@ -28,6 +33,10 @@ export function privateMemberNames(tsconfigPath) {
     options: cfg.options,
     host: ts.createCompilerHost(cfg.options, true), // setParentNodes
   });
+  return privateNamesOf(program);
+}
+
+function privateNamesOf(program) {
   const priv = new Set();
   const other = new Set();
   const nameOf = (n) =>

@@ -91,6 +91,7 @@ async function runJob(job: BatchJob, o: BatchOptions, state: BatchState): Promis
         const bundle = o.bundleFor(board.kind);
         const r = await flashBoard(board, bundle.data, {
           bootCode: bundle.boot,
+          files: bundle.files,
           onProgress: (d, t) => progress(step, d / t),
           skipUnchanged: o.skipUnchanged !== false,
         });

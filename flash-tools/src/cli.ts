@@ -164,6 +164,7 @@ export function createProgram(deps: CliDeps = {}): Command {
           progress.start(path);
           const r = await flashBoard(board, bundle.data, {
             bootCode: bundle.boot,
+            files: bundle.files,
             reboot: o.reboot,
             skipUnchanged: !o.force,
             onProgress: (d, t) => progress.update(path, d / t, 'upload'),
@@ -174,7 +175,7 @@ export function createProgram(deps: CliDeps = {}): Command {
             { ...r, firmware: bundle.firmware },
             r.unchanged
               ? `${path}: ${r.board} already runs ${bundle.firmware} (checksum ${r.checksum}); nothing written (--force to upload anyway)`
-              : `${path}: flashed ${r.bytes} bytes of ${bundle.firmware} to ${r.board} ${r.interpreter} as ${r.file}, read-back checksum ${r.checksum} OK (${r.ms} ms)`,
+              : `${path}: flashed ${r.bytes} bytes of ${bundle.firmware} to ${r.board} ${r.interpreter} as ${r.file}${r.files ? ` (+ ${r.files.join(', ')})` : ''}, read-back checksum ${r.checksum} OK (${r.ms} ms)`,
           );
         } finally {
           progress.stop();

@@ -1,7 +1,8 @@
 /**
- * `flash`: uploads the firmware bundle, verifies it by read-back, and only then writes the boot
- * code that runs it. The boot file is removed first, so a power cut or a corrupted upload leaves
- * a board that boots to a bare REPL, never a half-written terminal.
+ * `flash`: uploads the firmware bundle (and the files it loads at run time: the Espruino build's
+ * Storage modules), verifies each by read-back, and only then writes the boot code that runs it.
+ * The boot file is removed first, so a power cut or a corrupted upload leaves a board that boots
+ * to a bare REPL, never a half-written terminal.
  */
 import { FlashError } from './errors.js';
 import type { BoardRepl } from './repl/board.js';
@@ -16,6 +17,8 @@ export interface FlashResult {
   ms: number;
   /** The board already ran this exact bundle (skipUnchanged): nothing was written. */
   unchanged?: boolean;
+  /** The run-time files written beside the bundle (FlashOptions.files), by name. */
+  files?: string[];
 }
 
 export interface FlashOptions {
@@ -26,6 +29,8 @@ export interface FlashOptions {
   bootCode?: Uint8Array;
   /** Skip the upload when the board already holds this bundle and its boot code (read-back sums). */
   skipUnchanged?: boolean;
+  /** Files the firmware loads at run time (Bundle.files), written and verified before the bundle. */
+  files?: { name: string; data: Uint8Array }[];
 }
 
 /** Reads a stored file's size and checksum back and compares them with what was sent. */
@@ -55,6 +60,7 @@ export async function flashBoard(
   const interpreter = await board.version();
   await board.quiesce();
   const { firmware, boot } = board.files;
+  const files = o.files ?? [];
   const stub = o.bootCode ?? new TextEncoder().encode(board.bootStub());
   const result = (checksum: string, unchanged: boolean): FlashResult => ({
     path: board.path,
@@ -65,13 +71,21 @@ export async function flashBoard(
     checksum,
     ms: Math.round(performance.now() - t0),
     ...(unchanged ? { unchanged } : {}),
+    ...(files.length > 0 ? { files: files.map((f) => f.name) } : {}),
   });
+  const holds = async (name: string, data: Uint8Array) =>
+    (await verifyFile(board, name, data).catch(() => undefined)) !== undefined;
   if (o.skipUnchanged) {
     const current = await verifyFile(board, firmware, bundle).catch(() => undefined);
-    if (current !== undefined && (await verifyFile(board, boot, stub).catch(() => undefined)) !== undefined)
-      return result(current, true);
+    let same = current !== undefined && (await holds(boot, stub));
+    for (const f of files) same = same && (await holds(f.name, f.data));
+    if (same && current !== undefined) return result(current, true);
   }
   await board.removeFile(boot);
+  for (const f of files) {
+    await board.writeFile(f.name, f.data);
+    await verifyFile(board, f.name, f.data); // the boot file is gone: a bad module activates nothing
+  }
   await board.writeFile(firmware, bundle, o.onProgress);
   let checksum: string;
   try {

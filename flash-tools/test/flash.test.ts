@@ -43,6 +43,54 @@ describe('flash', () => {
     expect(sim.received.some((l) => l.includes('load()'))).toBe(true);
   });
 
+  it('Espruino: writes the Storage modules the bundle loads, each verified, before the bundle and the boot code', async () => {
+    const sims = new SimBoards();
+    const sim = sims.add({ kind: 'espruino' });
+    const bundle = bundleBytes(ESPRUINO_BUNDLE);
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const files = [
+      { name: 'tb-pn532', data: enc(`module.exports={start:function(){return 1}};/*${'x'.repeat(1200)}*/`) },
+      { name: 'tb-fr', data: enc('module.exports={ready:"Présentez la carte"};') },
+    ];
+    let board = await openBoard(sim.path, { binding: sims.binding });
+    const r = await flashBoard(board, bundle, { files });
+    await board.close();
+    for (const f of files)
+      expect(Buffer.compare(sim.file(f.name) as Buffer, Buffer.from(f.data)), f.name).toBe(0);
+    expect(r.files).toEqual(['tb-pn532', 'tb-fr']);
+    // Each module is written before the bundle, and the boot code comes last.
+    const firstWrite = (name: string) =>
+      sim.received.findIndex((l) => l.includes(`.write(${JSON.stringify(name)},`));
+    expect(firstWrite('tb-pn532')).toBeLessThan(firstWrite('tb.js'));
+    expect(firstWrite('tb-fr')).toBeLessThan(firstWrite('tb.js'));
+    expect(firstWrite('tb.js')).toBeLessThan(firstWrite('.bootcde'));
+    expect(sim.running).toBe(true);
+    // Same bundle and modules: nothing written; a changed module: uploaded again.
+    const chunks = sim.chunksWritten;
+    board = await openBoard(sim.path, { binding: sims.binding });
+    expect((await flashBoard(board, bundle, { files, skipUnchanged: true })).unchanged).toBe(true);
+    expect(sim.chunksWritten).toBe(chunks);
+    const changed = [files[0], { name: 'tb-fr', data: enc('module.exports={ready:"Badgez"};') }];
+    const again = await flashBoard(board, bundle, { files: changed, skipUnchanged: true });
+    await board.close();
+    expect(again.unchanged).toBeUndefined();
+    expect(sim.file('tb-fr')?.toString()).toBe('module.exports={ready:"Badgez"};');
+  });
+
+  it('Espruino: a module name Storage cannot hold is refused before anything is activated', async () => {
+    const sims = new SimBoards();
+    const sim = sims.add({ kind: 'espruino' });
+    const board = await openBoard(sim.path, { binding: sims.binding });
+    const bad = { name: 'tb-a-module-name-longer-than-28', data: new Uint8Array([59]) };
+    const err = await flashBoard(board, bundleBytes(ESPRUINO_BUNDLE), { files: [bad] }).catch((e) => e);
+    await board.close();
+    expect(err).toBeInstanceOf(FlashError);
+    expect((err as FlashError).code).toBe('bad-file-name');
+    expect((err as FlashError).message).toMatch(/1 to 28 characters/);
+    expect(sim.file('.bootcde')).toBeUndefined();
+    expect(sim.file('tb.js')).toBeUndefined();
+  });
+
   it('uploads to a NodeMCU board in chunks under the 255-character Lua line limit', async () => {
     const sims = new SimBoards();
     const sim = sims.add({ kind: 'nodemcu' });
@@ -147,9 +195,15 @@ describe('the real firmware bundles (when firmware/dist is built)', () => {
         const sims = new SimBoards();
         const sim = sims.add({ kind });
         const board = await openBoard(sim.path, { binding: sims.binding });
-        await flashBoard(board, bundle.data, { bootCode: bundle.boot });
+        await flashBoard(board, bundle.data, { bootCode: bundle.boot, files: bundle.files });
         await board.close();
         expect(Buffer.compare(sim.file(board.files.firmware) as Buffer, Buffer.from(bundle.data))).toBe(0);
+        if (kind === 'espruino') {
+          // The Storage modules of dist/espruino/modules.json, under the names the bundle require()s.
+          expect(bundle.files?.map((f) => f.name)).toContain('tb-pn532');
+          for (const f of bundle.files ?? [])
+            expect(Buffer.compare(sim.file(f.name) as Buffer, Buffer.from(f.data)), f.name).toBe(0);
+        }
         if (kind === 'nodemcu')
           expect(sim.file('init.lua')?.toString()).toContain('pcall(dofile, "terminal.lua")');
         expect(sim.running).toBe(true);

@@ -45,26 +45,52 @@ const ENVELOPE_FIELDS: FieldSpec[] = [
   { name: 'm', type: 'hex', required: true, max: 64 },
 ];
 
-function unsignedBody(message: Message): { [key: string]: Json } {
-  const out: { [key: string]: Json } = { v: message.v, k: message.k, d: message.d, n: message.n };
-  if (message.t !== undefined) out.t = message.t;
-  out.b = message.b as unknown as Json;
-  return out;
+/** `"key":<canonical value>` after `out`, comma-separated; undefined values are left out. */
+function member(out: string, key: string, text: string | undefined): string {
+  if (text === undefined) return out;
+  return (out === '{' ? out : out + ',') + '"' + key + '":' + text;
 }
 
-function macHex(keyHex: string, keyBytes: number[], message: Message): string {
-  const text = encodeCanonical(unsignedBody(message));
+function encoded(value: Json | undefined): string | undefined {
+  return value === undefined ? undefined : encodeCanonical(value);
+}
+
+/**
+ * The envelope's canonical text, built by hand in canonical key order (b d k m n t v) so the body
+ * is encoded once for both the MAC and the signed text: byte for byte what encodeCanonical gives
+ * for the same object (the vectors check it).
+ */
+function envelopeText(message: Message, body: string | undefined, macHexText: string | undefined): string {
+  let out = member('{', 'b', body);
+  out = member(out, 'd', encoded(message.d));
+  out = member(out, 'k', encoded(message.k));
+  out = member(out, 'm', encoded(macHexText));
+  out = member(out, 'n', encoded(message.n));
+  out = member(out, 't', encoded(message.t));
+  out = member(out, 'v', encoded(message.v));
+  return out + '}';
+}
+
+/** A key is 16+ bytes of hex: checked without building its bytes (the fast MAC path never needs them). */
+function isKeyHex(keyHex: string): boolean {
+  if (typeof keyHex !== 'string' || keyHex.length < 32 || keyHex.length % 2 !== 0) return false;
+  for (let i = 0; i < keyHex.length; i++) {
+    const c = keyHex.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
+
+function macHex(keyHex: string, text: string): string {
   if (mac.hmacSha256Hex !== undefined) return mac.hmacSha256Hex(keyHex, text);
-  return toHex(mac.hmacSha256(keyBytes, utf8Encode(text)));
+  return toHex(mac.hmacSha256(fromHex(keyHex) as number[], utf8Encode(text)));
 }
 
 /** Canonical payload of `message` with its MAC. Throws on a bad key or an unencodable message (programming errors). */
 export function sign(message: Message, keyHex: string): string {
-  const key = fromHex(keyHex);
-  if (key === undefined || key.length < 16) throw new Error('sign: key not 16+ hex bytes');
-  const signed = unsignedBody(message);
-  signed.m = macHex(keyHex, key, message);
-  return encodeCanonical(signed);
+  if (!isKeyHex(keyHex)) throw new Error('sign: key not 16+ hex bytes');
+  const body = encoded(message.b as unknown as Json);
+  return envelopeText(message, body, macHex(keyHex, envelopeText(message, body, undefined)));
 }
 
 function utf8Length(s: string): number {
@@ -93,7 +119,9 @@ function constantTimeEqual(a: string, b: string): boolean {
  */
 export function verify(payload: string, keyHex: string, lastCounter: number): VerifyResult {
   if (typeof payload !== 'string') return fail('bad-json', 'not-a-string');
-  if (payload.length > MAX_PAYLOAD || utf8Length(payload) > MAX_PAYLOAD) return fail('too-large');
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short payloads need no byte count.
+  if (payload.length > MAX_PAYLOAD || (payload.length * 3 > MAX_PAYLOAD && utf8Length(payload) > MAX_PAYLOAD))
+    return fail('too-large');
   const parsed = parseJson(payload, MAX_DEPTH);
   if (!parsed.ok) return fail('bad-json', parsed.reason);
   const v = parsed.value;
@@ -108,11 +136,16 @@ export function verify(payload: string, keyHex: string, lastCounter: number): Ve
   const body = env.b as { [key: string]: Json };
   const badBody = validateFields(BODY_FIELDS[k], body);
   if (badBody !== '') return fail('bad-field', 'b.' + badBody);
-  const key = fromHex(keyHex);
-  if (key === undefined || key.length < 16) return fail('bad-mac', 'bad-key');
+  if (!isKeyHex(keyHex)) return fail('bad-mac', 'bad-key');
   const message = env as unknown as Message;
   const m = env.m as string;
-  if (m.length !== 64 || !constantTimeEqual(macHex(keyHex, key, message), m.toLowerCase()))
+  if (
+    m.length !== 64 ||
+    !constantTimeEqual(
+      macHex(keyHex, envelopeText(message, encodeCanonical(body), undefined)),
+      m.toLowerCase(),
+    )
+  )
     return fail('bad-mac');
   if ((env.n as number) <= lastCounter) return fail('replay');
   const out: Message = { v: message.v, k: k as Kind, d: message.d, n: message.n, b: message.b };

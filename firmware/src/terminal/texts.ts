@@ -2,7 +2,7 @@
 
 export type Lang = 'fr' | 'en';
 
-const FR: { [key: string]: string } = {
+export const FR: { [key: string]: string } = {
   ready: 'Présentez la carte',
   paying: 'Paiement...',
   approved: 'Accepté',
@@ -30,7 +30,7 @@ const FR: { [key: string]: string } = {
   'not-allowed': 'Non autorisé',
 };
 
-const EN: { [key: string]: string } = {
+export const EN: { [key: string]: string } = {
   ready: 'Tap your card',
   paying: 'Paying...',
   approved: 'Approved',

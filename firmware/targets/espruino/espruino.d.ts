@@ -91,6 +91,13 @@ declare function espruinoRequire(name: 'crypto'): EspruinoCryptoModule;
 declare function espruinoRequire(name: 'SSD1306'): {
   connect(i2c: EspruinoI2C, cb: () => void, options?: { address?: number; height?: number }): EspruinoSsd1306;
 };
+/** A Storage module of the terminal (targets/espruino/modules.ts types it). */
+declare function espruinoRequire(name: string): unknown;
+/**
+ * `module` of a Storage module's code (Espruino runs a required Storage file with `module` and
+ * `exports` in scope); written `espruinoModule` for the same reason as `espruinoRequire`.
+ */
+declare const espruinoModule: { exports: unknown };
 /** Espruino's global object (the bundle defines `onInit` and `tbProvision` on it). */
 declare const global: { [name: string]: unknown };
 declare function getTime(): number;

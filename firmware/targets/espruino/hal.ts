@@ -26,8 +26,8 @@ import type {
   Storage,
 } from '../../src/hal/types.js';
 import { hmacSha256 } from '../../src/util/hmac.js';
-import { sha256 as pureSha256 } from '../../src/util/sha256.js';
 import { type BoardProfile, espruinoPin } from './boards.js';
+import { nativeSha256, sha256 } from './sha256.js';
 
 function bytesOf(data: ArrayBuffer | Uint8Array | number[]): number[] {
   const u = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -98,22 +98,13 @@ export function espruinoStorage(prefix: string): Storage {
 // ---- crypto --------------------------------------------------------------------------------
 
 /**
- * SHA-256 from require('crypto') where the build has it, the pure one otherwise; HMAC is always
- * built on top (Espruino has none). AES from crypto.AES when present (the terminal itself does
- * not need it: SUN data is verified by the gateway).
+ * SHA-256 from require('crypto') where the build has it, the tb-sha256 Storage module otherwise
+ * (sha256.ts); HMAC is always built on top (Espruino has none). AES from crypto.AES when present
+ * (the terminal itself does not need it: SUN data is verified by the gateway).
  */
 export function espruinoCrypto(): Crypto {
-  let mod: EspruinoCryptoModule | undefined;
-  try {
-    mod = espruinoRequire('crypto');
-  } catch {
-    mod = undefined;
-  }
-  const native = mod !== undefined && typeof mod.SHA256 === 'function' ? mod : undefined;
-  const sha = (bytes: number[]): number[] => {
-    if (native !== undefined && native.SHA256 !== undefined) return bytesOf(native.SHA256(bytes));
-    return pureSha256(bytes);
-  };
+  const mod = nativeSha256();
+  const sha = sha256;
   const aes = (encrypt: boolean, key: number[], block: number[]): number[] => {
     const a = mod !== undefined ? mod.AES : undefined;
     if (a === undefined) throw new Error('aes-unavailable');

@@ -1,42 +1,39 @@
 /**
  * Entry point of firmware/dist/espruino/terminal.js. Loading the bundle only defines functions
  * and constant tables; hardware, Wi-Fi and MQTT start in `onInit()`, Espruino's boot hook (run
- * at power-up after `save()`, and by hand right after an upload).
+ * at power-up after `save()`, and by hand right after an upload). The code that only some
+ * terminals run is in Storage modules beside it (modules.ts, dist/espruino/modules.json), which
+ * `tibillet-flash flash` uploads with it; by hand with the Espruino CLI:
+ *   npx espruino --board ESP32 -p /dev/ttyUSB0 --storage tb-pn532:firmware/dist/espruino/tb-pn532.js \
+ *     --storage tb-fr:firmware/dist/espruino/tb-fr.js … firmware/dist/espruino/terminal.js
  *
  * Provisioning, once per device, from the Espruino console:
  *   tbProvision({venue:"bar", device:"dev-1", key:"<64 hex>", ssid:"...", pass:"...",
  *                mqtt:"192.168.1.10:1883", board:"esp32-devkitc", bus:"hsu", lang:"fr"});
  *   save();
  * The record is kept in Storage (`tb.prov`); `board` defaults from process.env.BOARD and
- * `bus` (PN532 interface: hsu, i2c or spi) to hsu.
+ * `bus` (PN532 interface: hsu, i2c or spi) to hsu, `reader` (pn532 or rc522: an MFRC522 on the
+ * reader header's SPI pins) to pn532. Each reader's code is a Storage module (see modules.ts).
  */
-import type { Hal, Serial } from '../../src/hal/types.js';
-import { Pn532Driver } from '../../src/pn532/driver.js';
-import type { Pn532Transport } from '../../src/pn532/transport.js';
-import { HsuTransport } from '../../src/pn532/transport-hsu.js';
-import { i2cTransport } from '../../src/pn532/transport-i2c.js';
-import { spiTransport } from '../../src/pn532/transport-spi.js';
+import type { Hal } from '../../src/hal/types.js';
 import { setCrypto } from '../../src/protocol/codec.js';
 import { mqttPassword } from '../../src/protocol/credentials.js';
-import { Terminal } from '../../src/terminal/machine.js';
-import { startReader } from '../../src/terminal/reader-adapter.js';
-import { runSelftestPaused, type SelftestReport } from '../../src/terminal/selftest.js';
+import { type ReaderEvent, Terminal } from '../../src/terminal/machine.js';
+import type { SelftestReport } from '../../src/terminal/selftest.js';
 import type { Lang } from '../../src/terminal/texts.js';
 import { encodeCanonical, type Json, parseJson } from '../../src/util/json.js';
-import { espruinoPin, findBoard } from './boards.js';
+import { findBoard } from './boards.js';
 import {
   espruinoBuzzer,
   espruinoClock,
   espruinoCrypto,
   espruinoDisplay,
   espruinoGpio,
-  espruinoI2C,
   espruinoLeds,
   espruinoNetwork,
-  espruinoSerial,
-  espruinoSpi,
   espruinoStorage,
 } from './hal.js';
+import { tbModule } from './modules.js';
 
 /** Replaced at build time with firmware/package.json's version. */
 declare const __FIRMWARE_VERSION__: string;
@@ -59,6 +56,7 @@ interface Provisioning {
   mqtt: string;
   board?: string;
   bus?: string;
+  reader?: string;
   lang?: string;
 }
 
@@ -132,37 +130,27 @@ function start(): void {
     flowPin: board.flowMeter,
   });
 
-  let transport: Pn532Transport;
-  if (p.bus === 'i2c') {
-    const b = board.pn532.i2c;
-    transport = i2cTransport(espruinoI2C(I2C2, b.scl, b.sda, 100000), clock, { address: b.address });
-  } else if (p.bus === 'spi') transport = spiTransport(espruinoSpi(board), clock);
-  else {
-    const serial: Serial = espruinoSerial(board);
-    transport = new HsuTransport(serial);
+  // The reader's code is a Storage module (modules.ts): the PN532 by default, or the MFRC522.
+  // A module missing from Storage (not flashed) is a reader fault the venue sees and the gateway logs.
+  const emit = (ev: ReaderEvent) => term.onReader(ev);
+  const reader = p.reader === 'rc522' ? 'rc522' : 'pn532';
+  try {
+    if (reader === 'rc522') tbModule('rc522').start(board, clock, emit);
+    else {
+      const r = tbModule('pn532').start(board, p.bus, clock, emit);
+      selftest = (cb) =>
+        tbModule('selftest').run(
+          hal,
+          r.driver,
+          r.reader,
+          { cardWaitMs: 8000, mqttWaitMs: 3000, wifiConnected: net.wifi },
+          cb,
+        );
+    }
+  } catch (e) {
+    print('tibillet: cannot start the ' + reader + ' reader: ' + e);
+    emit({ type: 'reader-error', code: 'no-module-tb-' + reader });
   }
-  const rst = espruinoPin(board.pn532.rstpdn);
-  digitalWrite(rst, 1);
-  const driver = new Pn532Driver({
-    clock,
-    transport,
-    reset: (done) => {
-      digitalWrite(rst, 0);
-      clock.setTimeout(() => {
-        digitalWrite(rst, 1);
-        clock.setTimeout(done, 10);
-      }, 10);
-    },
-  });
-  const poller = startReader(driver, clock, (ev) => term.onReader(ev), { intervalMs: 40 });
-  selftest = (cb) =>
-    runSelftestPaused(
-      hal,
-      driver,
-      poller,
-      { cardWaitMs: 8000, mqttWaitMs: 3000, wifiConnected: net.wifi },
-      cb,
-    );
 
   let pressedAt = -1;
   gpio.watch(board.buttonOk, (high) => {
@@ -187,7 +175,7 @@ global.onInit = start;
  * Throws when the terminal is not running (not provisioned, or onInit() not run yet).
  */
 global.tbSelftest = (cb: SelftestCallback): void => {
-  if (selftest === undefined) throw new Error('tbSelftest: not started');
+  if (selftest === undefined) throw new Error('tbSelftest: not started (or not a PN532 reader)');
   selftest(cb);
 };
 

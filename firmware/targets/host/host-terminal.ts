@@ -6,6 +6,9 @@
 
 import { FIRMWARE_VERSION, pn532, type Serial, terminal } from '@tibillet/firmware';
 import { SerialPort } from 'serialport';
+import { beepApdu, parseLedBuzzer } from './acr122u-apdu.js';
+import { type Acr122uOptions, openAcr122u, parseAcr122uSpec } from './acr122u.js';
+import { Acr122uTransport } from './acr122u-transport.js';
 import { createNodeHal, type ScreenEvent } from './node-hal.js';
 import { openSimulatedPort, serialFromStream } from './sim-serial.js';
 
@@ -14,8 +17,15 @@ export interface HostTerminalOptions {
   venue: string;
   deviceId: string;
   keyHex: string;
-  /** 'sim' (a simulated PN532) or a serial path such as /dev/ttyUSB0. */
+  /**
+   * 'sim' (a simulated PN532), a serial path such as /dev/ttyUSB0 (PN532 in HSU mode), or
+   * 'acr122u' / 'acr122u:<part of the PC/SC reader name>' (USB ACR122U through pcscd).
+   */
   reader: 'sim' | string;
+  /** Reader diagnostics (ACR122U: firmware, PC/SC failures). */
+  log?: (line: string) => void;
+  /** ACR122U only: where `pcsclite` comes from and how long to wait for the reader (tests). */
+  acr122u?: Pick<Acr122uOptions, 'load' | 'waitMs'>;
   storagePath?: string;
   lang?: 'fr' | 'en';
   board?: string;
@@ -46,8 +56,40 @@ export async function createHostTerminal(o: HostTerminalOptions): Promise<HostTe
   });
   let sim: pn532.Pn532Simulator | undefined;
   let closePort: () => Promise<void>;
-  let serial: Serial;
-  if (o.reader === 'sim') {
+  let serial: Serial | undefined;
+  let transport: pn532.Pn532Transport | undefined;
+  const acrName = parseAcr122uSpec(o.reader);
+  const log = o.log ?? ((line: string) => console.error(line));
+  if (acrName !== undefined) {
+    const acr = await openAcr122u({ ...o.acr122u, name: acrName || undefined, log }).catch(async (e) => {
+      await client.endAsync();
+      throw e;
+    });
+    log(`acr122u: using "${acr.readerName}", firmware ${await acr.firmware()}`);
+    transport = new Acr122uTransport(acr.link, hal.clock, log);
+    closePort = () => acr.close();
+    // The reader's own buzzer and LED follow the terminal's (accept: green, refuse: red).
+    let colour: 'green' | 'red' = 'green';
+    const { led, buzzer } = hal;
+    hal.led = {
+      set: (c, pattern) => {
+        if (c === 'green' || c === 'red') colour = c;
+        led.set(c, pattern);
+      },
+    };
+    hal.buzzer = {
+      beep: (pattern) => {
+        buzzer.beep(pattern);
+        // Next tick: the terminal sets the LED colour right after the beep.
+        hal.clock.setTimeout(() => {
+          acr.link.exchange(beepApdu(pattern, colour), (err, answer) => {
+            const r = err === undefined ? parseLedBuzzer(answer) : undefined;
+            if (r === undefined || !r.ok) log(`acr122u: buzzer: ${err ?? (r && !r.ok ? r.detail : '')}`);
+          });
+        }, 0);
+      },
+    };
+  } else if (o.reader === 'sim') {
     const port = await openSimulatedPort(hal.clock);
     sim = port.sim;
     serial = port.serial;
@@ -58,7 +100,10 @@ export async function createHostTerminal(o: HostTerminalOptions): Promise<HostTe
     serial = serialFromStream(port);
     closePort = () => new Promise<void>((resolve) => port.close(() => resolve()));
   }
-  const driver = new pn532.Pn532Driver({ clock: hal.clock, transport: new pn532.HsuTransport(serial) });
+  const driver = new pn532.Pn532Driver({
+    clock: hal.clock,
+    transport: transport ?? new pn532.HsuTransport(serial as Serial),
+  });
   const poller = terminal.startReader(driver, hal.clock, (ev) => term.onReader(ev), { intervalMs: 40 });
   return {
     terminal: term,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * tibillet-terminal: runs a terminal on this computer, with a USB PN532 or the simulator.
+ * tibillet-terminal: runs a terminal on this computer, with a USB PN532, a USB ACR122U (PC/SC) or the simulator.
  * In simulator mode, type a card UID (hex) and Enter to tap it; `next`, `ok`, `back` press buttons.
  */
 import { createInterface } from 'node:readline';
@@ -19,12 +19,18 @@ const key = (v: string) => {
 };
 
 const program = new Command('tibillet-terminal')
-  .description('Run a TiBillet terminal on this computer (USB PN532 in HSU mode, or the simulator)')
+  .description(
+    'Run a TiBillet terminal on this computer (USB PN532 in HSU mode, USB ACR122U, or the simulator)',
+  )
   .option('--venue <id>', 'venue id', id, 'demo')
   .requiredOption('--device <id>', 'device id', id)
   .requiredOption('--key <hex>', 'device key (hex)', key)
   .option('--mqtt <url>', 'gateway broker URL', 'mqtt://127.0.0.1:1884')
-  .option('--reader <path>', "serial port of a PN532 in HSU mode (USB-serial adapter), or 'sim'", 'sim')
+  .option(
+    '--reader <path>',
+    "serial port of a PN532 in HSU mode (USB-serial adapter), 'acr122u[:<PC/SC reader name>]' (USB ACR122U through pcscd), or 'sim'",
+    'sim',
+  )
   .option('--sim', 'use the simulated PN532 (same as --reader sim)')
   .option('--storage <file>', 'file standing in for the flash storage')
   .option('--lang <fr|en>', 'display language', 'fr')
@@ -46,6 +52,10 @@ const program = new Command('tibillet-terminal')
         if (line !== lastLine) console.log(line); // a reconnect loop redraws the same screen
         lastLine = line;
       },
+    }).catch((e: Error) => {
+      // A missing reader, native module or daemon: say what to install, no stack trace.
+      console.error(`tibillet-terminal: ${e.message}`);
+      process.exit(1);
     });
     const rl = createInterface({ input: process.stdin });
     rl.on('line', (line) => {

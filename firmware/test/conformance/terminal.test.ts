@@ -137,7 +137,7 @@ beforeAll(async () => {
   const host = hostTarget(PROV, FIRMWARE);
   await scenario(host);
   reference = host.rec;
-}, 120_000);
+}, 240_000);
 afterAll(() => {
   for (const t of open) t.close();
 });

@@ -8,21 +8,41 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Clock, pn532, type Serial } from '@tibillet/firmware';
+import { type Clock, pn532, type SPI, type Serial } from '@tibillet/firmware';
 import { createEspruinoShim, type EspruinoShim } from './shim.js';
 
 export const FW = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BUNDLE_PATH = join(FW, 'dist', 'espruino', 'terminal.js');
+export const DIST = join(FW, 'dist', 'espruino');
+export const BUNDLE_PATH = join(DIST, 'terminal.js');
+
+/** dist/espruino/modules.json: the Storage modules beside the main file. */
+export interface Manifest {
+  main: string;
+  modules: { storage: string; file: string; bytes: number }[];
+}
 
 let built: string | undefined;
+let builtModules: { [storage: string]: string } | undefined;
 
-/** Builds the bundle once per test file (the build type-checks, bundles and ES5-parses it). */
+/**
+ * Builds the bundle once per test file (the build type-checks, bundles and ES5-parses it) and
+ * returns the main file; `bundleModules()` then has the Storage modules.
+ */
 export function buildBundle(): string {
   if (built === undefined) {
     execFileSync(process.execPath, [join(FW, 'scripts', 'build-espruino.mjs')], { stdio: 'pipe' });
     built = readFileSync(BUNDLE_PATH, 'utf8');
+    const manifest = JSON.parse(readFileSync(join(DIST, 'modules.json'), 'utf8')) as Manifest;
+    builtModules = {};
+    for (const m of manifest.modules) builtModules[m.storage] = readFileSync(join(DIST, m.file), 'utf8');
   }
   return built;
+}
+
+/** Storage name → code of each module of the last build (what the flash tool uploads). */
+export function bundleModules(): { [storage: string]: string } {
+  buildBundle();
+  return { ...(builtModules as { [storage: string]: string }) };
 }
 
 export interface Published {
@@ -44,10 +64,24 @@ export interface Rig {
   mqttConnects: number;
   /** Bytes the bundle wrote to the PN532 UART, per write. */
   uartWrites: number[][];
+  /** The shim's virtual clock, for simulators. */
+  clock: Clock;
+  /** The chip on SPI1 (e.g. an MFRC522 simulator's port); none: the bus reads zeros. */
+  spiDevice?: SPI;
 }
 
 export interface RigOptions {
   storage?: { [name: string]: string };
+  /** Leave these Storage modules out (default: every module of the build is in Storage, as after a flash). */
+  without?: string[];
+  /** The Espruino build has require('crypto').SHA256 (default true). */
+  nativeSha256?: boolean;
+}
+
+function storageAfterFlash(opts?: RigOptions): { [name: string]: string } {
+  const storage = bundleModules();
+  for (const name of opts?.without ?? []) delete storage[name];
+  return { ...storage, ...(opts?.storage ?? {}) };
 }
 
 export function createRig(bundle: string, opts?: RigOptions): Rig {
@@ -78,8 +112,10 @@ export function createRig(bundle: string, opts?: RigOptions): Rig {
       display: (lines) => rig.screens.push(lines),
       pin: (pin, value) => rig.pins.push([pin, value]),
       log: (text) => rig.logs.push(text),
+      spiTransfer: (bytes) => (rig.spiDevice ? rig.spiDevice.transfer(bytes) : bytes.map(() => 0)),
     },
-    opts?.storage ?? {},
+    storageAfterFlash(opts),
+    { nativeSha256: opts?.nativeSha256 },
   );
   const ctx = shim.context as unknown as {
     setTimeout(cb: () => void, ms: number): number;
@@ -103,5 +139,6 @@ export function createRig(bundle: string, opts?: RigOptions): Rig {
   sim.attachSerial(chipEnd);
   rig.shim = shim;
   rig.sim = sim;
+  rig.clock = clock;
   return rig;
 }

@@ -79,6 +79,13 @@ export interface ShimIo {
   display(lines: string[]): void;
   pin(pin: string, value: number): void;
   log(text: string): void;
+  /** A transfer on SPI1 (chip select `ss`); returns the bytes clocked in (default: zeros). */
+  spiTransfer?(bytes: number[], ss: string): number[];
+}
+
+export interface ShimOptions {
+  /** The build has require('crypto').SHA256 (ESP32 and Pico W builds do; default true). */
+  nativeSha256?: boolean;
 }
 
 export interface EspruinoShim {
@@ -101,6 +108,8 @@ export interface EspruinoShim {
   nextTimerAt(): number;
   /** Rough count of variables the bundle keeps alive (Espruino's limit is 16,383 on ESP32). */
   estimateVariables(): number;
+  /** Storage modules the bundle has require()d so far, in load order. */
+  loadedModules(): string[];
 }
 
 function listOf<T>(table: { [key: string]: T[] }, key: string): T[] {
@@ -112,6 +121,7 @@ export function createEspruinoShim(
   bundle: string,
   io: ShimIo,
   storage: { [name: string]: string } = {},
+  options: ShimOptions = {},
 ): EspruinoShim {
   let clock = 0;
   let nextTimer = 1;
@@ -119,6 +129,7 @@ export function createEspruinoShim(
   const serialListeners: { [port: string]: ((data: string) => void)[] } = {};
   const watches: { [pin: string]: ((e: { state: boolean; time: number }) => void)[] } = {};
   const mqttHandlers: { [ev: string]: ((arg?: unknown) => void)[] } = {};
+  const loadedModules: string[] = [];
 
   const serial = (port: string) => ({
     setup() {},
@@ -196,14 +207,29 @@ export function createEspruinoShim(
     Serial1: serial('Serial1'),
     Serial2: serial('Serial2'),
     I2C1: { setup() {}, writeTo() {}, readFrom: (_a: number, n: number) => new Uint8Array(n) },
-    SPI1: { setup() {}, send: (d: number[]) => new Uint8Array(d.length) },
+    SPI1: {
+      setup() {},
+      send: (d: number[], ss: string) =>
+        new ctxUint8Array(io.spiTransfer ? io.spiTransfer([...d], String(ss)) : d.map(() => 0)),
+    },
     E: {
       getErrorFlags: () => [],
       toString: (d: Uint8Array) => String.fromCharCode(...d),
     },
     require: (name: string) => {
-      if (!(name in modules)) throw new Error(`Module ${name} not found`);
-      return modules[name];
+      if (name in modules) return modules[name];
+      // As Espruino 2v29 does: a Storage file of that name is run once as a module (`module` and
+      // `exports` in scope) and its exports are cached.
+      const code = storage[name];
+      if (typeof code !== 'string') throw new Error(`Module ${name} not found`);
+      const fn = vm.runInContext(`(function (module, exports) {${code}\n})`, context, {
+        filename: `Storage:${name}`,
+      }) as (module: { exports: unknown }, exports: unknown) => void;
+      const module = { exports: vm.runInContext('({})', context) as unknown };
+      fn(module, module.exports);
+      modules[name] = module.exports;
+      loadedModules.push(name);
+      return module.exports;
     },
     getTime: () => clock / 1000,
     setTimeout: (cb: () => void, ms: number) => addTimer(cb, ms, 0),
@@ -222,6 +248,7 @@ export function createEspruinoShim(
     console: { log: (...args: unknown[]) => io.log(args.map(String).join(' ')) },
     process: { memory: () => ({ free: 12000, total: 16383, usage: 4383 }), env: { VERSION: '2v29' } },
   };
+  if (options.nativeSha256 === false) delete modules.crypto; // require("crypto") throws, as on a build without it
   const context = vm.createContext(sandbox, { codeGeneration: { strings: false, wasm: false } });
   const ctxArrayBuffer = vm.runInContext('ArrayBuffer', context) as ArrayBufferConstructor;
   const ctxUint8Array = vm.runInContext('Uint8Array', context) as Uint8ArrayConstructor;
@@ -290,12 +317,15 @@ export function createEspruinoShim(
     now: () => clock,
     timerCount: () => timers.length,
     nextTimerAt: () => timers.reduce((m, t) => (m < 0 || t.at < m ? t.at : m), -1),
+    loadedModules: () => loadedModules.slice(),
     estimateVariables() {
       // Espruino keeps function source as text (~12 characters a variable) and every array
-      // element / object property / string chunk in a variable: bundle text plus what the
-      // bundle's globals reach is a fair lower bound of its footprint.
+      // element / object property / string chunk in a variable: bundle text (and the text of the
+      // Storage modules it loaded: counted as if in RAM, although Espruino can run them from
+      // flash) plus what the bundle's globals reach is a fair lower bound of its footprint.
       const seen = new Set<unknown>();
       let count = Math.ceil(bundle.length / 12);
+      for (const name of loadedModules) count += Math.ceil((storage[name] ?? '').length / 12);
       const walk = (v: unknown, depth: number): void => {
         count++;
         if (typeof v === 'string') count += Math.floor(v.length / 12);

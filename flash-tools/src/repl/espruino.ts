@@ -12,6 +12,20 @@ import { ReplSession } from './session.js';
 
 export const ESPRUINO_FILES: BoardFiles = { firmware: 'tb.js', boot: '.bootcde', provision: 'tb.prov' };
 
+/** Espruino 2v29's longest Storage file name. */
+export const ESPRUINO_MAX_NAME = 28;
+
+/**
+ * Why `name` cannot be an Espruino Storage file (the firmware's Storage modules, e.g. "tb-pn532",
+ * are found by `require(name)` under exactly this name), or undefined when it can.
+ */
+export function espruinoNameProblem(name: string): string | undefined {
+  if (name.length === 0 || name.length > ESPRUINO_MAX_NAME)
+    return `a Storage file name has 1 to ${ESPRUINO_MAX_NAME} characters (${JSON.stringify(name)} has ${name.length})`;
+  if (!/^[\x21-\x7e]+$/.test(name)) return `${JSON.stringify(name)}: printable ASCII only, no spaces`;
+  return undefined;
+}
+
 /** The exact expressions sent (the simulated board recognises these forms). */
 export const espruinoCommands = {
   line: (expr: string) =>
@@ -83,6 +97,8 @@ export class EspruinoRepl implements BoardRepl {
   ): Promise<void> {
     const total = data.length;
     if (total === 0) throw new FlashError('empty-file', `refusing to write an empty ${name}`);
+    const problem = espruinoNameProblem(name);
+    if (problem !== undefined) throw new FlashError('bad-file-name', `${this.path}: ${problem}`);
     for (let off = 0; off < total; off += this.chunkSize) {
       const chunk = Buffer.from(data.subarray(off, Math.min(total, off + this.chunkSize))).toString('base64');
       const ok = await this.eval(
