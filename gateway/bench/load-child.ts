@@ -9,8 +9,14 @@ interface Args {
   port: number;
   venue: string;
   devices: { id: string; key: string }[];
-  /** 'echo': unsigned payloads to an echo responder; 'tap': signed taps to the gateway. */
-  mode: 'echo' | 'tap';
+  /**
+   * 'echo': bare tx ids to an echo responder, no client work (the old baseline).
+   * 'echo-signed': the same signed tap payloads as 'tap' to an echo responder; the client checks
+   * the echoed payload's MAC as a terminal checks a result (the baseline that isolates the
+   * gateway's business logic: both sides do the same client work).
+   * 'tap': signed taps to the gateway; the client checks each result's MAC and counter.
+   */
+  mode: 'echo' | 'echo-signed' | 'tap';
   seconds: number;
   window: number;
   /** Open loop: total messages per second across all devices (0 = closed loop). */
@@ -23,6 +29,8 @@ const args = JSON.parse(process.argv[2]) as Args;
 protocol.setCrypto(nodeMac);
 const latencies: number[] = [];
 let done = 0;
+/** Every answer, warm-up included: CPU per message = CPU over the whole run / total. */
+let total = 0;
 let errors = 0;
 let measuring = false;
 
@@ -39,19 +47,27 @@ async function terminal(id: string, key: string, index: number) {
   const sentAt = new Map<string, number>();
   const card = `04BE${index.toString(16).padStart(10, '0').toUpperCase()}`;
   let next: () => void = () => {};
+  // Last accepted counter on what comes down: a terminal refuses a replayed result.
+  let lastDown = -1;
   client.on('message', (topic, payload) => {
     let tx: string;
     if (args.mode === 'echo') tx = payload.toString();
     else {
-      if (!topic.endsWith('/result')) return;
-      const s = payload.toString();
-      const at = s.indexOf('"tx":"');
-      tx = s.slice(at + 6, s.indexOf('"', at + 6));
-      if (!s.includes('"ok":true')) errors++;
+      if (args.mode === 'tap' && !topic.endsWith('/result')) return;
+      const r = protocol.verify(payload.toString(), key, lastDown);
+      if (!r.ok) {
+        errors++;
+        return;
+      }
+      lastDown = r.message.n;
+      const b = r.message.b as { tx: string; ok?: boolean };
+      tx = b.tx;
+      if (args.mode === 'tap' && !b.ok) errors++;
     }
     const t0 = sentAt.get(tx);
     if (t0 === undefined) return;
     sentAt.delete(tx);
+    total++;
     if (measuring) {
       done++;
       latencies.push(performance.now() - t0);
@@ -66,7 +82,7 @@ async function terminal(id: string, key: string, index: number) {
     else {
       const b = { tx, uid: card, mode: 'cashier', cart: [{ sku: 'beer', qty: 1, price: 350 }] };
       client.publish(
-        `tb/v1/${args.venue}/dev/${id}/up/tap`,
+        `tb/v1/${args.venue}/dev/${id}/up/${args.mode === 'tap' ? 'tap' : 'echo'}`,
         protocol.sign({ v: 1, k: 'tap', d: id, n: k, b } as protocol.Message, key),
         { qos: 1 },
       );
@@ -76,9 +92,15 @@ async function terminal(id: string, key: string, index: number) {
 }
 
 const terms = await Promise.all(args.devices.map((d, i) => terminal(d.id, d.key, i)));
+// The parent samples its own CPU from here: connection set-up is not part of the figures.
+process.stdout.write('READY\n');
 const cpu0 = process.cpuUsage();
-const stopAt = performance.now() + 500 + args.seconds * 1000;
-setTimeout(() => (measuring = true), 500);
+const wall0 = performance.now();
+// Warm-up, not measured: the JIT of both processes, and the first load of a fresh process would
+// otherwise count its compile time against whichever variant happens to run first.
+const WARM_UP_MS = 1000;
+const stopAt = performance.now() + WARM_UP_MS + args.seconds * 1000;
+setTimeout(() => (measuring = true), WARM_UP_MS);
 if (args.rate === 0) {
   for (const t of terms) {
     t.setNext(() => {
@@ -107,8 +129,18 @@ await new Promise((r) => setTimeout(r, stopAt - performance.now() + 300));
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
 const cpu = process.cpuUsage(cpu0);
+const cpuUs = cpu.user + cpu.system;
 process.stdout.write(
-  `${JSON.stringify({ childCpu: (cpu.user + cpu.system) / 1e6 / (args.seconds + 0.8), perSecond: done / args.seconds, p50: pct(0.5), p99: pct(0.99), errors, samples: latencies.length })}\n`,
+  `${JSON.stringify({
+    perSecond: done / args.seconds,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    errors,
+    samples: latencies.length,
+    total,
+    childCpu: cpuUs / 1000 / (performance.now() - wall0),
+    childUsPerMsg: cpuUs / Math.max(1, total),
+  })}\n`,
 );
 await Promise.all(terms.map((t) => t.client.endAsync(true)));
 process.exit(0);

@@ -7,7 +7,17 @@ import type { DeviceRegistry } from './devices/registry.js';
 import type { Journal } from './journal/journal.js';
 import type { Metrics } from './metrics.js';
 import type { SyncWorker } from './sync/sync-worker.js';
+import type { CartLine } from './types.js';
 import type { VenueConfig } from './venue-config.js';
+
+/**
+ * What a POS charge asks for: the amount, and, when it pays a whole order, the order's lines at
+ * the prices the POS charged (the card's promotions are then applied to them at the tap).
+ */
+export interface PosCharge {
+  amt: number;
+  cart?: CartLine[];
+}
 
 export interface GatewayContext {
   venueId: string;
@@ -29,7 +39,7 @@ export interface GatewayContext {
   /** Sends a device its config (mode, menu, limits). */
   pushConfig(deviceId: string): Promise<void>;
   /** The POS charge with this reference, for this device. */
-  charge(deviceId: string, ref: string): { amt: number } | undefined;
+  charge(deviceId: string, ref: string): PosCharge | undefined;
   /** Taps being decided now, by tx id: a re-send joins the first. */
   inflight: Map<string, Promise<protocol.ResultBody>>;
   leaseMs: number;

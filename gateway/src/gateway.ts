@@ -13,7 +13,7 @@ import { CardBook } from './authorizer/card-book.js';
 import type { Bus } from './broker/bus.js';
 import { createEmbeddedBroker } from './broker/embedded.js';
 import { connectExternalBroker } from './broker/external.js';
-import type { GatewayContext } from './context.js';
+import type { GatewayContext, PosCharge } from './context.js';
 import { DownCounter } from './devices/down-counter.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { attachDoorDesk, DoorDesk } from './door/door-desk.js';
@@ -24,9 +24,11 @@ import { handlePour } from './handlers/pour.js';
 import { handleTap } from './handlers/tap.js';
 import { Journal, type TxRecord } from './journal/journal.js';
 import { Metrics } from './metrics.js';
+import { effectiveConfig, watchHappyHours } from './promotions/menu.js';
 import { CloudApi } from './sync/cloud-api.js';
+import { attachMembershipCache, MembershipCache } from './sync/membership-cache.js';
 import { SyncWorker } from './sync/sync-worker.js';
-import type { ResultBody } from './types.js';
+import type { CartLine, ResultBody } from './types.js';
 import { defaultVenueConfig, fromCloudConfig, type VenueConfig } from './venue-config.js';
 import { Witness } from './witness/witness.js';
 
@@ -66,8 +68,13 @@ export interface Gateway {
   witness: Witness | undefined;
   /** Door mode: the events' ticket lists and the admissions (once across all doors). */
   door: DoorDesk;
-  /** Pushes a POS charge to a terminal; the next tap there pays it. */
-  charge(deviceId: string, amt: number, lines?: string[]): Promise<string>;
+  /** The cloud's API (undefined for a standalone venue). */
+  api: CloudApi | undefined;
+  /**
+   * Pushes a POS charge to a terminal; the next tap there pays it. `cart`: the whole order's lines
+   * (their sum must be `amt`), kept here for the card's promotions, never sent to the terminal.
+   */
+  charge(deviceId: string, amt: number, lines?: string[], cart?: CartLine[]): Promise<string>;
   /** Voids an approved spend: its legs go back to the card. Idempotent. */
   voidTx(tx: string, reason: string, cashierId: string): Promise<{ ok: boolean; reason?: string }>;
   /** Applies a config now (tests, standalone venues); the cloud's next pull replaces it. */
@@ -107,6 +114,8 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   devices.update(config.devices);
 
   const api = o.cloudUrl && o.cloudApiKey ? new CloudApi(o.cloudUrl, o.cloudApiKey) : undefined;
+  // The cloud's membership status, cached with an expiry (door and tills ask the same cache).
+  const memberships = new MembershipCache(journal.db);
   const witness = api
     ? new Witness({ dataDir: o.dataDir, api, journal, log: log.child({ part: 'witness' }) })
     : undefined;
@@ -116,6 +125,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
         api,
         journal,
         book,
+        memberships,
         log: log.child({ part: 'sync' }),
         metrics,
         batchSize: o.syncBatchSize,
@@ -123,11 +133,12 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       })
     : undefined;
 
-  const charges = new Map<string, { deviceId: string; amt: number }>();
+  const charges = new Map<string, PosCharge & { deviceId: string }>();
   let bus: Bus;
   const ctx: GatewayContext = {
     venueId: o.venueId,
-    config: () => config,
+    // With the happy prices of the moment (the same object until a window opens or closes).
+    config: () => effectiveConfig(config, Date.now()),
     journal,
     book,
     devices,
@@ -146,7 +157,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       await bus.publish(protocol.deviceTopic(o.venueId, deviceId, 'down', kind), payload, retain);
     },
     async pushConfig(deviceId) {
-      const pos = config.pointsOfSale.find((p) => p.devices.includes(deviceId));
+      const pos = ctx.config().pointsOfSale.find((p) => p.devices.includes(deviceId));
       const body: protocol.ConfigBody = {
         venue: o.venueId,
         mode: pos?.mode ?? 'cashier',
@@ -165,7 +176,11 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     },
     charge(deviceId, ref) {
       const c = charges.get(ref);
-      return c && c.deviceId === deviceId ? { amt: c.amt } : undefined;
+      return c && c.deviceId === deviceId
+        ? c.cart
+          ? { amt: c.amt, cart: c.cart }
+          : { amt: c.amt }
+        : undefined;
     },
   };
 
@@ -177,6 +192,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     intervalMs: o.doorSyncMs,
   });
   attachDoorDesk(ctx, door);
+  attachMembershipCache(ctx, memberships);
 
   const handlers: { [k: string]: (deviceId: string, m: protocol.Message) => void | Promise<void> } = {
     hello: (d, m) => handleHello(ctx, d, m as protocol.Message<'hello'>),
@@ -221,8 +237,10 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       log.warn({ deviceId: id }, 'device revoked: disconnected');
       bus.disconnect(id);
     }
+    const now = Date.now();
     if (
-      JSON.stringify(before.pointsOfSale) !== JSON.stringify(next.pointsOfSale) ||
+      JSON.stringify(effectiveConfig(before, now).pointsOfSale) !==
+        JSON.stringify(effectiveConfig(next, now).pointsOfSale) ||
       before.currency !== next.currency
     )
       for (const d of devices.list()) if (d.online) await ctx.pushConfig(d.deviceId).catch(() => {});
@@ -258,6 +276,13 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     bus = embedded;
   }
   await bus.start(onMessage);
+  // A happy hour opens or closes: the terminals get their menus with the prices of the moment.
+  const happyHours = watchHappyHours(
+    () => config,
+    () => {
+      for (const d of devices.list()) if (d.online) ctx.pushConfig(d.deviceId).catch(() => {});
+    },
+  );
   sync?.start();
   door.start();
   const poll = setInterval(() => {
@@ -287,12 +312,15 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     sync,
     witness,
     door,
+    api,
     recoveredRecords: recovered,
     refreshConfig,
     setConfig: applyConfig,
-    async charge(deviceId, amt, lines) {
+    async charge(deviceId, amt, lines, cart) {
       const ref = `c${randomUUID().replaceAll('-', '').slice(0, 20)}`;
-      charges.set(ref, { deviceId, amt });
+      // a cart that does not add up to the amount is not this charge's: the amount alone stands
+      const whole = cart && cart.length > 0 && cart.reduce((s, l) => s + l.qty * l.price, 0) === amt;
+      charges.set(ref, whole ? { deviceId, amt, cart: cart.map((l) => ({ ...l })) } : { deviceId, amt });
       await ctx.send(deviceId, 'charge', lines ? { ref, amt, lines } : { ref, amt });
       return ref;
     },
@@ -325,6 +353,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       closed = true;
       clearInterval(poll);
       clearInterval(witnessTimer);
+      happyHours.stop();
       await bus.close();
       await Promise.allSettled([...ctx.inflight.values()]);
       await sync?.stop();

@@ -1,3 +1,5 @@
+import { isRule, type PromotionRule } from './promotions/rules.js';
+
 /**
  * What the gateway knows about its venue, as pulled from the cloud (GET /v1/sync/config) or
  * given locally for a standalone venue. Amounts are integer minor units.
@@ -15,6 +17,10 @@ export interface Product {
   maxMl?: number;
   /** VAT included in the price, basis points (2000 = 20 %); default: the venue's `vatRate`. */
   vatRate?: number;
+  /** Tile colour on the POS (#rrggbb); default: one per category. */
+  colour?: string;
+  /** Set only on the effective menu while a happy hour changes this product's prices: its own prices. */
+  list?: { price: number; memberPrice?: number; rule: string };
 }
 
 export interface PointOfSale {
@@ -58,6 +64,10 @@ export interface VenueConfig {
   memberBadges: string[];
   /** Default VAT rate of products, basis points; absent or 0: sales bear no VAT (franchise en base). */
   vatRate?: number;
+  /** Promotion rules (promotions/rules.ts): the cloud's, plus those made on the gateway's admin screen. */
+  promotions?: PromotionRule[];
+  /** IANA time zone of the venue: happy-hour windows are in its local time (default Europe/Paris). */
+  timeZone?: string;
   standIn: { perCard: number; perVenue: number };
   /** Taps a terminal may queue while it cannot reach the gateway (0 = none). */
   terminalOfflineQueue: number;
@@ -102,18 +112,23 @@ export function fromCloudConfig(
     cardKeys: doc.cardKeys ?? base.cardKeys,
     standIn: doc.standIn ?? base.standIn,
     version: doc.version ?? base.version,
+    timeZone: doc.venue?.timeZone ?? base.timeZone,
     vatRate: doc.venue?.vatRate ?? base.vatRate,
+    promotions: Array.isArray(doc.promotions)
+      ? mergeRules(doc.promotions.filter(isRule), base.promotions)
+      : base.promotions,
   };
 }
 
 export interface CloudConfigDoc {
-  venue?: { id: string; name: string; currency: string; vatRate?: number };
+  venue?: { id: string; name: string; currency: string; timeZone?: string; vatRate?: number };
   assets?: { code: string; kind: string; refundable: boolean }[];
   pointsOfSale?: unknown[];
   devices?: DeviceEntry[];
   blocklist?: string[];
   cardKeys?: CardKeys[];
   standIn?: { perCard: number; perVenue: number };
+  promotions?: PromotionRule[];
   version?: number;
 }
 
@@ -130,4 +145,15 @@ export function configIndex(config: VenueConfig): { cardKeys: Map<string, CardKe
     indexCache.set(config, idx);
   }
   return idx;
+}
+
+/**
+ * The cloud's rules replace the cloud's; a rule made or edited on the gateway's admin screen
+ * (offline, or for this venue only) stays, and wins over the cloud's rule of the same id,
+ * until it is deleted there.
+ */
+export function mergeRules(cloud: PromotionRule[], current: PromotionRule[] | undefined): PromotionRule[] {
+  const local = (current ?? []).filter((r) => r.source === 'local');
+  const ids = new Set(local.map((r) => r.id));
+  return [...cloud.filter((r) => !ids.has(r.id)).map((r) => ({ ...r, source: 'cloud' as const })), ...local];
 }

@@ -23,6 +23,8 @@ export interface CloudHarness {
   fed: string;
   venues: [string, string];
   apiKeys: [string, string];
+  /** Seals secrets and signs holders' wallet links. */
+  masterKey: Buffer;
   /** Registers a terminal for a venue (key as hex) through the cloud API. */
   registerDevice(venue: string, deviceId: string, keyHex: string): Promise<void>;
   revokeDevice(venue: string, deviceId: string): Promise<void>;
@@ -35,7 +37,7 @@ export interface CloudHarness {
 export async function startCloud(
   kind: 'pglite' | 'postgres' = 'pglite',
   /** `url`: another PostgreSQL than PG_URL (e.g. a throwaway cluster of a fault test). */
-  o: { url?: string } = {},
+  o: { url?: string; membership?: { ttlMs?: number; standInMs?: number } } = {},
 ): Promise<CloudHarness> {
   const schema = `e2e_${randomBytes(5).toString('hex')}`;
   const db =
@@ -52,7 +54,8 @@ export async function startCloud(
     (await createGateway(db, venues[0])).apiKey,
     (await createGateway(db, venues[1])).apiKey,
   ];
-  const cloud = await createCloud({ db, masterKey: randomBytes(32), leaseMs: 60_000 });
+  const masterKey = randomBytes(32);
+  const cloud = await createCloud({ db, masterKey, leaseMs: 60_000, membership: o.membership });
   const url = await cloud.app.listen({ port: 0, host: '127.0.0.1' });
   const keyOf = (venue: string) => apiKeys[venues.indexOf(venue)];
   return {
@@ -61,6 +64,7 @@ export async function startCloud(
     fed,
     venues,
     apiKeys,
+    masterKey,
     async registerDevice(venue, deviceId, keyHex) {
       const r = await fetch(`${url}/v1/devices`, {
         method: 'POST',

@@ -131,7 +131,26 @@ for (const kind of ['pglite', 'postgres'] as const) {
       expect(gw.door.pending()).toBe(0);
       const c = await counts();
       expect(c.checkedIn).toBe(1);
-      expect(c.byDoor).toEqual([{ door: winner, admitted: 1, rejected: 0 }]);
+      // The refusal at the other door is in the cloud too, with its reason.
+      const loserDoor = winner === 'door-1' ? 'door-2' : 'door-1';
+      expect(c.byDoor).toEqual(
+        [
+          { door: winner, admitted: 1, rejected: 0 },
+          { door: loserDoor, admitted: 0, rejected: 1 },
+        ].sort((x, y) => x.door.localeCompare(y.door)),
+      );
+      expect(c.rejections).toEqual({ 'already-scanned': 1 });
+      const log = await call('GET', `/v1/venues/${venue}/events/${event.id}/door-log?rejected=true`, admin);
+      expect(log.entries).toMatchObject([
+        {
+          admitted: false,
+          reason: 'already-scanned',
+          source: 'gateway',
+          door: loserDoor,
+          ticketId,
+          firstScan: { door: winner },
+        },
+      ]);
       // The cloud's door list now shows the ticket scanned at that door.
       const list = await call('GET', `/v1/venues/${venue}/events/${event.id}/door-list`, cloud.apiKeys[0]);
       expect(list.tickets.find((t: { ticketId: string }) => t.ticketId === ticketId)).toMatchObject({
@@ -161,8 +180,14 @@ for (const kind of ['pglite', 'postgres'] as const) {
       // A re-upload of the same nonces changes nothing.
       const rows = gw.ctx.journal.db.prepare('UPDATE door_entries SET uploaded = 0').run();
       expect(rows.changes).toBe(2);
+      // The two offline refusals reached the cloud once as well, and re-uploading them changes nothing.
+      const rejected = (await counts()).rejections['already-scanned'];
+      expect(rejected).toBe(3);
+      gw.ctx.journal.db.prepare('UPDATE door_rejections SET uploaded = 0').run();
       await gw.door.sync();
       expect((await counts()).checkedIn).toBe(2);
+      expect((await counts()).rejections['already-scanned']).toBe(rejected);
+      expect(gw.door.rejections.pending()).toBe(0);
       expect((await counts()).byDoor.reduce((s: number, d: { admitted: number }) => s + d.admitted, 0)).toBe(
         2,
       );
@@ -171,6 +196,15 @@ for (const kind of ['pglite', 'postgres'] as const) {
 
     it('a card without a ticket for the event is told so', async () => {
       expect(await doorTap(doors[0]!, '04D0000000AAFF')).toMatchObject({ ok: false, reason: 'no-ticket' });
+      // Filed under the event the door is running, in the cloud's door log.
+      await gw.door.sync();
+      const log = await call('GET', `/v1/venues/${venue}/events/${event.id}/door-log`, admin);
+      expect(log.entries[0]).toMatchObject({
+        admitted: false,
+        reason: 'no-ticket',
+        source: 'gateway',
+        door: 'door-1',
+      });
     });
   });
 }

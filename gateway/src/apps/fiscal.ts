@@ -63,6 +63,8 @@ export interface TicketData {
   by?: string;
   /** Per VAT rate (absent on records written before VAT was recorded). */
   vat?: VatBreakdown;
+  /** What the paying card's promotions took off the lines (already out of `total`). */
+  discount?: number;
 }
 
 export interface ClosureData {
@@ -337,10 +339,20 @@ export class Fiscal {
             unit: l.price,
             total: rated[n].total,
             vat: rated[n].rate,
+            // a promotion sells the line at `unit`: the price it had and the rule are kept beside it
+            ...(l.list !== undefined && {
+              list: l.list,
+              discount: (l.list - l.price) * l.qty,
+              promo: l.promo,
+            }),
           },
           at,
         );
       });
+      const discount = o.lines.reduce(
+        (s, l) => s + (l.list === undefined ? 0 : (l.list - l.price) * l.qty),
+        0,
+      );
       const t: TicketData = {
         order: o.id,
         pos: o.pos,
@@ -351,6 +363,7 @@ export class Fiscal {
         gt: this.gt() + o.total,
         vat: vatBreakdown(rated),
       };
+      if (discount > 0) t.discount = discount;
       this.append('ticket', o.id, t, at);
     })();
   }
@@ -532,6 +545,9 @@ const ACCOUNTS: Record<string, [string, string]> = {
   cash: ['530000', 'Caisse'],
   bankcard: ['511500', 'Cartes bancaires à encaisser'],
   card: ['419100', 'Avances clients cashless'],
+  // the same cashless wallet, reached through the wallet QR or the POS's own NFC
+  qr: ['419100', 'Avances clients cashless'],
+  nfc: ['419100', 'Avances clients cashless'],
 };
 const SALES: [string, string] = ['707000', 'Ventes de marchandises'];
 // one sub-account per rate, so the VAT return reads straight off the ledger

@@ -9,10 +9,20 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway.js';
 import type { ResultBody, TapBody } from '../types.js';
+import { baseConfig } from '../promotions/menu.js';
+import {
+  createPromoTables,
+  dropOrderDiscounts,
+  orderDiscounts,
+  recordOrderDiscounts,
+} from '../promotions/report.js';
+import { Admin, adminRoutes } from './admin.js';
 import { createAppTables } from './db.js';
 import { Fiscal, fiscalRoutes, type TicketData } from './fiscal.js';
 import { esc, page } from './html.js';
@@ -24,12 +34,15 @@ import { Reports, reportsRoutes } from './reports.js';
 import { Room, roomRoutes } from './room.js';
 import { Hub } from './sse.js';
 import { actorHook, Staff, staffRoutes } from './staff.js';
+import { ADMIN_CSS, ADMIN_JS } from './static/admin-js.js';
 import { APP_CSS } from './static/app-css.js';
 import { KITCHEN_JS, REPORTS_JS, STOCK_JS } from './static/kitchen-js.js';
 import { POS_JS } from './static/pos-js.js';
+import { POS_SCAN_JS } from './static/pos-scan-js.js';
 import { ROOM_JS } from './static/room-js.js';
 import { Stock, stockRoutes } from './stock.js';
 import { vatRateOf } from './vat.js';
+import { PayKeys } from './wallet-pay.js';
 
 export interface AppsOptions {
   /** The staff token of the HTTP server (see startHttp); unset = loopback only. */
@@ -46,6 +59,7 @@ export interface Apps {
   room: Room;
   fiscal: Fiscal;
   printing: Printing;
+  admin: Admin;
 }
 
 const ASSETS: Record<string, { type: string; body: string }> = {
@@ -55,6 +69,14 @@ const ASSETS: Record<string, { type: string; body: string }> = {
   'stock.js': { type: 'text/javascript; charset=utf-8', body: STOCK_JS },
   'reports.js': { type: 'text/javascript; charset=utf-8', body: REPORTS_JS },
   'room.js': { type: 'text/javascript; charset=utf-8', body: ROOM_JS },
+  'pos-scan.js': { type: 'text/javascript; charset=utf-8', body: POS_SCAN_JS },
+  // jsQR's own browser bundle, served as shipped (the POS camera decodes wallet QR codes with it)
+  'jsqr.js': {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(createRequire(import.meta.url).resolve('jsqr/dist/jsQR.js'), 'utf8'),
+  },
+  'admin.js': { type: 'text/javascript; charset=utf-8', body: ADMIN_JS },
+  'admin.css': { type: 'text/css; charset=utf-8', body: ADMIN_CSS },
 };
 
 const COOKIE = 'tb_staff';
@@ -119,7 +141,7 @@ function homePage(gw: Gateway, kitchen: Kitchen, lang: 'fr' | 'en'): string {
     title: s.home.title,
     body: `<header class="bar"><h1>${esc(s.home.title)} · ${esc(gw.ctx.config().name)}</h1><a class="lang" href="?lang=${lang === 'fr' ? 'en' : 'fr'}">${lang === 'fr' ? 'EN' : 'FR'}</a></header>
 <main class="pad"><h2>${esc(s.home.pos)}</h2><div class="home">${pos}</div><h2>${esc(s.home.kitchen)}</h2><div class="home">${stations}</div>
-<h2>${esc(s.home.back)}</h2><div class="home"><a href="/apps/stock?lang=${lang}">📦 ${esc(s.stock.title)}</a><a href="/apps/reports?lang=${lang}">📊 ${esc(s.reports.title)}</a><a href="/status">📡 ${esc(s.home.terminals)}</a></div></main>`,
+<h2>${esc(s.home.back)}</h2><div class="home"><a href="/apps/stock?lang=${lang}">📦 ${esc(s.stock.title)}</a><a href="/apps/reports?lang=${lang}">📊 ${esc(s.reports.title)}</a><a href="/apps/admin?lang=${lang}">⚙️ ${esc(s.admin.title)}</a><a href="/status">📡 ${esc(s.home.terminals)}</a></div></main>`,
   });
 }
 
@@ -133,6 +155,9 @@ export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOpt
   const kitchen = new Kitchen(db, hub);
   const reports = new Reports(db, gw.ctx.journal);
   const pos = new Pos(gw, db, hub, stock, kitchen, staff);
+  const payKeys = new PayKeys(db, gw.api, gw.ctx.log.child({ part: 'wallet-qr' }));
+  pos.payKeys = payKeys;
+  if (gw.api) payKeys.start();
   // Inalterable records first: a paid order is on the chain before anything else reacts to it.
   const fiscal = new Fiscal(db, dirname(db.name), gw.ctx.venueId, (sku) => vatRateOf(gw.ctx.config(), sku));
   pos.hooks.settled.push((o) => fiscal.recordSale(o));
@@ -156,6 +181,16 @@ export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOpt
   kitchen.created.push((t) => void printing.ticket(t));
   pos.hooks.settled.push((o) => void printing.receipt(o, receiptInfo(o.id, false)));
   staff.onEnded = (e) => hub.publish('alerts', 'session-end', e);
+  // What the happy hours took off each paid order, per rule (the promotions report).
+  createPromoTables(db);
+  const admin = new Admin(gw);
+  pos.hooks.settled.push((o) => {
+    const c = baseConfig(gw.ctx.config());
+    const at = c.pointsOfSale.find((p) => p.id === o.pos);
+    if (at)
+      recordOrderDiscounts(db, o.id, orderDiscounts(c, at, o.lines, o.createdAt), o.paidAt ?? Date.now());
+  });
+  pos.hooks.voided.push((o) => dropOrderDiscounts(db, o.id));
 
   gw.ctx.events ??= new EventEmitter();
   const onResult = (e: { deviceId: string; tap: TapBody; body: ResultBody }) => {
@@ -201,8 +236,10 @@ export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOpt
       staff,
       () => gw.ctx.config().pointsOfSale.map((p) => ({ id: p.id, name: p.name })),
       () => gw.ctx.config().currency,
+      (from, to) => admin.report(from, to),
     );
     staffRoutes(scope, staff);
+    adminRoutes(scope, admin, staff, gw);
     roomRoutes(scope, room, pos, staff, hub, gw);
     fiscalRoutes(scope, fiscal, staff);
     printingRoutes(scope, printing, staff, async (id) => {
@@ -211,10 +248,11 @@ export async function registerApps(app: FastifyInstance, gw: Gateway, o: AppsOpt
     });
   });
   app.addHook('preClose', async () => {
+    payKeys.stop();
     gw.ctx.events?.off('result', onResult);
     hub.close();
   });
-  return { hub, pos, kitchen, stock, reports, staff, room, fiscal, printing };
+  return { hub, pos, kitchen, stock, reports, staff, room, fiscal, printing, admin };
 }
 
 /** For the gateway CLI's `fiscal` subcommand (verify an archive, the chain, export FEC). */

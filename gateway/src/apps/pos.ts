@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Gateway } from '../gateway.js';
-import type { ResultBody, TapBody } from '../types.js';
+import { decideAndJournal } from '../handlers/tap.js';
+import type { ChargedItem } from '../authorizer/promotions.js';
+import type { CartLine, ResultBody, TapBody } from '../types.js';
 import type { PointOfSale, Product } from '../venue-config.js';
 import { colourOf, esc, money, page } from './html.js';
 import { type Lang, pickLang, strings } from './i18n.js';
@@ -17,8 +19,25 @@ import type { Kitchen } from './kitchen.js';
 import type { Hub } from './sse.js';
 import { ID, type Staff } from './staff.js';
 import type { Stock } from './stock.js';
+import type { PayKeys } from './wallet-pay.js';
 
-export type Method = 'card' | 'cash' | 'bankcard';
+export interface PayRequest {
+  method: Method;
+  amount?: number;
+  tendered?: number;
+  deviceId?: string;
+  cashier: string;
+  /** qr: the code read from the holder's wallet page. */
+  token?: string;
+  /** nfc: the card's UID and, for an NTAG 424, its SUN data from the URL it holds. */
+  uid?: string;
+  sun?: TapBody['sun'];
+}
+
+/** `qr`: the holder's wallet QR shown on a phone; `nfc`: the card read by the POS device's own NFC. */
+export type Method = 'card' | 'cash' | 'bankcard' | 'qr' | 'nfc';
+/** Methods that take the money from the holder's cashless wallet (a void gives it back there). */
+export const CASHLESS: readonly Method[] = ['card', 'qr', 'nfc'];
 export type OrderStatus = 'open' | 'paid' | 'voided';
 export type PaymentStatus = 'pending' | 'approved' | 'declined' | 'cancelled' | 'voided';
 
@@ -33,9 +52,13 @@ export interface OrderLine {
   sku: string;
   label: string;
   qty: number;
+  /** What the line was sold at, per unit (after a card promotion, if one applied). */
   price: number;
   category: string | null;
   note: string | null;
+  /** Set when the paying card's promotion lowered the line: the unit price the order had, and the rule's name. */
+  list?: number;
+  promo?: string;
 }
 
 export interface Payment {
@@ -124,6 +147,8 @@ export class Pos {
   /** Results that arrived before the charge's ref was stored (a very fast tap). */
   private early = new Map<string, { deviceId: string; tap: TapBody; body: ResultBody }>();
   readonly hooks: PosHooks = { settled: [], voided: [], routeOnSettle: () => true };
+  /** Checks wallet QR codes (set by the apps when the gateway has them). */
+  payKeys: PayKeys | undefined;
 
   constructor(
     private readonly gw: Gateway,
@@ -132,7 +157,18 @@ export class Pos {
     private readonly stock: Stock,
     private readonly kitchen: Kitchen,
     private readonly staff: Staff,
-  ) {}
+  ) {
+    // What a paying card's promotions took off an order's lines (the receipt and fiscal lines show it).
+    db.exec(`CREATE TABLE IF NOT EXISTS app_order_discounts (
+      order_id TEXT NOT NULL,
+      n INTEGER NOT NULL,
+      rule TEXT NOT NULL,
+      name TEXT NOT NULL,
+      list_price INTEGER NOT NULL,
+      tx TEXT NOT NULL,
+      PRIMARY KEY (order_id, n)
+    )`);
+  }
 
   pointOfSale(id: string): PointOfSale | undefined {
     return this.gw.ctx.config().pointsOfSale.find((p) => p.id === id);
@@ -141,11 +177,15 @@ export class Pos {
   order(id: string): OrderView | undefined {
     const o = this.db.prepare('SELECT * FROM app_orders WHERE id = ?').get(id) as OrderRow | undefined;
     if (!o) return undefined;
-    const lines = this.db
-      .prepare(
-        'SELECT sku, label, qty, price, category, note FROM app_order_lines WHERE order_id = ? ORDER BY n',
-      )
-      .all(id) as OrderLine[];
+    const lines = (
+      this.db
+        .prepare(
+          `SELECT l.sku, l.label, l.qty, l.price, l.category, l.note, d.list_price AS list, d.name AS promo
+           FROM app_order_lines l LEFT JOIN app_order_discounts d ON d.order_id = l.order_id AND d.n = l.n
+           WHERE l.order_id = ? ORDER BY l.n`,
+        )
+        .all(id) as (Omit<OrderLine, 'list' | 'promo'> & { list: number | null; promo: string | null })[]
+    ).map(({ list, promo, ...l }): OrderLine => (list === null ? l : { ...l, list, promo: promo ?? '' }));
     const payments = (
       this.db.prepare('SELECT * FROM app_payments WHERE order_id = ? ORDER BY at, id').all(id) as PaymentRow[]
     ).map(toPayment);
@@ -225,7 +265,8 @@ export class Pos {
         existing.pos === posId &&
         existing.lines.length === b.lines.length &&
         existing.lines.every(
-          (l, i) => l.sku === b.lines[i].sku && l.qty === b.lines[i].qty && l.price === b.lines[i].price,
+          (l, i) =>
+            l.sku === b.lines[i].sku && l.qty === b.lines[i].qty && (l.list ?? l.price) === b.lines[i].price,
         );
       return same
         ? { ok: true, order: existing }
@@ -257,7 +298,7 @@ export class Pos {
   /** A payment on an open order. A card payment pushes a charge to the terminal; a pending one is reused (double clicks). */
   async pay(
     orderId: string,
-    b: { method: Method; amount?: number; tendered?: number; deviceId?: string; cashier: string },
+    b: PayRequest,
   ): Promise<{ ok: true; order: OrderView; payment?: Payment; change?: number } | Fail> {
     const order = this.order(orderId);
     if (!order) return fail(404, 'unknown-order', 'unknown order');
@@ -275,6 +316,7 @@ export class Pos {
     if (amount <= 0) return fail(409, 'nothing-due', 'nothing left to pay');
     const id = `p${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const now = Date.now();
+    if (b.method === 'qr' || b.method === 'nfc') return this.payWithoutTerminal(order, id, amount, b);
     if (b.method === 'card') {
       const pos = this.pointOfSale(order.pos);
       const deviceId = b.deviceId ?? pos?.devices[0];
@@ -290,7 +332,12 @@ export class Pos {
         )
         .run(id, orderId, amount, ref, deviceId, b.cashier, now);
       try {
-        const real = await this.gw.charge(deviceId, amount, this.displayLines(order, amount));
+        const real = await this.gw.charge(
+          deviceId,
+          amount,
+          this.displayLines(order, amount),
+          this.wholeCart(order, amount),
+        );
         this.db.prepare('UPDATE app_payments SET ref = ? WHERE id = ?').run(real, id);
         const early = this.early.get(real);
         if (early) {
@@ -326,6 +373,85 @@ export class Pos {
     };
   }
 
+  /**
+   * The wallet QR or the POS's own NFC reader: the card is known at once, so the payment is decided
+   * here, through the same authorizer and journal as a terminal tap (tx "pos-<pos>-<payment id>").
+   */
+  private async payWithoutTerminal(
+    order: OrderView,
+    id: string,
+    amount: number,
+    b: PayRequest,
+  ): Promise<{ ok: true; order: OrderView; payment?: Payment } | Fail> {
+    const pos = this.pointOfSale(order.pos);
+    if (!pos) return fail(409, 'unknown-pos', 'unknown point of sale');
+    let uid: string;
+    if (b.method === 'qr') {
+      if (!this.payKeys) return fail(409, 'qr-unavailable', 'wallet QR payments are not set up here');
+      const c = await this.payKeys.check(b.token ?? '');
+      if (!c.ok) {
+        const why: Record<string, string> = {
+          malformed: 'not a wallet payment code',
+          'unknown-key': 'code signed by an unknown key',
+          'bad-signature': 'forged or altered code',
+          expired: 'code expired: reload the wallet page',
+          'qr-used': 'code already used: reload the wallet page',
+        };
+        this.gw.ctx.log.warn({ order: order.id, reason: c.reason }, 'wallet QR refused');
+        return fail(
+          c.reason === 'qr-used' ? 409 : 400,
+          c.reason === 'qr-used' ? 'qr-used' : 'bad-qr',
+          why[c.reason],
+        );
+      }
+      uid = c.uid;
+    } else {
+      if (!b.uid || !/^([0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20})$/.test(b.uid))
+        return fail(400, 'bad-card', 'the card UID read by NFC is not a 4, 7 or 10-byte UID');
+      uid = b.uid;
+    }
+    const device = `pos:${pos.id}`;
+    const ref = `c${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+    this.db
+      .prepare(
+        "INSERT INTO app_payments (id, order_id, method, amount, status, ref, device, cashier, at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+      )
+      .run(id, order.id, b.method, amount, ref, device, b.cashier, Date.now());
+    // the tx id travels to the cloud as the sync item's id: [A-Za-z0-9_-] only
+    const tap: TapBody = { tx: `pos-${pos.id}-${id}`, uid, mode: 'cashier', ref, sun: b.sun } as TapBody;
+    const cart = this.wholeCart(order, amount);
+    const body = await decideAndJournal(this.gw.ctx, device, tap, {
+      pos,
+      charge: cart ? { amt: amount, cart } : { amt: amount },
+    });
+    this.recordResult(id, body, amount);
+    if (body.ok) {
+      this.applyCharged(order.id, amount, body);
+      this.settleIfDue(order.id);
+    }
+    const view = this.order(order.id)!;
+    const payment = view.payments.find((p) => p.id === id);
+    this.publish(view, payment);
+    return { ok: true, order: view, payment };
+  }
+
+  /** A pending card payment gets the authorizer's answer (approved with the amount charged, or why not). */
+  private recordResult(paymentId: string, body: ResultBody, amount: number): void {
+    const bal = body.bal ? JSON.stringify(body.bal) : null;
+    if (body.ok)
+      this.db
+        .prepare(
+          "UPDATE app_payments SET status = 'approved', tx = ?, bal = ?, amount = ?, done_at = ? WHERE id = ?",
+        )
+        .run(body.tx, bal, body.amt ?? amount, Date.now(), paymentId);
+    else
+      this.db
+        .prepare(
+          "UPDATE app_payments SET status = 'declined', tx = ?, reason = ?, bal = ?, done_at = ? WHERE id = ?",
+        )
+        .run(body.tx, body.reason ?? 'declined', bal, Date.now(), paymentId);
+  }
+
   cancelPayment(orderId: string, paymentId: string): { ok: true; order: OrderView } | Fail {
     const r = this.db
       .prepare(
@@ -355,20 +481,11 @@ export class Pos {
     }
     if (row.device !== e.deviceId) return;
     if (row.status === 'pending') {
-      const bal = e.body.bal ? JSON.stringify(e.body.bal) : null;
-      if (e.body.ok)
-        this.db
-          .prepare(
-            "UPDATE app_payments SET status = 'approved', tx = ?, bal = ?, amount = ?, done_at = ? WHERE id = ?",
-          )
-          .run(e.body.tx, bal, e.body.amt ?? row.amount, Date.now(), row.id);
-      else
-        this.db
-          .prepare(
-            "UPDATE app_payments SET status = 'declined', tx = ?, reason = ?, bal = ?, done_at = ? WHERE id = ?",
-          )
-          .run(e.body.tx, e.body.reason ?? 'declined', bal, Date.now(), row.id);
-      if (e.body.ok) this.settleIfDue(row.order_id);
+      this.recordResult(row.id, e.body, row.amount);
+      if (e.body.ok) {
+        this.applyCharged(row.order_id, row.amount, e.body);
+        this.settleIfDue(row.order_id);
+      }
       const view = this.order(row.order_id)!;
       this.publish(
         view,
@@ -411,7 +528,7 @@ export class Pos {
     if (o.status === 'voided') return { ok: true, order: o, failed: [] };
     const failed: string[] = [];
     for (const p of o.payments) {
-      if (p.status === 'approved' && p.method === 'card' && p.tx) {
+      if (p.status === 'approved' && CASHLESS.includes(p.method) && p.tx) {
         const r = await this.gw.voidTx(p.tx, reason, by);
         if (!r.ok) {
           failed.push(p.id);
@@ -465,6 +582,66 @@ export class Pos {
     if (o) this.publish(o);
   }
 
+  /**
+   * The order's lines for a cashless charge that pays the whole order (nothing paid before), so
+   * the card's own promotions can apply; a split payment is charged at the order's prices.
+   */
+  private wholeCart(o: OrderView, amount: number): CartLine[] | undefined {
+    if (o.paid !== 0 || amount !== o.total || o.lines.length === 0) return undefined;
+    return o.lines.map((l) => ({ sku: l.sku, qty: l.qty, price: l.price }));
+  }
+
+  /**
+   * A card charged less than the whole order it paid (its promotions): the lines the rules lowered
+   * take the unit price charged, with the order's price and the rule kept beside them, and the
+   * order's total becomes what was charged. The journal's record of the tap says which line got
+   * what (the same record the reports read); anything that does not add up leaves the order as it
+   * was, with the difference still to pay.
+   */
+  private applyCharged(orderId: string, asked: number, body: ResultBody): void {
+    if (!body.ok || body.amt === undefined || body.amt >= asked) return;
+    const o = this.order(orderId);
+    const items = this.gw.ctx.journal.find(body.tx)?.extra?.items as ChargedItem[] | undefined;
+    const fits =
+      !!o &&
+      !!items &&
+      o.status === 'open' &&
+      o.total === asked &&
+      items.length === o.lines.length &&
+      items.every(
+        (it, n) =>
+          it.sku === o.lines[n].sku &&
+          it.qty === o.lines[n].qty &&
+          Number.isInteger(it.unit) &&
+          it.unit >= 0 &&
+          it.unit <= o.lines[n].price,
+      ) &&
+      items.reduce((s, it) => s + it.unit * it.qty, 0) === body.amt;
+    if (!o || !items || !fits) {
+      this.gw.ctx.log.error(
+        { order: orderId, tx: body.tx, asked, charged: body.amt },
+        'POS: a discounted card charge does not match the order; the difference stays due',
+      );
+      return;
+    }
+    const names = new Map((this.gw.ctx.config().promotions ?? []).map((r) => [r.id, r.name]));
+    this.db.transaction(() => {
+      const price = this.db.prepare('UPDATE app_order_lines SET price = ? WHERE order_id = ? AND n = ?');
+      const note = this.db.prepare(
+        'INSERT OR IGNORE INTO app_order_discounts (order_id, n, rule, name, list_price, tx) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      items.forEach((it, n) => {
+        if (it.unit === o.lines[n].price) return;
+        price.run(it.unit, orderId, n);
+        const rule = it.rule ?? '';
+        note.run(orderId, n, rule, names.get(rule) ?? rule, o.lines[n].price, body.tx);
+      });
+      this.db
+        .prepare("UPDATE app_orders SET total = ? WHERE id = ? AND status = 'open'")
+        .run(body.amt, orderId);
+    })();
+  }
+
   private displayLines(o: OrderView, amount: number): string[] {
     const lines = o.lines.slice(0, 3).map((l) => `${l.qty}x ${l.label}`.slice(0, 20));
     if (o.lines.length > 3) lines[2] = `+${o.lines.length - 2} ...`;
@@ -479,7 +656,7 @@ export class Pos {
 }
 
 export function productView(p: Product): Product & { colour: string } {
-  return { ...p, colour: colourOf(p.category ?? p.sku) };
+  return { ...p, colour: p.colour ?? colourOf(p.category ?? p.sku) };
 }
 
 function posPage(o: {
@@ -516,7 +693,7 @@ function posPage(o: {
     lang: o.lang,
     title: `${o.pos.name} · ${t.title}`,
     bodyClass: 'pos',
-    scripts: ['pos.js'],
+    scripts: ['jsqr.js', 'pos-scan.js', 'pos.js'],
     boot: {
       pos: { id: o.pos.id, name: o.pos.name, devices: o.pos.devices },
       products: o.pos.products,
@@ -544,6 +721,8 @@ function posPage(o: {
 <button id="pay-card" class="btn big primary">${esc(t.payCard)} <kbd>Enter</kbd></button>
 <button id="pay-cash" class="btn big">${esc(t.payCash)} <kbd>E</kbd></button>
 <button id="pay-bank" class="btn big">${esc(t.payBank)} <kbd>B</kbd></button>
+<button id="pay-qr" class="btn big">📷 ${esc(t.payQr)} <kbd>Q</kbd></button>
+<button id="pay-nfc" class="btn big" hidden>📶 ${esc(t.payNfc)} <kbd>N</kbd></button>
 <button id="send" class="btn">${esc(t.send)} <kbd>K</kbd></button>
 <button id="clear" class="btn">${esc(t.clear)} <kbd>Esc</kbd></button>
 </div>
@@ -551,6 +730,9 @@ function posPage(o: {
 </section></main>
 <div id="overlay" class="overlay" hidden><div class="panel"><p id="ov-title" class="ov-title"></p><p id="ov-detail"></p><p id="ov-balance" class="balance"></p>
 <div class="actions"><button id="ov-cancel" class="btn">${esc(t.cancel)}</button><button id="ov-retry" class="btn">${esc(t.retry)}</button><button id="ov-close" class="btn primary">${esc(t.newSale)} <kbd>Enter</kbd></button></div></div></div>
+<div id="scanbox" class="overlay" hidden><div class="panel"><p id="scan-title" class="ov-title"></p>
+<video id="scan-video" class="scan-video" playsinline muted></video><p id="scan-msg" class="msg" role="alert"></p>
+<div class="actions"><button id="scan-cancel" class="btn">${esc(t.cancel)} <kbd>Esc</kbd></button></div></div></div>
 <div id="voidbox" class="overlay" hidden><form class="panel" id="voidform"><p class="ov-title">${esc(t.voidTitle)}</p><p id="void-order"></p>
 <input id="void-reason" required maxlength="200" placeholder="${esc(t.voidReason)}"><div class="actions"><button type="button" id="void-cancel" class="btn">${esc(t.cancel)}</button><button class="btn danger">${esc(t.void)}</button></div></form></div>
 <div id="loginbox" class="overlay" hidden><form class="panel" id="loginform"><p class="ov-title">${esc(t.login)}</p>
@@ -660,11 +842,24 @@ export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub
           additionalProperties: false,
           required: ['method', 'cashier'],
           properties: {
-            method: { enum: ['card', 'cash', 'bankcard'] },
+            method: { enum: ['card', 'cash', 'bankcard', 'qr', 'nfc'] },
             amount: { type: 'integer', minimum: 1, maximum: 100000000 },
             tendered: { type: 'integer', minimum: 1, maximum: 100000000 },
             deviceId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' },
             cashier: who,
+            token: { type: 'string', maxLength: 200 },
+            uid: { type: 'string', pattern: '^[0-9A-F]{8,20}$' },
+            sun: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['cmac'],
+              properties: {
+                picc: { type: 'string', pattern: '^[0-9A-Fa-f]{32}$' },
+                uid: { type: 'string', pattern: '^[0-9A-Fa-f]{14}$' },
+                ctr: { type: 'string', pattern: '^[0-9A-Fa-f]{6}$' },
+                cmac: { type: 'string', pattern: '^[0-9A-Fa-f]{16}$' },
+              },
+            },
           },
         },
       },

@@ -190,10 +190,17 @@ export function receiptDoc(
     .line(`Ticket ${o.id}`)
     .align('left')
     .rule();
-  for (const l of o.lines) d.cols(`${l.qty} x ${l.label}`, m(l.qty * l.price));
+  for (const l of o.lines) {
+    // a line a card promotion lowered: the price it had, then what the rule took off
+    d.cols(`${l.qty} x ${l.label}`, m(l.qty * (l.list ?? l.price)));
+    if (l.list !== undefined)
+      d.cols(`  Remise ${l.promo ?? ''}`.trimEnd(), `-${m((l.list - l.price) * l.qty)}`);
+  }
   d.rule().bold(true).size(1, 2).cols('TOTAL', m(o.total)).size(1, 1).bold(false);
   const names: Record<string, string> = {
     card: 'Carte cashless',
+    qr: 'Cashless (QR)',
+    nfc: 'Cashless (NFC)',
     cash: 'Espèces',
     bankcard: 'Carte bancaire',
   };

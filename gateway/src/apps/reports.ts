@@ -9,6 +9,7 @@ import type { Journal } from '../journal/journal.js';
 import { esc, money, page } from './html.js';
 import { type Lang, pickLang, strings } from './i18n.js';
 import { ID, type Staff } from './staff.js';
+import type { RuleDiscount } from '../promotions/report.js';
 
 export interface ZReport {
   pos: string;
@@ -176,7 +177,7 @@ export class Reports {
       .get() as { q: number };
     const txs = this.db
       .prepare(
-        "SELECT p.tx AS tx, p.order_id AS o FROM app_payments p WHERE p.method = 'card' AND p.status = 'approved' AND p.tx IS NOT NULL",
+        "SELECT p.tx AS tx, p.order_id AS o FROM app_payments p WHERE p.method IN ('card', 'qr', 'nfc') AND p.status = 'approved' AND p.tx IS NOT NULL",
       )
       .all() as {
       tx: string;
@@ -231,6 +232,7 @@ function reportsPage(
   posList: { id: string; name: string }[],
   lang: Lang,
   currency: string,
+  discounts: RuleDiscount[] = [],
 ): string {
   const t = strings(lang).reports;
   const m = (n: number) => money(n, currency, lang);
@@ -273,6 +275,7 @@ ${zs}
 <section class="card"><h2>${esc(t.insight)}</h2><table class="grid">
 <tr><td>${esc(t.orders)}</td><td class="num">${esc(ins.orders)}</td></tr><tr><td>${esc(t.basket)}</td><td class="num">${esc(m(ins.basketAvg))}</td></tr>
 <tr><td>${esc(t.items)}</td><td class="num">${esc(ins.itemsPerBasket)}</td></tr><tr><td>${esc(t.repeat)}</td><td class="num">${esc(ins.repeatCards)} / ${esc(ins.cards)}</td></tr></table></section>
+${discounts.length ? `<section class="card discounts"><h2>${esc(t.discounts)}</h2>${barChart(discounts.map((d) => ({ label: d.name, value: d.amount, text: `${d.uses} · ${m(d.amount)}` })))}</section>` : ''}
 </main>`,
   });
 }
@@ -283,6 +286,8 @@ export function reportsRoutes(
   staff: Staff,
   posList: () => { id: string; name: string }[],
   currency: () => string,
+  /** Promotions: discounts per rule over the last 30 days (promotions/report.ts). */
+  discounts: (from: number, to: number) => RuleDiscount[] = () => [],
 ): void {
   const range = {
     type: 'object',
@@ -307,7 +312,15 @@ export function reportsRoutes(
     const q = req.query as Q;
     return reply
       .type('text/html; charset=utf-8')
-      .send(reportsPage(r, posList(), pickLang(q.lang, req.headers['accept-language']), currency()));
+      .send(
+        reportsPage(
+          r,
+          posList(),
+          pickLang(q.lang, req.headers['accept-language']),
+          currency(),
+          discounts(Date.now() - 30 * 86_400_000, Date.now() + 1),
+        ),
+      );
   });
   app.get(
     '/apps/api/reports/z',
@@ -346,6 +359,11 @@ export function reportsRoutes(
     return r.sales(q.by, q);
   });
   app.get('/apps/api/reports/insight', async () => r.insight());
+  app.get('/apps/api/reports/discounts', { schema: { querystring: range } }, async (req) => {
+    const q = req.query as Q;
+    const to = q.to ?? Date.now() + 1;
+    return discounts(q.from ?? to - 30 * 86_400_000, to);
+  });
   app.get('/apps/api/reports/sales.csv', { schema: { querystring: range } }, async (req, reply) => {
     const q = req.query as Q;
     const rows = r.sales(q.by, q);

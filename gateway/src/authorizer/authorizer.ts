@@ -4,23 +4,34 @@
  * the cloud unreachable): the gateway sells within the stand-in limits, per card and per venue,
  * and marks the transaction for reconciliation.
  */
+import type { PosCharge } from '../context.js';
 import type { Leg } from '../journal/journal.js';
+import type { Purchase } from '../promotions/engine.js';
 import type { TapBody } from '../types.js';
 import { configIndex, type PointOfSale, type VenueConfig } from '../venue-config.js';
 import type { CardBook, CardState } from './card-book.js';
 import { addToLeg, splitPayment } from './payment.js';
 import { priceCart } from './pricing.js';
+import { type ChargedItem, promote, promoteCharge } from './promotions.js';
 import { authorizePour } from './selfpour.js';
 
+/** Promotions applied (discount per rule), the items bought and the lines the terminal shows. */
+export interface Promotion {
+  promo?: { rule: string; amount: number }[];
+  /** A POS charge's items also carry the unit price charged and the rule that set it. */
+  items?: ({ sku: string; qty: number } | ChargedItem)[];
+  lines?: string[];
+}
+
 export type Decision =
-  | {
+  | ({
       ok: true;
       type: 'spend' | 'topup' | 'balance';
       legs: Leg[];
       amount: number;
       offline: boolean;
       standIn: number;
-    }
+    } & Promotion)
   | { ok: true; type: 'hold'; legs: Leg[]; amount: number; ml: number; offline: boolean; standIn: 0 }
   | { ok: false; reason: string };
 
@@ -33,7 +44,11 @@ export interface DecideContext {
   /** The lease is valid, or the cloud could not be asked. */
   leaseValid: boolean;
   /** The POS charge this tap pays (looked up by the tap's ref), when it has one. */
-  charge?: { amt: number };
+  charge?: PosCharge;
+  /** Membership from the gateway's cache of the cloud's status (undefined: standalone, badges decide). */
+  member?: boolean;
+  /** The card's purchases here since a time (history promotions); read only when a rule needs it. */
+  history?: (since: number) => Purchase[];
 }
 
 export function isMember(book: CardBook, card: CardState, badges: string[]): boolean {
@@ -62,7 +77,7 @@ export function decide(tap: TapBody, ctx: DecideContext): Decision {
   if (tap.mode === 'selfpour') {
     // One product per tap; the card may pour what its spendable balance buys, up to one glass.
     const product = ctx.pos?.products[0];
-    const member = isMember(book, card, config.memberBadges);
+    const member = ctx.member ?? isMember(book, card, config.memberBadges);
     const perLitre = product
       ? member && product.memberPrice !== undefined
         ? product.memberPrice
@@ -85,14 +100,53 @@ export function decide(tap: TapBody, ctx: DecideContext): Decision {
   if (tap.mode !== 'cashier') return { ok: false, reason: 'not-allowed' };
 
   let amount = 0;
+  let promotion: Promotion = {};
+  const badges = () =>
+    (config.promotions ?? []).flatMap((r) =>
+      r.kind === 'partner' && book.available(card, r.badge) > 0 ? [r.badge] : [],
+    );
   if (tap.ref !== undefined) {
     // A POS charge: the amount is the one the POS pushed, never the terminal's own.
     if (!ctx.charge) return { ok: false, reason: 'not-allowed' };
     amount = ctx.charge.amt;
+    // A charge for a whole order carries its lines: the card's own rules (history, partner perks)
+    // may lower them, as they would a terminal cart. The POS settles the order at what was charged.
+    const cart = ctx.charge.cart;
+    if (cart && cart.length > 0 && config.promotions?.length) {
+      const p = promoteCharge({
+        config,
+        pos: ctx.pos,
+        cart,
+        badges: badges(),
+        now: ctx.now,
+        history: ctx.history,
+      });
+      if (p && p.total < amount) {
+        amount = p.total;
+        promotion = { promo: p.promo, items: p.items, lines: p.lines };
+      } else if (p) promotion = { items: p.items };
+    }
   } else if (tap.cart && tap.cart.length > 0) {
-    const priced = priceCart(ctx.pos?.products ?? [], tap.cart, isMember(book, card, config.memberBadges));
+    const member = ctx.member ?? isMember(book, card, config.memberBadges);
+    const priced = priceCart(ctx.pos?.products ?? [], tap.cart, member);
     if (!priced.ok) return { ok: false, reason: priced.reason };
     amount = priced.total;
+    // Promotions: the best rule per line for this card; never more than the terminal showed.
+    const p = config.promotions?.length
+      ? promote({
+          config,
+          pos: ctx.pos,
+          cart: tap.cart,
+          member,
+          badges: badges(),
+          now: ctx.now,
+          history: ctx.history,
+        })
+      : undefined;
+    if (p && p.total <= amount) {
+      amount = p.total;
+      promotion = { promo: p.promo, items: p.items, lines: p.lines };
+    } else if (p) promotion = { items: p.items };
   } else {
     // A bare amount: a terminal cannot invent a price.
     return { ok: false, reason: 'not-allowed' };
@@ -101,7 +155,15 @@ export function decide(tap: TapBody, ctx: DecideContext): Decision {
 
   const split = splitPayment(amount, (a) => book.available(card, a), config.paymentPriority);
   if (split.missing === 0)
-    return { ok: true, type: 'spend', legs: split.legs, amount, offline: !ctx.leaseValid, standIn: 0 };
+    return {
+      ok: true,
+      type: 'spend',
+      legs: split.legs,
+      amount,
+      offline: !ctx.leaseValid,
+      standIn: 0,
+      ...promotion,
+    };
   if (ctx.leaseValid) return { ok: false, reason: 'insufficient-funds' };
   // Offline and the last known balance is short: stand-in credit, within both limits.
   if (
@@ -117,5 +179,6 @@ export function decide(tap: TapBody, ctx: DecideContext): Decision {
     amount,
     offline: true,
     standIn: split.missing,
+    ...promotion,
   };
 }

@@ -5,11 +5,16 @@
  * id (PRIMARY KEY), so two doors tapping at the same moment, or while the internet is down, cannot
  * both win. Admissions upload later to POST /v1/venues/:v/checkins, one nonce per scan (idempotent),
  * retried until the cloud answers.
+ * Members-only events and member-price tickets also need a valid membership, asked of the same
+ * cache the tills use (sync/membership-cache.ts): 'membership-expired' (and since when),
+ * 'membership-required', or 'membership-unknown' offline past the cache's stand-in window.
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type CloudApi, CloudError } from '../sync/cloud-api.js';
+import { DoorRejections } from './door-rejections.js';
+import type { MembershipCache } from '../sync/membership-cache.js';
 
 export const DOOR_REASONS = [
   'already-scanned',
@@ -18,6 +23,9 @@ export const DOOR_REASONS = [
   'event-cancelled',
   'not-yet-valid',
   'expired',
+  'membership-expired',
+  'membership-required',
+  'membership-unknown',
   'no-ticket',
 ] as const;
 export type DoorReason = (typeof DOOR_REASONS)[number];
@@ -31,6 +39,8 @@ export interface DoorAnswer {
   eventId?: string;
   /** already-scanned: the admitting scan. */
   firstScan?: { at: number; door: string };
+  /** membership-expired: when it ended (epoch ms). */
+  membershipUntil?: number;
 }
 
 interface EventSummary {
@@ -62,6 +72,7 @@ interface DoorListJson {
 interface TicketRow {
   ticket_id: string;
   event_id: string;
+  audience: string;
   status: string;
   valid_from: number;
   valid_until: number;
@@ -81,6 +92,9 @@ const PRECEDENCE: DoorReason[] = [
   'event-cancelled',
   'refunded',
   'revoked',
+  'membership-expired',
+  'membership-required',
+  'membership-unknown',
   'not-yet-valid',
   'expired',
   'no-ticket',
@@ -93,6 +107,9 @@ const MESSAGES: Record<DoorReason, string> = {
   'event-cancelled': 'event cancelled',
   'not-yet-valid': 'not yet valid',
   expired: 'ticket expired',
+  'membership-expired': 'membership expired',
+  'membership-required': 'members only',
+  'membership-unknown': 'membership unknown',
   'no-ticket': 'no ticket',
 };
 
@@ -116,6 +133,8 @@ export class DoorDesk {
   private running: Promise<void> | undefined;
   /** Last sync error (undefined when the last round reached the cloud). */
   lastError: string | undefined;
+  /** Refusals, uploaded to the cloud's door log with their reason. */
+  readonly rejections: DoorRejections;
 
   constructor(private readonly o: DoorDeskOptions) {
     this.db = o.db;
@@ -135,15 +154,36 @@ export class DoorDesk {
         uploaded INTEGER NOT NULL DEFAULT 0, cloud_result TEXT);
       CREATE INDEX IF NOT EXISTS door_entries_pending ON door_entries (uploaded) WHERE uploaded = 0;
     `);
+    this.rejections = new DoorRejections(this.db);
   }
 
-  /** Checks a card in at a door: admits its valid ticket for the current event, once. */
-  check(cardUid: string, door: string, tx?: string): DoorAnswer {
+  /** A ticket needs a valid membership at the door: a members-only event, or a member-price ticket. */
+  private needsMember(r: { audience: string; event_id: string }, members: MembershipCache): boolean {
+    return r.audience === 'member' || members.isMembersOnly(r.event_id);
+  }
+
+  /** Whether the card holds a not-yet-admitted ticket that needs a membership (refresh it first). */
+  needsMembership(cardUid: string, members: MembershipCache): boolean {
+    const rows = this.db
+      .prepare(
+        `SELECT t.event_id, t.audience FROM door_tickets t LEFT JOIN door_entries d ON d.ticket_id = t.ticket_id
+         WHERE t.card_uid = ? AND t.status = 'valid' AND d.ticket_id IS NULL AND t.cloud_checked_at IS NULL`,
+      )
+      .all(cardUid) as { event_id: string; audience: string }[];
+    return rows.some((r) => this.needsMember(r, members));
+  }
+
+  /**
+   * Checks a card in at a door: admits its valid ticket for the current event, once. With
+   * `members`, members-only events and member-price tickets need a valid membership (the cache the
+   * tills use too).
+   */
+  check(cardUid: string, door: string, tx?: string, members?: MembershipCache): DoorAnswer {
     const now = this.now();
     return this.db.transaction((): DoorAnswer => {
       const rows = this.db
         .prepare(
-          `SELECT t.ticket_id, t.event_id, t.status, t.valid_from, t.valid_until, t.cloud_checked_at, t.cloud_checked_door,
+          `SELECT t.ticket_id, t.event_id, t.audience, t.status, t.valid_from, t.valid_until, t.cloud_checked_at, t.cloud_checked_door,
              e.status AS ev_status, e.title, e.timezone, d.at AS entry_at, d.door AS entry_door, d.tx AS entry_tx
            FROM door_tickets t JOIN door_events e ON e.event_id = t.event_id
            LEFT JOIN door_entries d ON d.ticket_id = t.ticket_id
@@ -153,9 +193,16 @@ export class DoorDesk {
       // A re-sent tap (same tx) gets its first answer again.
       const mine = tx ? rows.find((r) => r.entry_tx === tx) : undefined;
       if (mine) return this.admitted(mine);
-      let best: { reason: DoorReason; row?: TicketRow } = { reason: 'no-ticket' };
+      let best: { reason: DoorReason; row?: TicketRow; until?: number } = { reason: 'no-ticket' };
       for (const r of rows) {
         const reason = this.reasonFor(r, now);
+        if (!reason && members && this.needsMember(r, members)) {
+          const v = members.verdict(cardUid, now);
+          if (!v.member) {
+            best = this.better(best, { reason: v.reason, row: r, until: v.validUntil ?? undefined });
+            continue;
+          }
+        }
         if (!reason) {
           const ins = this.db
             .prepare(
@@ -174,11 +221,17 @@ export class DoorDesk {
         }
         best = this.better(best, { reason, row: r });
       }
-      return this.rejected(best.reason, best.row);
+      const a = this.rejected(best.reason, best.row);
+      if (best.reason === 'membership-expired' && best.until !== undefined) {
+        a.membershipUntil = best.until;
+        a.lines.push(`since ${new Date(best.until).toISOString().slice(0, 10)}`);
+      }
+      this.rejections.record({ answer: a, cardUid, door, tx, at: now });
+      return a;
     })();
   }
 
-  private better(a: { reason: DoorReason; row?: TicketRow }, b: { reason: DoorReason; row?: TicketRow }) {
+  private better<T extends { reason: DoorReason }>(a: T, b: T): T {
     return PRECEDENCE.indexOf(b.reason) < PRECEDENCE.indexOf(a.reason) ? b : a;
   }
 
@@ -336,6 +389,19 @@ export class DoorDesk {
     return res.results.length;
   }
 
+  /**
+   * Refusals go last and on their own: a cloud that cannot take them yet (older version, error)
+   * must not hold back admissions or door lists. They stay pending until acknowledged.
+   */
+  private async uploadRejections(): Promise<void> {
+    try {
+      await this.rejections.upload(this.o.api, this.o.venueId, this.o.log);
+    } catch (e) {
+      const refused = e instanceof CloudError && e.status >= 400 && e.status < 500 && e.status !== 429;
+      this.o.log[refused ? 'warn' : 'debug']({ err: (e as Error).message }, 'door: rejections not uploaded');
+    }
+  }
+
   /** One round: upload first (the cloud then knows our entries), then pull the lists. */
   async sync(): Promise<void> {
     if (this.running) return this.running;
@@ -343,6 +409,7 @@ export class DoorDesk {
       try {
         await this.upload();
         await this.pull();
+        await this.uploadRejections();
         this.lastError = undefined;
       } catch (e) {
         this.lastError = (e as Error).message;

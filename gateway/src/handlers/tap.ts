@@ -6,11 +6,13 @@
 import { protocol } from '@tibillet/firmware';
 import { decide } from '../authorizer/authorizer.js';
 import { checkSun } from '../authorizer/sun-check.js';
-import type { GatewayContext } from '../context.js';
+import type { GatewayContext, PosCharge } from '../context.js';
 import { handleDoorTap } from '../door/door-tap.js';
 import type { TxRecord } from '../journal/journal.js';
 import type { ResultBody, TapBody } from '../types.js';
-import { configIndex } from '../venue-config.js';
+import { cardHistory } from '../promotions/history.js';
+import { memberForPrices } from '../sync/membership-cache.js';
+import { configIndex, type PointOfSale } from '../venue-config.js';
 
 const LEASE_WAIT_MS = 800;
 
@@ -41,7 +43,8 @@ export async function handleTap(
     }
     result = decideAndJournal(ctx, deviceId, tap);
     ctx.inflight.set(tap.tx, result);
-    result.finally(() => ctx.inflight.delete(tap.tx)).catch(() => {});
+    const done = () => ctx.inflight.delete(tap.tx);
+    result.then(done, done);
   }
   const body = await result;
   ctx.events?.emit('result', { deviceId, tap, body });
@@ -49,7 +52,16 @@ export async function handleTap(
   ctx.metrics.tapLatency.observe((performance.now() - started) / 1000);
 }
 
-async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapBody): Promise<ResultBody> {
+/**
+ * `via`: a payment the POS takes itself (the wallet QR on a phone, a card read by the POS's own NFC):
+ * its point of sale and the charge it pays, with no terminal in between.
+ */
+export async function decideAndJournal(
+  ctx: GatewayContext,
+  deviceId: string,
+  tap: TapBody,
+  via?: { pos: PointOfSale; charge: PosCharge },
+): Promise<ResultBody> {
   const config = ctx.config();
   const card = ctx.book.get(tap.uid);
   ctx.metrics.taps.inc({ mode: tap.mode });
@@ -80,7 +92,7 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
   }
   if (!ctx.sync) leaseValid = true; // standalone venue: the gateway is the ledger
 
-  const pos = config.pointsOfSale.find((p) => p.devices.includes(deviceId));
+  const pos = via?.pos ?? config.pointsOfSale.find((p) => p.devices.includes(deviceId));
   const decision = reason
     ? ({ ok: false, reason } as const)
     : decide(tap, {
@@ -90,7 +102,9 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
         card,
         now: Date.now(),
         leaseValid,
-        charge: tap.ref ? ctx.charge(deviceId, tap.ref) : undefined,
+        charge: via?.charge ?? (tap.ref ? ctx.charge(deviceId, tap.ref) : undefined),
+        member: memberForPrices(ctx, tap.uid, Date.now()),
+        history: (since) => cardHistory(ctx.journal.db, tap.uid, since),
       });
 
   let body: ResultBody;
@@ -117,6 +131,7 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
     ctx.metrics.approvals.inc({ offline: String(decision.offline) });
     body = { tx: tap.tx, ok: true, amt: decision.amount };
     if (decision.type === 'hold') body.ml = decision.ml;
+    if (decision.type === 'spend' && decision.lines?.length) body.lines = decision.lines;
     rec = {
       tx: tap.tx,
       device: deviceId,
@@ -133,6 +148,9 @@ async function decideAndJournal(ctx: GatewayContext, deviceId: string, tap: TapB
             ? { standIn: decision.standIn }
             : undefined,
     };
+    // Which promotion rules applied, and what a terminal cart bought (history promotions read it).
+    if (decision.type === 'spend' && (decision.items || decision.promo))
+      rec.extra = { ...rec.extra, items: decision.items, promo: decision.promo };
   }
   const bal = ctx.book.shown(card);
   if (bal.length > 0) body.bal = bal;

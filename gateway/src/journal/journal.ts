@@ -11,6 +11,7 @@
  */
 import { closeSync, fsync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
 
 /** `hold`: a self-service tap's authorization (local only); its pour is journaled as `<tx>-p`. */
 export type TxType = 'spend' | 'topup' | 'void' | 'declined' | 'balance' | 'hold';
@@ -32,7 +33,16 @@ export interface TxRecord {
   result: string;
   offline: boolean;
   at: number;
-  extra?: { funding?: string; voids?: string; reason?: string; cashierId?: string; standIn?: number };
+  extra?: {
+    funding?: string;
+    voids?: string;
+    reason?: string;
+    cashierId?: string;
+    standIn?: number;
+    /** A terminal cart's items, and the promotion rules that lowered its price (discount per rule). */
+    items?: { sku: string; qty: number }[];
+    promo?: { rule: string; amount: number }[];
+  };
 }
 
 export interface StoredTx extends TxRecord {
@@ -97,6 +107,14 @@ export interface CardRow {
 }
 
 const COUNTER_WRITE_MS = 1000;
+/** Records between two checkpoints (about 1.2 WAL pages each: a UNIQUE index page per tap). */
+const CHECKPOINT_ROWS = 256;
+/** WAL size (4 KiB pages) past which commits wait for a checkpoint to catch up (~16 MiB). */
+const WAL_FRAMES_MAX = 4000;
+/** Longest wait of commits for that checkpoint. */
+const HOLD_MAX_MS = 1000;
+/** fsyncs of the WAL in flight at once (libuv's pool has 4 threads; leave room for the rest). */
+const MAX_FSYNCS = 2;
 
 interface Waiter {
   resolve: (inserted: boolean) => void;
@@ -109,7 +127,8 @@ export class Journal {
   private pending: { rec: TxRecord; sync: SyncState }[] = [];
   private waiters: Waiter[] = [];
   private awaitingFsync: Waiter[] = [];
-  private fsyncing = false;
+  /** fsyncs running now (each makes durable what was committed before it started). */
+  private fsyncing = 0;
   private walFd = -1;
   private readonly durable: boolean;
   private readonly path: string;
@@ -117,8 +136,19 @@ export class Journal {
   private countersWrittenAt = 0;
   private closing = false;
   private scheduled = false;
+  /** Checkpoints in a worker thread, started once the journal has seen some traffic. */
+  private checkpointer: Checkpointer | undefined;
+  private rowsSinceCheckpoint = 0;
+  /** Commits wait for a checkpoint to catch up (the WAL grew past WAL_FRAMES_MAX). */
+  private holdForCheckpoint = false;
   private closed = false;
   private readonly insert: Database.Statement;
+  /** One group commit (built once: better-sqlite3 makes five wrapper functions per transaction()). */
+  private readonly commitGroup: (
+    batch: { rec: TxRecord; sync: SyncState }[],
+    waiters: Waiter[],
+    counters: Map<string, number>,
+  ) => void;
   private readonly byTx: Database.Statement;
   private readonly saveCounter: Database.Statement;
   /** Called after each group commit with its size (metrics). */
@@ -144,6 +174,25 @@ export class Journal {
     this.saveCounter = this.db.prepare(
       'INSERT INTO devices (id, last_up) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET last_up = max(last_up, excluded.last_up)',
     );
+    this.commitGroup = this.db.transaction((batch, waiters, counters) => {
+      for (let i = 0; i < batch.length; i++) {
+        const { rec, sync } = batch[i];
+        waiters[i].inserted =
+          this.insert.run(
+            rec.tx,
+            rec.device,
+            rec.card,
+            rec.type,
+            JSON.stringify(rec.legs),
+            rec.result,
+            rec.offline ? 1 : 0,
+            rec.at,
+            rec.extra ? JSON.stringify(rec.extra) : null,
+            sync,
+          ).changes === 1;
+      }
+      for (const [id, n] of counters) this.saveCounter.run(id, n);
+    });
   }
 
   /** The record of a terminal tx id, durable or still in the pending group. */
@@ -188,7 +237,7 @@ export class Journal {
   /** One transaction, one fsync, for everything appended since the last flush. */
   flush(): void {
     this.scheduled = false;
-    if (this.closed) return;
+    if (this.closed || (this.holdForCheckpoint && !this.closing)) return;
     const batch = this.pending;
     const waiters = this.waiters;
     const writeCounters = this.closing || Date.now() - this.countersWrittenAt >= COUNTER_WRITE_MS;
@@ -201,30 +250,14 @@ export class Journal {
     }
     if (batch.length === 0 && counters.size === 0) return;
     try {
-      this.db.transaction(() => {
-        for (let i = 0; i < batch.length; i++) {
-          const { rec, sync } = batch[i];
-          waiters[i].inserted =
-            this.insert.run(
-              rec.tx,
-              rec.device,
-              rec.card,
-              rec.type,
-              JSON.stringify(rec.legs),
-              rec.result,
-              rec.offline ? 1 : 0,
-              rec.at,
-              rec.extra ? JSON.stringify(rec.extra) : null,
-              sync,
-            ).changes === 1;
-        }
-        for (const [id, n] of counters) this.saveCounter.run(id, n);
-      })();
+      this.commitGroup(batch, waiters, counters);
     } catch (e) {
       for (const w of waiters) w.reject(e as Error);
       return;
     }
     this.onCommit(batch.length);
+    this.rowsSinceCheckpoint += batch.length;
+    if (this.rowsSinceCheckpoint >= CHECKPOINT_ROWS) this.checkpoint();
     if (!this.durable) {
       for (const w of waiters) w.resolve(w.inserted === true);
       return;
@@ -233,15 +266,21 @@ export class Journal {
     this.startFsync();
   }
 
-  /** One fsync in flight at a time; whatever committed meanwhile rides on the next one. */
+  /**
+   * Each group's fsync starts as soon as the group is committed, up to MAX_FSYNCS at a time
+   * (beyond that, groups wait and ride together on the next one). An fsync makes durable all that
+   * was written before it began, so a group is answered when its own fsync returns, whatever the
+   * others do. Waiting for the previous fsync instead would hold a group up to two fsyncs, and
+   * terminals that tap in step would keep the gateway idle in between.
+   */
   private startFsync(): void {
-    if (this.fsyncing || this.awaitingFsync.length === 0) return;
+    if (this.fsyncing >= MAX_FSYNCS || this.awaitingFsync.length === 0) return;
     if (this.walFd < 0) this.walFd = openSync(`${this.path}-wal`, 'r');
     const group = this.awaitingFsync;
     this.awaitingFsync = [];
-    this.fsyncing = true;
+    this.fsyncing++;
     fsync(this.walFd, (err) => {
-      this.fsyncing = false;
+      this.fsyncing--;
       for (const w of group) err ? w.reject(err) : w.resolve(w.inserted === true);
       this.startFsync();
     });
@@ -249,7 +288,7 @@ export class Journal {
 
   /** Resolves when every record appended so far is durable. */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.awaitingFsync.length > 0 || this.fsyncing) {
+    while (this.pending.length > 0 || this.awaitingFsync.length > 0 || this.fsyncing > 0) {
       if (this.pending.length > 0) this.flush();
       await new Promise((r) => setImmediate(r));
     }
@@ -343,10 +382,56 @@ export class Journal {
       .run(k, v);
   }
 
+  /** A checkpoint in the worker (see checkpointer.ts); SQLite's own ones if it cannot run. */
+  private checkpoint(): void {
+    this.rowsSinceCheckpoint = 0;
+    if (!this.checkpointer) {
+      try {
+        this.checkpointer = new Checkpointer(this.path, (frames, done) => this.checkpointed(frames, done));
+      } catch {
+        return; // no worker threads here: SQLite's automatic checkpoints go on
+      }
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
+    this.checkpointer.request();
+  }
+
+  /**
+   * After a checkpoint. The writer restarts the WAL from its start only when a checkpoint has
+   * copied every frame, and passive checkpoints running beside the commits never see the frames
+   * committed while they ran: under a steady load the WAL would only grow. Past WAL_FRAMES_MAX,
+   * commits wait (the event loop does not) for one more checkpoint, which then has nothing left
+   * behind it, and the next commit restarts the WAL.
+   */
+  private checkpointed(frames: number, _done: number): void {
+    if (this.closed) return;
+    if (!this.checkpointer?.healthy) {
+      this.db.pragma('wal_autocheckpoint = 1000');
+      this.holdForCheckpoint = false;
+      this.schedule();
+      return;
+    }
+    if (this.holdForCheckpoint) {
+      this.releaseHold();
+    } else if (frames > WAL_FRAMES_MAX) {
+      this.holdForCheckpoint = true;
+      this.checkpointer.request();
+      // A worker that never answers must not stop the till: commits go on after HOLD_MAX_MS.
+      setTimeout(() => this.releaseHold(), HOLD_MAX_MS).unref();
+    }
+  }
+
+  private releaseHold(): void {
+    if (!this.holdForCheckpoint) return;
+    this.holdForCheckpoint = false;
+    this.schedule();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closing = true;
     this.flush();
+    this.checkpointer?.close();
     this.closed = true;
     if (this.walFd >= 0) closeSync(this.walFd);
     this.db.close(); // a clean close checkpoints and fsyncs: pending waiters' data is safe

@@ -1,6 +1,7 @@
 /** The cloud's sync API (docs/sync-api.md), as typed HTTP calls with timeouts. */
 import type { Leg } from '../journal/journal.js';
 import type { CloudConfigDoc } from '../venue-config.js';
+import type { LeaseMembership } from './membership-cache.js';
 
 export interface SyncItem {
   id: string;
@@ -29,6 +30,8 @@ export interface Lease {
   balances: Leg[];
   blocked: boolean;
   leaseUntil: number;
+  /** The card's membership at this venue (cloud ≥ memberships). */
+  membership?: LeaseMembership;
 }
 
 export class CloudError extends Error {

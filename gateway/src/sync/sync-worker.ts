@@ -12,12 +12,15 @@ import type { Metrics } from '../metrics.js';
 import type { CloudConfigDoc } from '../venue-config.js';
 import { backoffMs } from './backoff.js';
 import { type CloudApi, CloudError, type ItemResult, type Lease, type SyncItem } from './cloud-api.js';
+import type { CloudMembershipDoc, MembershipCache } from './membership-cache.js';
 
 export interface SyncOptions {
   venueId: string;
   api: CloudApi;
   journal: Journal;
   book: CardBook;
+  /** Filled from leases and config downloads (the cloud's membership status). */
+  memberships?: MembershipCache;
   log: Logger;
   metrics: Metrics;
   batchSize?: number;
@@ -89,9 +92,11 @@ export class SyncWorker {
   async fetchLeases(cards: string[]): Promise<Lease[]> {
     return this.exclusive(async () => {
       try {
+        const at = Date.now(); // as of the request: an answer is never fresher than its question
         const leases = await this.o.api.leases(this.o.venueId, cards);
         this.succeeded();
         for (const l of leases) {
+          this.o.memberships?.applyLease(l.cardUid, l.membership, at);
           const c = this.o.book.lease(l.cardUid, l.balances, l.leaseUntil, l.blocked);
           this.o.journal.saveCard({
             uid: c.uid,
@@ -113,8 +118,15 @@ export class SyncWorker {
   async pullConfig(etag: string | undefined): Promise<{ doc: CloudConfigDoc; etag: string } | undefined> {
     return this.exclusive(async () => {
       try {
+        const at = Date.now();
         const r = await this.o.api.config(this.o.venueId, etag);
         this.succeeded();
+        const m = this.o.memberships;
+        if (m && !r) m.confirmed(at);
+        else if (m && r) {
+          const doc = (r.doc as { memberships?: CloudMembershipDoc }).memberships;
+          if (doc) m.applyDoc(doc, at);
+        }
         return r;
       } catch (e) {
         this.failed(e as Error);

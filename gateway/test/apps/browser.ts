@@ -10,13 +10,14 @@ import type { Rig } from './apps-helpers.js';
 export const CHROMIUM = '/usr/bin/chromium';
 export const SHOTS = join(process.cwd(), 'test-output', 'apps');
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs`: e.g. a fake camera (--use-file-for-fake-video-capture=…). */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(SHOTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
   });
 }
 

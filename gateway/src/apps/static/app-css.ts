@@ -50,6 +50,8 @@ kbd{font:600 .7rem ui-monospace,monospace;opacity:.75;border:1px solid currentCo
 .recent li.voided{opacity:.55;text-decoration:line-through}
 .overlay{position:fixed;inset:0;background:rgba(0,0,0,.7);display:flex;align-items:center;justify-content:center;z-index:10;padding:1rem}
 .overlay[hidden]{display:none}
+.scan-video{display:block;width:min(80vw,420px);aspect-ratio:4/3;border-radius:8px;background:#000;margin:.5rem auto}
+.scan-video[hidden]{display:none}
 .panel{background:#1b232b;border-radius:16px;padding:1.2rem;min-width:min(420px,100%);max-width:560px;text-align:center;display:flex;flex-direction:column;gap:.8rem}
 .panel input{font:inherit;min-height:48px;border-radius:8px;border:1px solid #3a4753;background:#0d1115;color:inherit;padding:0 .5rem}
 .ov-title{font-size:2rem;font-weight:800;margin:0}

@@ -134,7 +134,7 @@ ${PAGE_HELPERS_JS}
     render();
   }
 
-  async function pay(method) {
+  async function pay(method, extra) {
     if (busy) return;
     busy = true;
     setBusy(true);
@@ -142,6 +142,7 @@ ${PAGE_HELPERS_JS}
       var o = await ensureOrder();
       if (!o) return;
       var body = { method: method, cashier: cashier() };
+      if (extra) for (var k in extra) if (extra[k] !== undefined) body[k] = extra[k];
       if (method === 'card') body.deviceId = deviceEl.value;
       var tendered = parseFloat(($('tendered').value || '').replace(',', '.'));
       if (method === 'cash' && tendered > 0) body.tendered = Math.round(tendered * 100);
@@ -199,7 +200,7 @@ ${PAGE_HELPERS_JS}
     } else if (p && p.status === 'cancelled') {
       ov.hidden = true; current = null; render(); return;
     } else if (o.status === 'paid') {
-      cls = 'ok'; title = p && p.method === 'card' ? t.approved : t.paid;
+      cls = 'ok'; title = p && (p.method === 'card' || p.method === 'qr' || p.method === 'nfc') ? t.approved : t.paid;
       detail = money(o.total);
       if (change) detail += ' · ' + t.change + ' ' + money(change);
       balance = p ? balanceText(p.bal) : '';
@@ -343,6 +344,47 @@ ${PAGE_HELPERS_JS}
   $('pay-card').addEventListener('click', function () { pay('card'); });
   $('pay-cash').addEventListener('click', function () { pay('cash'); });
   $('pay-bank').addEventListener('click', function () { pay('bankcard'); });
+
+  // ---- card-less payments: the wallet QR on a phone (camera), the card on this device's NFC ----
+  function closeScan() { window.tbScan.stop(); $('scanbox').hidden = true; }
+  async function scanQr() {
+    if (busy) return;
+    if (cart.length === 0 && !order) { msg(t.empty); return; }
+    $('scan-title').textContent = t.scanQr;
+    $('scan-msg').textContent = '';
+    $('scan-video').hidden = false;
+    $('scanbox').hidden = false;
+    try {
+      await window.tbScan.qr($('scan-video'), function (text) {
+        if (text.indexOf('TBPAY1.') !== 0) { $('scan-msg').textContent = t.notWallet; return false; }
+        $('scanbox').hidden = true;
+        pay('qr', { token: text });
+        return true;
+      });
+    } catch (e) {
+      $('scan-msg').textContent = t.noCamera + ' (' + (e && e.name || e) + ')';
+    }
+  }
+  async function readNfc() {
+    if (busy) return;
+    if (cart.length === 0 && !order) { msg(t.empty); return; }
+    $('scan-title').textContent = t.tapHere;
+    $('scan-msg').textContent = '';
+    $('scan-video').hidden = true;
+    $('scanbox').hidden = false;
+    try {
+      await window.tbScan.nfc(function (card) {
+        closeScan();
+        pay('nfc', { uid: card.uid, sun: card.sun });
+      });
+    } catch (e) {
+      $('scan-msg').textContent = t.noNfc + ' (' + (e && e.name || e) + ')';
+    }
+  }
+  $('pay-qr').addEventListener('click', scanQr);
+  $('pay-nfc').hidden = !window.tbScan.nfcAvailable;
+  $('pay-nfc').addEventListener('click', readNfc);
+  $('scan-cancel').addEventListener('click', closeScan);
   $('send').addEventListener('click', sendKitchen);
   $('clear').addEventListener('click', clearCart);
   $('note').addEventListener('change', touched);
@@ -351,6 +393,7 @@ ${PAGE_HELPERS_JS}
     var tag = (ev.target && ev.target.tagName) || '';
     var typing = tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA';
     if (!$('voidbox').hidden) { if (ev.key === 'Escape') $('voidbox').hidden = true; return; }
+    if (!$('scanbox').hidden) { if (ev.key === 'Escape') closeScan(); return; }
     if (!$('loginbox').hidden) { if (ev.key === 'Escape') $('loginbox').hidden = true; return; }
     if (!$('overlay').hidden) {
       if ((ev.key === 'Enter' || ev.key === 'Escape') && overlayFinal()) { ev.preventDefault(); closeOverlay(); }
@@ -363,6 +406,8 @@ ${PAGE_HELPERS_JS}
     else if (k === 'Enter') pay('card');
     else if (k === 'e' || k === 'E') pay('cash');
     else if (k === 'b' || k === 'B') pay('bankcard');
+    else if (k === 'q' || k === 'Q') scanQr();
+    else if ((k === 'n' || k === 'N') && window.tbScan.nfcAvailable) readNfc();
     else if (k === 'k' || k === 'K') sendKitchen();
     else if (k === 'Escape') clearCart();
     else if (k === 'Backspace') { if (cart.length) setQty(cart.length - 1, cart[cart.length - 1].qty - 1); }

@@ -1,0 +1,234 @@
+// Membership status across cloud and gateway: the cloud's membership periods are the one source,
+// the gateway caches them with an expiry (config download + leases) and its door and tills answer
+// from that cache. A card is never a member at one place and not at the other: a valid member is
+// admitted to a members-only event and pays the member price at the bar; an expired one is refused
+// at the door with 'membership-expired' (on the terminal) and pays the full price, as the cloud
+// refuses its member-price order; offline past the TTL and stand-in window the door says
+// 'membership-unknown' until the cloud is back.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUser } from '@tibillet/cloud';
+import { createGateway, type Gateway } from '@tibillet/gateway';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { membershipCacheOf } from '../../gateway/src/sync/membership-cache.js';
+import { device, keyOf, sleep, type TestDevice, tap } from '../../gateway/test/helpers.js';
+import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
+
+const HOUR = 3600_000;
+const TTL = 1500;
+const STAND_IN = 1500;
+
+async function until<T>(what: string, fn: () => T | Promise<T>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+for (const kind of ['pglite', 'postgres'] as const) {
+  describe(`membership: one source, cached by the gateway [${kind}]`, () => {
+    let cloud: CloudHarness;
+    let net: Awaited<ReturnType<typeof gate>>;
+    let gw: Gateway;
+    let venue: string;
+    let admin: string;
+    let product: { id: string };
+    let event: { id: string; categories: { id: string }[] };
+    let door: TestDevice;
+    let till: TestDevice;
+
+    const call = async (method: string, path: string, token: string, body?: unknown) => {
+      const r = await fetch(`${cloud.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await r.text();
+      return { status: r.status, json: JSON.parse(text) };
+    };
+    const ok = async (method: string, path: string, token: string, body?: unknown) => {
+      const r = await call(method, path, token, body);
+      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+      return r.json;
+    };
+    /** A card with money, a membership and `n` member-price tickets for the members-only event. */
+    const member = async (uid: string) => {
+      await ok('POST', '/v1/sync/batches', cloud.apiKeys[0], {
+        batchId: randomUUID(),
+        venueId: venue,
+        items: [
+          {
+            id: randomUUID(),
+            type: 'topup',
+            cardUid: uid,
+            at: Date.now(),
+            legs: [{ asset: 'EUR', amount: 10_000 }],
+            funding: 'cash',
+          },
+        ],
+      });
+      await ok('POST', `/v1/venues/${venue}/memberships`, cloud.apiKeys[0], {
+        productId: product.id,
+        cardUid: uid,
+      });
+      await ok('POST', `/v1/venues/${venue}/events/${event.id}/orders`, cloud.apiKeys[0], {
+        cardUid: uid,
+        items: [{ categoryId: event.categories[0]!.id, audience: 'member', quantity: 1 }],
+      });
+    };
+    const cache = () => membershipCacheOf(gw.ctx)!;
+    const beer = (d: TestDevice, uid: string, price: number) =>
+      d.waitResult(tap(d, uid, { mode: 'cashier', cart: [{ sku: 'beer', qty: 1, price }] }));
+
+    beforeAll(async () => {
+      cloud = await startCloud(kind, { membership: { ttlMs: TTL, standInMs: STAND_IN } });
+      venue = cloud.venues[0];
+      net = await gate(cloud.url);
+      for (const d of ['door-1', 'till-1']) await cloud.registerDevice(venue, d, keyOf(d));
+      const email = `admin-${venue}@example.org`;
+      await createUser(cloud.db, {
+        email,
+        password: 'correct horse battery',
+        role: 'venue_admin',
+        venueId: venue,
+        federationId: cloud.fed,
+      });
+      const login = await fetch(`${cloud.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'correct horse battery' }),
+      });
+      admin = ((await login.json()) as { token: string }).token;
+      product = await ok('POST', `/v1/venues/${venue}/membership-products`, admin, {
+        name: 'Adhésion',
+        scope: 'venue',
+        pricing: 'fixed',
+        price: 1000,
+      });
+      event = await ok('POST', `/v1/venues/${venue}/events`, admin, {
+        title: 'Assemblée + concert',
+        startsAt: new Date(Date.now() + HOUR).toISOString(),
+        endsAt: new Date(Date.now() + 4 * HOUR).toISOString(),
+        categories: [{ name: 'Entrée', prices: { full: 1500, member: 800 } }],
+      });
+      await ok('PUT', `/v1/venues/${venue}/events/${event.id}/members-only`, admin, { membersOnly: true });
+      gw = await createGateway({
+        venueId: venue,
+        dataDir: mkdtempSync(join(tmpdir(), 'tb-e2e-member-')),
+        mqttPort: 0,
+        mqttHost: '127.0.0.1',
+        cloudUrl: net.url,
+        cloudApiKey: cloud.apiKeys[0],
+        configPollMs: 200,
+        witnessIntervalMs: 0,
+        doorSyncMs: 60_000,
+        logger: pino({ level: 'silent' }),
+        venue: {
+          pointsOfSale: [
+            { id: 'entrance', name: 'Entrance', mode: 'door', devices: ['door-1'], products: [] },
+            {
+              id: 'bar',
+              name: 'Bar',
+              mode: 'cashier',
+              devices: ['till-1'],
+              products: [{ sku: 'beer', label: 'Bière', price: 350, memberPrice: 300 }],
+            },
+          ],
+        },
+      });
+      const url = `mqtt://127.0.0.1:${gw.brokerPort}`;
+      door = await device(url, 'door-1', { venue });
+      till = await device(url, 'till-1', { venue });
+    }, 120_000);
+    afterAll(async () => {
+      await door?.close();
+      await till?.close();
+      await gw?.close();
+      await net?.close();
+      await cloud?.close();
+    });
+
+    it('a valid member: admitted at the members-only door and the member price at the bar', async () => {
+      await member('04E0000000AA01');
+      await gw.door.sync();
+      await until(
+        'the membership in the gateway cache',
+        () => cache().verdict('04E0000000AA01', Date.now()).member,
+      );
+      expect(cache().isMembersOnly(event.id)).toBe(true);
+      expect(await door.waitResult(tap(door, '04E0000000AA01', { mode: 'door' }))).toMatchObject({
+        ok: true,
+      });
+      expect(await beer(till, '04E0000000AA01', 300)).toMatchObject({ ok: true, amt: 300 });
+      // Never a member: told so at the door.
+      expect(await door.waitResult(tap(door, '04E0000000AA0F', { mode: 'door' }))).toMatchObject({
+        ok: false,
+        reason: 'no-ticket',
+      });
+    });
+
+    it('an expired member: refused at the door with the reason, full price at the bar, refused by the cloud', async () => {
+      const uid = '04E0000000AA02';
+      await member(uid);
+      await gw.door.sync();
+      await until('member', () => cache().verdict(uid, Date.now()).member);
+      // A year passes for this card's membership (periods moved back).
+      await cloud.db.query(
+        `UPDATE membership_periods SET starts_at = starts_at - interval '400 days', expires_at = expires_at - interval '400 days'
+         WHERE wallet_id = (SELECT wallet_id FROM cards WHERE uid = $1)`,
+        [uid],
+      );
+      const st = await ok('GET', `/v1/venues/${venue}/cards/${uid}/membership`, cloud.apiKeys[0]);
+      expect(st.state).toBe('expired');
+      await until(
+        'the expiry in the gateway cache',
+        () => cache().verdict(uid, Date.now()).reason === 'membership-expired',
+      );
+      const r = await door.waitResult(tap(door, uid, { mode: 'door' }));
+      expect(r).toMatchObject({ ok: false, reason: 'membership-expired' });
+      expect(r.lines?.[0]).toBe('membership expired');
+      expect(r.lines?.[1]).toBe(`since ${st.validUntil.slice(0, 10)}`);
+      expect(await beer(till, uid, 300)).toMatchObject({ ok: false, reason: 'stale-price' });
+      expect(await beer(till, uid, 350)).toMatchObject({ ok: true, amt: 350 });
+      const order = await call('POST', `/v1/venues/${venue}/events/${event.id}/orders`, cloud.apiKeys[0], {
+        cardUid: uid,
+        items: [{ categoryId: event.categories[0]!.id, audience: 'member', quantity: 1 }],
+      });
+      expect(order.status).toBe(403);
+      expect(order.json.error).toBe('membership-expired');
+    });
+
+    it('offline past TTL + stand-in: membership unknown at the door; known again when the cloud is back', async () => {
+      const early = '04E0000000AA03';
+      const late = '04E0000000AA04';
+      await member(early);
+      await member(late);
+      await gw.door.sync();
+      await until(
+        'members',
+        () => cache().verdict(late, Date.now()).member && cache().verdict(early, Date.now()).member,
+      );
+      net.down();
+      // Within the stand-in window the cached status still admits.
+      expect(await door.waitResult(tap(door, early, { mode: 'door' }))).toMatchObject({ ok: true });
+      await sleep(TTL + STAND_IN + 200);
+      const r = await door.waitResult(tap(door, late, { mode: 'door' }));
+      expect(r).toMatchObject({ ok: false, reason: 'membership-unknown' });
+      expect(r.lines?.[0]).toBe('membership unknown');
+      // The till does not give the member price on a guess either.
+      expect(await beer(till, late, 300)).toMatchObject({ ok: false, reason: 'stale-price' });
+      net.up();
+      await until('the cloud again', () => cache().verdict(late, Date.now()).member);
+      expect(await door.waitResult(tap(door, late, { mode: 'door' }))).toMatchObject({ ok: true });
+    });
+  });
+}
