@@ -4,6 +4,12 @@ import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'postgresql',
   // Ticketing tables live next to their code; both files make up the schema.
-  schema: ['./src/db/schema.ts', './src/ticketing/schema.ts'],
+  schema: [
+    './src/db/schema.ts',
+    './src/ticketing/schema.ts',
+    './src/memberships/schema.ts',
+    './src/artists/schema.ts',
+    './src/promotions/schema.ts',
+  ],
   out: './drizzle',
 });

@@ -6,9 +6,13 @@
 //   cloud.copyPerSecond   raw COPY of the same transfer rows into an unindexed table
 //   cloud.ingestPerSecond double-entry + idempotency + log append, 100,000 items
 //   cloud.drain1MSeconds  1,000,000 items (200 batches of 5,000) from a gateway backlog
+//   cloud.ingestHttpPerSecond the same batches as POST /v1/sync/batches requests (fastify inject:
+//                         JSON parsing, schema validation, gateway key check, response
+//                         serialisation; no socket), 50,000 items
 import { randomBytes } from 'node:crypto';
 import PgClient from 'pg/lib/client.js';
-import { createFederation, createVenue } from '../src/admin/setup.js';
+import { createFederation, createGateway, createVenue } from '../src/admin/setup.js';
+import { createCloud } from '../src/app.js';
 import { openPostgres } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
 import { requireVenue } from '../src/ledger/venue.js';
@@ -49,17 +53,16 @@ export async function run(): Promise<Record<string, number>> {
 
     // Raw COPY baseline: the transfer rows of 20 batches into an unindexed copy of the table.
     await db.query('CREATE TABLE raw_transfers (LIKE transfers INCLUDING DEFAULTS)');
-    const h = randomBytes(32).toString('hex');
     const copyRounds = 20;
     let copyMs = 0;
     for (let r = 0; r < copyRounds; r++) {
       let data = '';
       for (let i = 0; i < BATCH; i++)
-        data += `${r * BATCH + i + 1}\tc${r}_${i}#0\t\\\\x${h}\t${i + 10}\t3\tEUR\t${1 + (i % 9)}\tspend\tbar\tc${r}_${i}\t${at}\n`;
+        data += `${r * BATCH + i + 1}\tc${r}_${i}#0\t${i + 10}\t3\tEUR\t${1 + (i % 9)}\tspend\tbar\tc${r}_${i}\t${at}\n`;
       const t0 = performance.now();
       await db.tx((tx) =>
         tx.copy!(
-          'COPY raw_transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
+          'COPY raw_transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
           data,
         ),
       );
@@ -84,10 +87,35 @@ export async function run(): Promise<Record<string, number>> {
     const drainStart = performance.now();
     await ingest(Math.ceil(1_000_000 / BATCH));
     const drain1MSeconds = (performance.now() - drainStart) / 1000;
+
+    // The HTTP route: a gateway's request body as it is sent (JSON text), answered per item.
+    const cloud = await createCloud({ db, masterKey: randomBytes(32), rateLimits: false });
+    const { apiKey } = await createGateway(db, 'bar');
+    let httpMs = 0;
+    const httpBatches = Math.ceil(50_000 / BATCH);
+    try {
+      for (let b = 0; b < httpBatches; b++) {
+        const payload = JSON.stringify({ batchId: `h${n}`, venueId: 'bar', items: batchOf('spend', 1) });
+        const t0 = performance.now();
+        const res = await cloud.app.inject({
+          method: 'POST',
+          url: '/v1/sync/batches',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          payload,
+        });
+        httpMs += performance.now() - t0;
+        const body = res.json() as { results?: { status: string }[] };
+        if (res.statusCode !== 200 || body.results?.some((r) => r.status !== 'applied'))
+          throw new Error(`bench batch not applied: ${res.statusCode} ${res.body.slice(0, 200)}`);
+      }
+    } finally {
+      await cloud.close();
+    }
     return {
       'cloud.copyPerSecond': Math.round(copyPerSecond),
       'cloud.ingestPerSecond': Math.round(ingestPerSecond),
       'cloud.drain1MSeconds': Number(drain1MSeconds.toFixed(2)),
+      'cloud.ingestHttpPerSecond': Math.round((httpBatches * BATCH * 1000) / httpMs),
     };
   } finally {
     await db.close();

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerAgendaRoutes } from './agenda/routes.js';
+import { registerArtistRoutes } from './artists/routes.js';
 import { registerAdminRoutes } from './api/admin-routes.js';
 import { CloudMetrics } from './api/metrics.js';
 import { registerOpsRoutes } from './api/ops-routes.js';
@@ -12,9 +13,13 @@ import { registerSyncRoutes } from './api/sync-routes.js';
 import { registerWalletRoutes } from './api/wallet-routes.js';
 import type { Db } from './db/connect.js';
 import { registerDormancyRoutes } from './dormancy/routes.js';
+import { registerHolderPages } from './holders/routes.js';
 import { LedgerError } from './ledger/types.js';
+import { DEFAULT_MEMBERSHIP_POLICY, type MembershipPolicy } from './memberships/gateway-doc.js';
+import { registerMembershipRoutes } from './memberships/routes.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { registerPaymentRoutes } from './payments/routes.js';
+import { registerPromotionRoutes } from './promotions/routes.js';
 import { registerLogPages } from './public/log-page.js';
 import { registerWalletPage } from './public/wallet-page.js';
 import { registerRentalRoutes } from './rental/routes.js';
@@ -41,6 +46,10 @@ export interface CloudOptions {
   checkpointIntervalMs?: number;
   /** Per-IP limits on public endpoints and login (defaults in api/rate-limits.ts); false: none. */
   rateLimits?: Partial<RateLimits> | false;
+  /** Public base URL (emailed login and invitation links, reminder links). */
+  publicUrl?: string;
+  /** Membership cache TTL and offline stand-in handed to gateways (memberships/gateway-doc.ts). */
+  membership?: Partial<MembershipPolicy>;
 }
 
 declare module 'fastify' {
@@ -99,15 +108,18 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   });
 
   const leaseMs = opts.leaseMs ?? 10 * 60_000;
-  registerSyncRoutes(app, opts.db, { masterKey: opts.masterKey, leaseMs, metrics });
+  const membership = { ...DEFAULT_MEMBERSHIP_POLICY, ...opts.membership };
+  registerSyncRoutes(app, opts.db, { masterKey: opts.masterKey, leaseMs, metrics, membership });
   registerAdminRoutes(app, opts.db, {
     masterKey: opts.masterKey,
     sessionTtlMs: opts.sessionTtlMs ?? 12 * 3600_000,
   });
   registerOpsRoutes(app, opts.db, { payments: opts.payments });
-  registerWalletRoutes(app, opts.db);
+  registerWalletRoutes(app, opts.db, opts.masterKey);
   registerTicketingRoutes(app, opts.db, { masterKey: opts.masterKey });
   registerAgendaRoutes(app, opts.db);
+  registerPromotionRoutes(app, opts.db);
+  await registerArtistRoutes(app, opts.db, { sessionTtlMs: opts.sessionTtlMs });
   await registerRentalRoutes(app, opts.db, { masterKey: opts.masterKey });
 
   const transparency = new CheckpointService(opts.db, new TransparencyLog(opts.db), {
@@ -120,6 +132,12 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   registerWalletPage(app, opts.db, opts.masterKey);
   registerDormancyRoutes(app, opts.db, opts.masterKey);
   if (opts.payments) registerPaymentRoutes(app, opts.db, opts.payments);
+  registerMembershipRoutes(app, opts.db, { payments: opts.payments, baseUrl: opts.publicUrl });
+  await registerHolderPages(app, opts.db, {
+    masterKey: opts.masterKey,
+    publicUrl: opts.publicUrl,
+    payments: opts.payments,
+  });
   if (opts.checkpointIntervalMs && opts.checkpointIntervalMs > 0) {
     app.addHook('onReady', async () =>
       transparency.start(opts.checkpointIntervalMs!, (err) =>

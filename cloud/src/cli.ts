@@ -12,6 +12,7 @@ import { openDb } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { runDormancy } from './dormancy/job.js';
 import { sendOutbox, smtpTransport } from './dormancy/outbox.js';
+import { queueMembershipReminders } from './memberships/reminders.js';
 import { StripeCheckout } from './payments/stripe.js';
 import { cardAccounts, exportLog } from './transparency/log-routes.js';
 import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
@@ -64,6 +65,11 @@ dbOptions(program.command('start').description('serve the cloud API'))
     'origin line of signed checkpoints (set when the log key is created)',
     DEFAULT_LOG_ORIGIN,
   )
+  .option(
+    '--public-url <url>',
+    'public base URL put in emailed login/invitation links (env TIBILLET_PUBLIC_URL)',
+    process.env.TIBILLET_PUBLIC_URL,
+  )
   .action(
     async (
       o: DbOpts & {
@@ -72,6 +78,7 @@ dbOptions(program.command('start').description('serve the cloud API'))
         masterKey?: string;
         checkpointInterval: string;
         logOrigin: string;
+        publicUrl?: string;
       },
     ) => {
       const db = await open(o);
@@ -82,6 +89,7 @@ dbOptions(program.command('start').description('serve the cloud API'))
         logger: { level: process.env.LOG_LEVEL ?? 'info' },
         checkpointIntervalMs: Number(o.checkpointInterval),
         logOrigin: o.logOrigin,
+        publicUrl: o.publicUrl,
         // Online top-up through Stripe Checkout when its keys are configured.
         payments:
           process.env.STRIPE_SECRET_KEY && process.env.STRIPE_WEBHOOK_SECRET
@@ -200,6 +208,35 @@ dbOptions(
     process.stdout.write(
       `${JSON.stringify({ reminders: run.reminders, reclaims: run.reclaims.length, skippedNoContact: run.skippedNoContact })}\n`,
     );
+    if (o.smtp) {
+      const transport = smtpTransport(o.smtp);
+      process.stdout.write(`${JSON.stringify(await sendOutbox(db, transport, { from: o.from }))}\n`);
+      transport.close();
+    }
+    await db.close();
+  });
+
+dbOptions(
+  program
+    .command('membership-reminders')
+    .description('queue the due membership renewal reminders, then send the email outbox (cron it daily)'),
+)
+  .option(
+    '--public-url <url>',
+    'public base URL of the renewal link (env TIBILLET_PUBLIC_URL)',
+    process.env.TIBILLET_PUBLIC_URL,
+  )
+  .option('--smtp <url>', 'SMTP URL (env SMTP_URL); without it mails stay queued', process.env.SMTP_URL)
+  .option(
+    '--from <address>',
+    'sender address (env MAIL_FROM)',
+    process.env.MAIL_FROM ?? 'cooperative@localhost',
+  )
+  .action(async (o: DbOpts & { publicUrl?: string; smtp?: string; from: string }) => {
+    if (!o.publicUrl)
+      throw new Error('--public-url (or TIBILLET_PUBLIC_URL) is required: reminders link to it');
+    const db = await open(o);
+    process.stdout.write(`${JSON.stringify(await queueMembershipReminders(db, { baseUrl: o.publicUrl }))}\n`);
     if (o.smtp) {
       const transport = smtpTransport(o.smtp);
       process.stdout.write(`${JSON.stringify(await sendOutbox(db, transport, { from: o.from }))}\n`);

@@ -15,7 +15,7 @@ export {
   stripeSignature,
   verifyStripeSignature,
 } from './payments/stripe.js';
-export { walletPath, walletSig } from './public/wallet-link.js';
+export { cardIssue, walletPath, walletSig } from './public/wallet-link.js';
 export { type BatchResponse, ingestBatch, type SyncBatch } from './sync/batches.js';
 export { MAX_BATCH_ITEMS, processItems, type SyncItem } from './sync/items.js';
 export { TicketKeys } from './ticketing/keys.js';

@@ -1,8 +1,10 @@
 // The holder's wallet page (capability link) and the public log explorer, on both databases.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { walletPath } from '../src/public/wallet-link.js';
+import { verifyPayToken } from '../src/wallet-pay/pay-token.js';
 import { withBothDatabases } from './helpers/databases.js';
 import { auth, type Fixture, fixture, id, uid } from './helpers/fixture.js';
+import { decodeQrSvg } from './helpers/qr-svg.js';
 
 withBothDatabases('public pages', (getDb) => {
   let f: Fixture;
@@ -55,6 +57,23 @@ withBothDatabases('public pages', (getDb) => {
     expect(forged.statusCode).toBe(404);
     expect(forged.body).not.toMatch(/16[.,]50|GIFT/);
     expect((await f.app.inject({ url: `/wallet/${card}/<script>` })).statusCode).toBe(400);
+  });
+
+  it('the wallet page shows a payment QR a camera reads as a token signed by a published key', async () => {
+    const ok = await f.app.inject({ url: walletPath(f.masterKey, card) });
+    const svg = /<figure class="qr pay-qr">(<svg[\s\S]*?<\/svg>)/.exec(ok.body)?.[1];
+    expect(svg).toBeTruthy();
+    const token = decodeQrSvg(svg as string) as string;
+    const published = (await f.app.inject({ url: '/v1/ticketing/keys' })).json().keys as {
+      keyId: string;
+      publicKey: string;
+    }[];
+    const keys = new Map(
+      published.map((k) => [k.keyId, new Uint8Array(Buffer.from(k.publicKey, 'base64url'))]),
+    );
+    expect(verifyPayToken(token, keys)).toMatchObject({ ok: true, claims: { uid: card } });
+    // the page renews itself before the code expires
+    expect(ok.body).toMatch(/<meta http-equiv="refresh" content="90">/);
   });
 
   it('the log explorer shows the signed checkpoint and a verified inclusion proof per entry', async () => {

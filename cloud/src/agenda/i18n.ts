@@ -51,9 +51,11 @@ const fr = {
   checkedIn: 'Scanné le',
   showAtDoor: 'Présentez ce code à l’entrée.',
   download: 'Télécharger (PNG)',
+  downloadPdf: 'Billet imprimable (PDF)',
   notFound: 'Billet introuvable',
   badTicket: 'Ce billet n’est pas valide.',
   eventNotFound: 'Événement introuvable',
+  lineup: 'À l’affiche',
 };
 
 const en: typeof fr = {
@@ -89,9 +91,11 @@ const en: typeof fr = {
   checkedIn: 'Scanned at',
   showAtDoor: 'Show this code at the door.',
   download: 'Download (PNG)',
+  downloadPdf: 'Printable ticket (PDF)',
   notFound: 'Ticket not found',
   badTicket: 'This ticket is not valid.',
   eventNotFound: 'Event not found',
+  lineup: 'Line-up',
 };
 
 export type Dict = typeof fr;
@@ -99,19 +103,43 @@ export const DICT: Record<Lang, Dict> = { fr, en };
 
 const locale = (lang: Lang): string => (lang === 'fr' ? 'fr-FR' : 'en-GB');
 
+// Building an Intl formatter costs far more than using one (a 200-event page formats 600 values):
+// formatters are kept per language, style and time zone (a handful in practice; capped anyway).
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T {
+  let f = formatters.get(key) as T | undefined;
+  if (!f) {
+    if (formatters.size > 500) formatters.clear();
+    f = make();
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 export function formatDate(lang: Lang, isoDate: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'full', timeStyle: 'short', timeZone }).format(
-    new Date(isoDate),
-  );
+  return cached(
+    `d|${lang}|${timeZone}`,
+    () => new Intl.DateTimeFormat(locale(lang), { dateStyle: 'full', timeStyle: 'short', timeZone }),
+  ).format(new Date(isoDate));
 }
 
 export function formatTime(lang: Lang, isoDate: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale(lang), { timeStyle: 'short', timeZone }).format(new Date(isoDate));
+  return cached(
+    `t|${lang}|${timeZone}`,
+    () => new Intl.DateTimeFormat(locale(lang), { timeStyle: 'short', timeZone }),
+  ).format(new Date(isoDate));
 }
 
 /** Minor units of an asset: EUR as currency, other assets with their code. */
 export function formatPrice(lang: Lang, amount: number, asset: string): string {
   if (asset === 'EUR')
-    return new Intl.NumberFormat(locale(lang), { style: 'currency', currency: 'EUR' }).format(amount / 100);
-  return `${new Intl.NumberFormat(locale(lang), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount / 100)} ${asset}`;
+    return cached(
+      `eur|${lang}`,
+      () => new Intl.NumberFormat(locale(lang), { style: 'currency', currency: 'EUR' }),
+    ).format(amount / 100);
+  const n = cached(
+    `n|${lang}`,
+    () => new Intl.NumberFormat(locale(lang), { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+  );
+  return `${n.format(amount / 100)} ${asset}`;
 }

@@ -65,7 +65,7 @@ export function agendaPage(
   return page({ lang, title: t.agendaTitle, body, langLinks: langLinks(lang, '/agenda', keep) });
 }
 
-export function eventPage(lang: Lang, e: EventView): string {
+export function eventPage(lang: Lang, e: EventView, artists: { id: string; name: string }[] = []): string {
   const t = DICT[lang];
   const poster = safeUrl(e.imageUrl);
   const rows = e.categories.map(
@@ -82,6 +82,7 @@ export function eventPage(lang: Lang, e: EventView): string {
 <p><strong>${t.where}</strong> : ${e.venueName}${e.location ? html`, ${e.location}` : html``}</p>
 ${e.description.split(/\n{2,}/).map((para) => html`<p>${para.split('\n').map((line, i) => (i ? html`<br>${line}` : html`${line}`))}</p>`)}
 <div class="tags">${e.tags.map((tag) => html`<a href="${link('/agenda', { tag, lang })}">#${tag}</a>`)}</div>
+${artists.length ? html`<h2>${t.lineup}</h2><ul class="lineup">${artists.map((a) => html`<li><a href="${link(`/artists/${a.id}`, { lang })}">${a.name}</a></li>`)}</ul>` : html``}
 <h2>${t.tickets}</h2><table>${rows}</table></article>`;
   return page({
     lang,

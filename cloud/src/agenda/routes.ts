@@ -4,7 +4,9 @@
 //   GET /agenda.ics?venue=&tag=&fed=          iCalendar feed
 //   GET /v1/agenda?venue=&tag=&fed=&from=&to= JSON
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { lineups } from '../artists/lineup.js';
 import type { Db } from '../db/connect.js';
+import { LedgerError } from '../ledger/types.js';
 import { DICT, pickLang } from './i18n.js';
 import { agendaCalendar } from './ical.js';
 import { agendaPage, eventPage, notFoundPage } from './pages.js';
@@ -20,10 +22,30 @@ const filterQuery = {
     lang: { type: 'string', maxLength: 8 },
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
+    /** "lat,lon" and a radius in km (default 25). */
+    near: { type: 'string', pattern: '^-?[0-9]{1,2}(\\.[0-9]+)?,-?[0-9]{1,3}(\\.[0-9]+)?$' },
+    km: { type: 'string', pattern: '^[0-9]{1,4}(\\.[0-9]+)?$' },
   },
 } as const;
 
-type FilterQuery = { venue?: string; tag?: string; fed?: string; lang?: string; from?: string; to?: string };
+type FilterQuery = {
+  venue?: string;
+  tag?: string;
+  fed?: string;
+  lang?: string;
+  from?: string;
+  to?: string;
+  near?: string;
+  km?: string;
+};
+
+function nearOf(q: FilterQuery): AgendaFilter['near'] {
+  if (!q.near) return undefined;
+  const [lat, lon] = q.near.split(',').map(Number);
+  if (Math.abs(lat) > 90 || Math.abs(lon) > 180)
+    throw new LedgerError('bad-request', 'near: latitude,longitude out of range');
+  return { lat, lon, km: Math.min(q.km ? Number(q.km) : 25, 20_000) };
+}
 
 const toFilter = (q: FilterQuery): AgendaFilter => ({
   venue: q.venue || undefined,
@@ -31,19 +53,35 @@ const toFilter = (q: FilterQuery): AgendaFilter => ({
   federation: q.fed || undefined,
   from: q.from,
   to: q.to,
+  near: nearOf(q),
 });
 
 const baseUrl = (req: FastifyRequest): string => `${req.protocol}://${req.host}`;
 
+/** The filter form's venues and tags scan every upcoming event: computed at most once a minute
+ * per federation (the pages are cacheable for as long anyway). */
+const FACETS_TTL_MS = 60_000;
+
 export function registerAgendaRoutes(app: FastifyInstance, db: Db): void {
   const tags = ['agenda'];
   const cacheable = 'public, max-age=60';
+  const facetCache = new Map<string, { at: number; value: ReturnType<typeof agendaFacets> }>();
+  const cachedFacets = (federation: string | undefined) => {
+    const key = federation ?? '';
+    const hit = facetCache.get(key);
+    if (hit && Date.now() - hit.at < FACETS_TTL_MS) return hit.value;
+    if (facetCache.size > 100) facetCache.clear();
+    const value = agendaFacets(db, federation);
+    facetCache.set(key, { at: Date.now(), value });
+    value.catch(() => facetCache.delete(key));
+    return value;
+  };
 
   app.get('/agenda', { schema: { tags, security: [], querystring: filterQuery } }, async (req, reply) => {
     const q = req.query as FilterQuery;
     const lang = pickLang(q.lang, req.headers['accept-language']);
     const filter = toFilter(q);
-    const [events, facets] = await Promise.all([listAgenda(db, filter), agendaFacets(db, filter.federation)]);
+    const [events, facets] = await Promise.all([listAgenda(db, filter), cachedFacets(filter.federation)]);
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-language', lang)
@@ -71,7 +109,8 @@ export function registerAgendaRoutes(app: FastifyInstance, db: Db): void {
         .header('content-language', lang)
         .header('vary', 'Accept-Language');
       if (!e) return reply.code(404).send(notFoundPage(lang, DICT[lang].eventNotFound));
-      return reply.header('cache-control', cacheable).send(eventPage(lang, e));
+      const artists = (await lineups(db, [e.id])).get(e.id) ?? [];
+      return reply.header('cache-control', cacheable).send(eventPage(lang, e, artists));
     },
   );
 
@@ -88,6 +127,10 @@ export function registerAgendaRoutes(app: FastifyInstance, db: Db): void {
 
   app.get('/v1/agenda', { schema: { tags, security: [], querystring: filterQuery } }, async (req) => {
     const events = await listAgenda(db, toFilter(req.query as FilterQuery));
-    return { events };
+    const lineup = await lineups(
+      db,
+      events.map((e) => e.id),
+    );
+    return { events: events.map((e) => ({ ...e, artists: lineup.get(e.id) ?? [] })) };
   });
 }

@@ -7,6 +7,7 @@ import { importCardBatch } from '../ledger/card-import.js';
 import { LedgerError } from '../ledger/types.js';
 import { newToken, tokenHash, verifyPassword } from '../util/secrets.js';
 import { assertVenueAccess, requireAuth } from './auth.js';
+import { registerFundRoutes } from './fund-routes.js';
 import { VENUE } from './schemas.js';
 
 export function registerAdminRoutes(
@@ -16,6 +17,8 @@ export function registerAdminRoutes(
 ): void {
   const fedAdmin = requireAuth(db, { roles: ['federation_admin'] });
   const admins = requireAuth(db, { roles: ['federation_admin', 'venue_admin'] });
+  // The cooperative fund is federation administration: its routes live in fund-routes.ts.
+  registerFundRoutes(app, db);
 
   app.post(
     '/v1/auth/login',

@@ -15,7 +15,7 @@ export interface Limit {
 export interface RateLimits {
   /** Unauthenticated reads (pages, agenda, log, tickets). */
   public: Limit;
-  /** POST /v1/auth/login (password guessing). */
+  /** POST /v1/auth/login (password guessing) and POST /me/login (emailed login links). */
   login: Limit;
 }
 
@@ -31,11 +31,13 @@ const PUBLIC_READS = [
   /^\/v1\/log\//,
   /^\/tickets\//,
   /^\/wallet\//,
+  // Emailed login and invitation links: token guessing.
+  /^\/me\/(auth|invite)\//,
 ];
 
 /** Which limit a route gets, if any. */
 export function limitClass(method: string, url: string): keyof RateLimits | null {
-  if (method === 'POST' && url === '/v1/auth/login') return 'login';
+  if (method === 'POST' && (url === '/v1/auth/login' || url === '/me/login')) return 'login';
   if ((method === 'GET' || method === 'HEAD') && PUBLIC_READS.some((r) => r.test(url))) return 'public';
   return null;
 }

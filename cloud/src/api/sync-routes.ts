@@ -8,8 +8,16 @@ import { ingestBatch, type SyncBatch } from '../sync/batches.js';
 import { MAX_BATCH_ITEMS } from '../sync/items.js';
 import { open, seal } from '../util/secrets.js';
 import { assertVenueAccess, requireAuth } from './auth.js';
+import {
+  DEFAULT_MEMBERSHIP_POLICY,
+  leaseMembershipSchema,
+  leaseMemberships,
+  type MembershipPolicy,
+  membershipDoc,
+} from '../memberships/gateway-doc.js';
 import type { CloudMetrics } from './metrics.js';
 import { assetAmounts, errorSchema, ID, UID } from './schemas.js';
+import { promotionsDoc } from '../promotions/store.js';
 
 const leg = {
   type: 'object',
@@ -57,7 +65,7 @@ const itemResult = {
 export function registerSyncRoutes(
   app: FastifyInstance,
   db: Db,
-  opts: { masterKey: Buffer; leaseMs: number; metrics: CloudMetrics },
+  opts: { masterKey: Buffer; leaseMs: number; metrics: CloudMetrics; membership?: MembershipPolicy },
 ): void {
   const gatewayOnly = requireAuth(db, { gateway: true });
   const gatewayOrAdmin = requireAuth(db, { gateway: true, roles: ['federation_admin', 'venue_admin'] });
@@ -138,9 +146,11 @@ export function registerSyncRoutes(
                     balances: assetAmounts,
                     blocked: { type: 'boolean' },
                     leaseUntil: { type: 'integer' },
+                    membership: leaseMembershipSchema,
                   },
                 },
               },
+              membershipTtlMs: { type: 'integer' },
             },
           },
           ...errorSchema,
@@ -169,14 +179,19 @@ export function registerSyncRoutes(
           e.balances.push({ asset: r.asset, amount: num(r.balance) });
         byCard.set(r.uid, e);
       }
-      const leaseUntil = Date.now() + opts.leaseMs;
+      const now = Date.now();
+      const leaseUntil = now + opts.leaseMs;
+      // Membership status travels with the lease: the gateway's cache of the one source.
+      const members = await leaseMemberships(db, venue, body.cards, now);
       return {
         leases: body.cards.map((uid) => ({
           cardUid: uid,
           balances: byCard.get(uid)?.balances ?? [],
           blocked: byCard.get(uid)?.blocked ?? false,
           leaseUntil,
+          membership: members.get(uid),
         })),
+        membershipTtlMs: (opts.membership ?? DEFAULT_MEMBERSHIP_POLICY).ttlMs,
       };
     },
   );
@@ -207,8 +222,10 @@ export function registerSyncRoutes(
         'SELECT uid, keys_enc, last_counter FROM cards WHERE federation_id = $1 AND keys_enc IS NOT NULL AND NOT blocked ORDER BY uid',
         [venue.federationId],
       );
+      // Promotion rules travel with the menus; the time zone dates the happy-hour windows.
+      const promo = await promotionsDoc(db, venueId);
       const config = {
-        venue: { id: venue.id, name: venue.name, currency: venue.currency },
+        venue: { id: venue.id, name: venue.name, currency: venue.currency, timeZone: promo.timeZone },
         assets: [...venue.assets.values()].map((a) => ({
           code: a.code,
           kind: a.kind,
@@ -227,6 +244,8 @@ export function registerSyncRoutes(
           lastCounter: r.last_counter,
         })),
         standIn: { perCard: venue.standInPerCard, perVenue: venue.standInPerVenue },
+        memberships: await membershipDoc(db, venue, Date.now(), opts.membership),
+        promotions: promo.promotions,
         version: venue.configVersion,
       };
       const etag = `"${createHash('sha256').update(JSON.stringify(config)).digest('base64url').slice(0, 27)}"`;

@@ -7,6 +7,10 @@
 //   POST /v1/venues/:venueId/people                         register a person (federation-wide)
 //   POST /v1/venues/:venueId/wallets/merge                  anonymous card wallet → person's wallet
 //   POST /v1/venues/:venueId/time-credits                   venue admin credits volunteer minutes
+//   GET  /v1/venues/:venueId/cards/:uid/reissue-preview     returned card: per asset paid out / voided / kept
+//   POST /v1/venues/:venueId/cards/:uid/reissue             returned card: settle, close, fresh wallet
+//   GET|PUT|DELETE /v1/venues/:venueId/time-voucher-rule    hours → vouchers rule (admins write)
+//   POST /v1/venues/:venueId/time-vouchers                  convert a holder's hours into vouchers
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Tx } from '../db/connect.js';
 import type { PostingEngine } from '../ledger/engine.js';
@@ -20,9 +24,18 @@ import {
   replaceCard,
   requestRefund,
 } from '../ledger/lifecycle.js';
+import { reissueCard, reissuePreview } from '../ledger/reissue.js';
+import {
+  convertTime,
+  getRule,
+  normaliseRule,
+  setRule,
+  type TimeVoucherRule,
+} from '../ledger/time-vouchers.js';
 import { requireVenue, type VenueCtx } from '../ledger/venue.js';
 import { assertVenueAccess, type Principal, requireAuth } from './auth.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
+import { walletPath } from '../public/wallet-link.js';
 import { assetAmounts, errorSchema, UID, VENUE } from './schemas.js';
 
 interface WriteCtx<B> {
@@ -68,7 +81,7 @@ const moveResult = {
   },
 } as const;
 
-export function registerWalletRoutes(app: FastifyInstance, db: Db): void {
+export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Buffer): void {
   const staff = requireAuth(db, { gateway: true, roles: ['federation_admin', 'venue_admin', 'cashier'] });
   const admins = requireAuth(db, { roles: ['federation_admin', 'venue_admin'] });
   const readers = requireAuth(db, { roles: ['federation_admin', 'venue_admin', 'cashier', 'auditor'] });
@@ -272,6 +285,229 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db): void {
     },
     write<{ cardUid: string; minutes: number }>(200, ({ tx, engine, venue, body }) =>
       creditTime(tx, engine, venue, body.cardUid, body.minutes),
+    ),
+  );
+
+  const cardParams = { type: 'object', properties: { venueId: VENUE, uid: UID } } as const;
+  const reissueQuote = {
+    ...quoteSchema.properties,
+    mode: { type: 'string', enum: ['refunded', 'detached'] },
+  } as const;
+
+  app.get(
+    '/v1/venues/:venueId/cards/:uid/reissue-preview',
+    {
+      preHandler: readers,
+      schema: {
+        tags,
+        summary:
+          'Returned card: what a reissue would pay out, void (venue policy) and keep in the closed wallet, per asset',
+        params: cardParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...reissueQuote,
+              needsAdmin: { type: 'boolean' },
+              blocker: {
+                type: ['object', 'null'],
+                properties: { error: { type: 'string' }, message: { type: 'string' } },
+              },
+            },
+          },
+          ...errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const { venueId, uid } = req.params as { venueId: string; uid: string };
+      await assertVenueAccess(db, req.principal!, venueId, false);
+      return reissuePreview(db, await requireVenue(db, venueId), uid);
+    },
+  );
+
+  app.post(
+    '/v1/venues/:venueId/cards/:uid/reissue',
+    {
+      preHandler: requireAuth(db, { roles: ['federation_admin', 'venue_admin', 'cashier'] }),
+      schema: {
+        tags,
+        summary:
+          'Returned card: refund it, close and detach its wallet, give the card a fresh empty wallet for its next holder',
+        params: cardParams,
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            payoutMethod: { type: 'string', enum: ['cash', 'bank-transfer', 'card-refund'] },
+            payoutReference: { type: 'string', minLength: 1, maxLength: 200 },
+            reason: { type: 'string', maxLength: 500 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...reissueQuote,
+              reissueId: { type: 'string' },
+              refundId: { type: ['string', 'null'] },
+              payoutMethod: { type: ['string', 'null'] },
+              payoutReference: { type: ['string', 'null'] },
+              closedWalletAccounts: { type: 'array', items: { type: 'string' } },
+              logSeqs: { type: 'array', items: { type: 'integer' } },
+              walletIssue: { type: 'integer' },
+              walletLink: {
+                type: 'string',
+                description: "The next holder's wallet link (the former one stops working)",
+              },
+            },
+          },
+          ...errorSchema,
+        },
+      },
+    },
+    write<{ payoutMethod?: string; payoutReference?: string }>(
+      200,
+      async ({ tx, engine, venue, body, params, principal }) => {
+        const r = await reissueCard(tx, engine, venue, params.uid, {
+          by: who(principal),
+          mayPayOut: principal.type === 'user' && principal.role !== 'cashier',
+          payoutMethod: body.payoutMethod,
+          payoutReference: body.payoutReference,
+        });
+        return { ...r, walletLink: walletPath(masterKey, r.cardUid, r.walletIssue) };
+      },
+    ),
+  );
+
+  const ruleSchema = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['minutes', 'giftAmount'],
+    properties: {
+      minutes: { type: 'integer', minimum: 1, maximum: 1440 },
+      giftAmount: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+      asset: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*:[a-z0-9][a-z0-9-]{0,39}$' },
+      capUnits: { type: ['integer', 'null'], minimum: 1, maximum: 10_000 },
+      periodDays: { type: 'integer', minimum: 1, maximum: 366 },
+    },
+  } as const;
+  const ruleView = {
+    type: 'object',
+    properties: {
+      venueId: { type: 'string' },
+      rule: {
+        type: ['object', 'null'],
+        properties: {
+          minutes: { type: 'integer' },
+          giftAmount: { type: 'integer' },
+          asset: { type: 'string' },
+          capUnits: { type: ['integer', 'null'] },
+          periodDays: { type: 'integer' },
+        },
+      },
+    },
+  } as const;
+
+  app.get(
+    '/v1/venues/:venueId/time-voucher-rule',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        summary: 'The venue rule turning hours into vouchers',
+        params: venueParams,
+        response: { 200: ruleView, ...errorSchema },
+      },
+    },
+    async (req) => {
+      const { venueId } = req.params as { venueId: string };
+      await assertVenueAccess(db, req.principal!, venueId, false);
+      const venue = await requireVenue(db, venueId);
+      return { venueId: venue.id, rule: await getRule(db, venue.id) };
+    },
+  );
+
+  app.put(
+    '/v1/venues/:venueId/time-voucher-rule',
+    {
+      preHandler: admins,
+      schema: {
+        tags,
+        summary: 'Set the hours → vouchers rule (e.g. 60 min → 500 of GIFT, at most 4 blocks per 7 days)',
+        params: venueParams,
+        body: ruleSchema,
+        response: { 200: ruleView, ...errorSchema },
+      },
+    },
+    async (req) => {
+      const { venueId } = req.params as { venueId: string };
+      await assertVenueAccess(db, req.principal!, venueId);
+      const venue = await requireVenue(db, venueId);
+      const rule = normaliseRule(venue, req.body as Partial<TimeVoucherRule>);
+      await setRule(db, venue, rule);
+      req.log.info({ venueId, rule }, 'time voucher rule set');
+      return { venueId: venue.id, rule };
+    },
+  );
+
+  app.delete(
+    '/v1/venues/:venueId/time-voucher-rule',
+    {
+      preHandler: admins,
+      schema: {
+        tags,
+        summary: 'Remove the hours → vouchers rule',
+        params: venueParams,
+        response: { 200: ruleView, ...errorSchema },
+      },
+    },
+    async (req) => {
+      const { venueId } = req.params as { venueId: string };
+      await assertVenueAccess(db, req.principal!, venueId);
+      const venue = await requireVenue(db, venueId);
+      await setRule(db, venue, null);
+      req.log.info({ venueId }, 'time voucher rule removed');
+      return { venueId: venue.id, rule: null };
+    },
+  );
+
+  app.post(
+    '/v1/venues/:venueId/time-vouchers',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        summary: "Convert a holder's hours (TIME) into the venue's vouchers, by its rule",
+        params: venueParams,
+        headers: idempotencyHeaders,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cardUid', 'minutes'],
+          properties: { cardUid: UID, minutes: { type: 'integer', minimum: 1, maximum: 100_000 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              cardUid: { type: 'string' },
+              units: { type: 'integer' },
+              minutes: { type: 'integer' },
+              asset: { type: 'string' },
+              amount: { type: 'integer' },
+              capRemaining: { type: ['integer', 'null'] },
+              balances: assetAmounts,
+              logSeqs: { type: 'array', items: { type: 'integer' } },
+            },
+          },
+          ...errorSchema,
+        },
+      },
+    },
+    write<{ cardUid: string; minutes: number }>(200, ({ tx, engine, venue, body }) =>
+      convertTime(tx, engine, venue, body.cardUid, body.minutes),
     ),
   );
 }

@@ -23,8 +23,8 @@ export interface Queryable {
 }
 
 export interface Tx extends Queryable {
-  /** COPY ... FROM STDIN with text-format rows; only on PostgreSQL (null on PGlite). */
-  readonly copy: ((statement: string, data: string) => Promise<number>) | null;
+  /** COPY ... FROM STDIN, text-format rows (as text or UTF-8 bytes); PostgreSQL only (null on PGlite). */
+  readonly copy: ((statement: string, data: string | Uint8Array) => Promise<number>) | null;
 }
 
 export interface Db extends Queryable {

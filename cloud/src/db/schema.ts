@@ -12,6 +12,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -79,6 +80,8 @@ export const wallets = pgTable(
     personId: text('person_id'),
     /** Set when this anonymous wallet was merged into a person's wallet. */
     mergedInto: bigint('merged_into', { mode: 'number' }),
+    /** Set when its card was returned and re-issued: no card answers for it any more. */
+    closedAt: timestamp('closed_at', { withTimezone: true }),
     createdAt: created(),
   },
   (t) => [uniqueIndex('wallets_person').on(t.personId)],
@@ -155,7 +158,8 @@ export const operations = pgTable(
     bodyHash: bytea('body_hash').notNull(),
     /** For voids: the voided operation (unique, a spend is voided once). */
     ref: text('ref'),
-    result: jsonb('result').notNull(),
+    /** Replayed verbatim, never queried: json (text, checked) is cheaper to write than jsonb. */
+    result: json('result').notNull(),
     createdAt: created(),
   },
   (t) => [uniqueIndex('operations_void_once').on(t.ref).where(sql`${t.kind} = 'void'`)],
@@ -166,8 +170,11 @@ export const transfers = pgTable(
   {
     /** Equals the transfer's log sequence number: every transfer is one log entry. */
     id: bigint('id', { mode: 'number' }).primaryKey(),
-    idempotencyKey: text('idempotency_key').notNull().unique(),
-    bodyHash: bytea('body_hash').notNull(),
+    /**
+     * `<operation id>#<n>`: unique by construction (operations.id is the primary key), so no
+     * unique index is written per row; the operation row carries the body hash.
+     */
+    idempotencyKey: text('idempotency_key').notNull(),
     debit: bigint('debit', { mode: 'number' }).notNull(),
     credit: bigint('credit', { mode: 'number' }).notNull(),
     asset: text('asset').notNull(),
@@ -592,4 +599,66 @@ export const paymentEvents = pgTable(
     receivedAt: created(),
   },
   (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Wallet lifecycle extras (src/ledger/reissue.ts, fund.ts, time-vouchers.ts).
+
+/** A returned card re-issued with a clean wallet: the closed wallet, what was paid/voided/kept. */
+export const cardReissues = pgTable(
+  'card_reissues',
+  {
+    id: text('id').primaryKey(),
+    venueId: text('venue_id').notNull(),
+    cardUid: text('card_uid').notNull(),
+    oldWalletId: bigint('old_wallet_id', { mode: 'number' }).notNull(),
+    newWalletId: bigint('new_wallet_id', { mode: 'number' }).notNull(),
+    /** The paid refund record of the payout (null when nothing was refundable). */
+    refundId: text('refund_id'),
+    /** Quote as executed (payout / voided / kept) with the log sequence numbers. */
+    outcome: jsonb('outcome').notNull(),
+    by: text('by').notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('card_reissues_card').on(t.cardUid)],
+);
+
+/** Disbursements out of the cooperative fund (the transfer is in the log; the memo is not). */
+export const fundDisbursements = pgTable(
+  'fund_disbursements',
+  {
+    id: text('id').primaryKey(),
+    federationId: text('federation_id').notNull(),
+    venueId: text('venue_id').notNull(),
+    asset: text('asset').notNull(),
+    amount: money('amount').notNull(),
+    purpose: text('purpose').$type<'member-venue' | 'new-venue'>().notNull(),
+    memo: text('memo').notNull(),
+    logSeq: bigint('log_seq', { mode: 'number' }).notNull(),
+    by: text('by').notNull(),
+    createdAt: created(),
+  },
+  (t) => [
+    index('fund_disbursements_fed').on(t.federationId, t.createdAt),
+    check('fund_disbursements_amount', sql`${t.amount} > 0`),
+    check('fund_disbursements_purpose', sql`${t.purpose} in ('member-venue','new-venue')`),
+  ],
+);
+
+/** Time currency turned into vouchers at a venue (the per-period cap sums `units` per wallet). */
+export const timeVoucherConversions = pgTable(
+  'time_voucher_conversions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    venueId: text('venue_id').notNull(),
+    walletId: bigint('wallet_id', { mode: 'number' }).notNull(),
+    units: integer('units').notNull(),
+    minutes: integer('minutes').notNull(),
+    asset: text('asset').notNull(),
+    amount: money('amount').notNull(),
+    logSeqs: jsonb('log_seqs').$type<number[]>().notNull(),
+    /** Epoch ms. */
+    at: bigint('at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('time_voucher_conversions_wallet').on(t.walletId, t.venueId, t.at)],
 );

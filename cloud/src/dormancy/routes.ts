@@ -5,7 +5,7 @@ import { requireAuth } from '../api/auth.js';
 import { errorSchema } from '../api/schemas.js';
 import { type Db, num } from '../db/connect.js';
 import { LedgerError } from '../ledger/types.js';
-import { checkWalletSig } from '../public/wallet-link.js';
+import { checkWalletLink } from '../public/wallet-link.js';
 import { cycleState } from './job.js';
 import { type DormancyPolicy, dormantAt, getDormancyPolicy, schedule, setDormancyPolicy } from './policy.js';
 
@@ -79,7 +79,7 @@ export function registerDormancyRoutes(app: FastifyInstance, db: Db, masterKey: 
     },
     async (req) => {
       const { uid, sig } = req.params as { uid: string; sig: string };
-      if (!checkWalletSig(masterKey, uid, sig))
+      if (!(await checkWalletLink(db, masterKey, uid, sig)))
         throw new LedgerError('not-found', 'unknown wallet link', 404);
       const card = await db.query<{ wallet_id: unknown; federation_id: string }>(
         'SELECT wallet_id, federation_id FROM cards WHERE uid = $1',

@@ -8,6 +8,7 @@
 // from application memory: the in-memory copy only decides, per operation in order, whether it
 // fits; the database applies deltas and refuses (and the transaction aborts) if a guard fails.
 import { buf, num, type Tx } from '../db/connect.js';
+import { CopyRows } from '../db/copy-rows.js';
 import { textArray } from './cards.js';
 import { chainEntries, type LogHead, lockLogHead, saveLogHead } from './log-append.js';
 import {
@@ -143,6 +144,15 @@ export class PostingEngine {
     return results;
   }
 
+  /**
+   * Accounts read by the caller (same columns as the engine's own reads, under the log lock), and
+   * wallets whose accounts are all among them: apply() does not read those again.
+   */
+  preload(rows: AccountRowDb[], walletIds: Iterable<number>): void {
+    for (const w of walletIds) if (!this.byWallet.has(w)) this.byWallet.set(w, []);
+    for (const r of rows) this.remember(r);
+  }
+
   /** Current balances of a wallet's accounts (as loaded and updated by this engine). */
   balances(walletId: number): AssetAmount[] {
     const list = this.byWallet.get(walletId);
@@ -153,20 +163,6 @@ export class PostingEngine {
       .sort((x, y) => (x.asset < y.asset ? -1 : x.asset > y.asset ? 1 : 0));
   }
 
-  private prefetching: Promise<void> | null = null;
-
-  /**
-   * Starts reading the accounts of these wallets (loadAccounts waits for it): the caller builds
-   * its operations while the database answers.
-   */
-  prefetchWallets(walletIds: number[]): void {
-    const ids = walletIds.filter((w) => !this.byWallet.has(w));
-    if (!ids.length || this.prefetching) return;
-    const p = this.selectAccounts([...new Set(ids)], []);
-    p.catch(() => {});
-    this.prefetching = p;
-  }
-
   /**
    * Loads (creating missing ones) every account the ops touch. No row locks: every ledger writer
    * holds the log_head lock (begin) before reading balances, so the rows read here cannot change
@@ -174,11 +170,6 @@ export class PostingEngine {
    * overdraft guard anyway (and the accounts_no_overdraft CHECK backs it).
    */
   async loadAccounts(ops: Operation[]): Promise<void> {
-    if (this.prefetching) {
-      const p = this.prefetching;
-      this.prefetching = null;
-      await p;
-    }
     const walletIds = new Set<number>();
     const systems = new Map<string, { system: string; asset: string }>();
     const wanted = new Map<string, { wallet: number | null; system: string | null; asset: string }>();
@@ -486,14 +477,19 @@ export class PostingEngine {
       return e;
     };
     if (useCopy) {
-      let o = '';
+      const o = new CopyRows(applied.length * 160);
       for (let i = 0; i < applied.length; i++) {
         const { op, result } = applied[i];
-        o += `${copyText(op.id)}\t${op.venueId === null ? '\\N' : few(op.venueId)}\t${few(op.kind)}\t\\\\x${opHex[i]}\t${op.ref ? copyText(op.ref) : '\\N'}\t${copyText(JSON.stringify(result))}\n`;
+        o.push(
+          `${copyText(op.id)}\t${op.venueId === null ? '\\N' : few(op.venueId)}\t${few(op.kind)}\t\\\\x${opHex[i]}\t${op.ref ? copyText(op.ref) : '\\N'}\t${copyText(JSON.stringify(result))}\n`,
+        );
       }
       await next(async () =>
         checkOps(
-          await tx.copy!('COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN', o),
+          await tx.copy!(
+            'COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN',
+            o.bytes(),
+          ),
         ),
       );
     } else {
@@ -508,7 +504,7 @@ export class PostingEngine {
       await next(async () => {
         const r = await tx.query(
           `INSERT INTO operations (id, venue_id, kind, body_hash, ref, result)
-           SELECT id, venue, kind, decode(h, 'hex'), ref, r::jsonb
+           SELECT id, venue, kind, decode(h, 'hex'), ref, r::json
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) u(id, venue, kind, h, ref, r)
            ON CONFLICT DO NOTHING`,
           params,
@@ -518,35 +514,30 @@ export class PostingEngine {
     }
 
     if (transfers.length) {
-      // Transfers are in operation order: each takes its operation's body hash.
-      const hashOfT: string[] = new Array(transfers.length);
-      for (let i = 0, k = 0; i < applied.length; i++) {
-        const id = applied[i].op.id;
-        while (k < transfers.length && transfers[k].operationId === id) hashOfT[k++] = opHex[i];
-      }
       const entries = chainEntries(this.head, transfers);
       if (tx.copy !== null && transfers.length >= COPY_THRESHOLD) {
-        let t = '';
+        const t = new CopyRows(transfers.length * 96);
         for (let i = 0; i < transfers.length; i++) {
           const r = transfers[i];
-          t += `${r.seq}\t${copyText(r.idempotencyKey)}\t\\\\x${hashOfT[i]}\t${r.debit}\t${r.credit}\t${few(r.asset)}\t${r.amount}\t${few(r.kind)}\t${r.venueId === null ? '\\N' : few(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\n`;
+          t.push(
+            `${r.seq}\t${copyText(r.idempotencyKey)}\t${r.debit}\t${r.credit}\t${few(r.asset)}\t${r.amount}\t${few(r.kind)}\t${r.venueId === null ? '\\N' : few(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\n`,
+          );
         }
         await next(async () => {
           await tx.copy!(
-            'COPY transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
-            t,
+            'COPY transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
+            t.bytes(),
           );
         });
-        let l = '';
-        for (const e of entries) l += `${e.seq}\t${e.seq}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`;
+        const l = new CopyRows(entries.length * 160);
+        for (const e of entries) l.push(`${e.seq}\t${e.seq}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`);
         await next(async () => {
-          await tx.copy!('COPY log_entries (seq, transfer_id, entry_hash, chain_hash) FROM STDIN', l);
+          await tx.copy!('COPY log_entries (seq, transfer_id, entry_hash, chain_hash) FROM STDIN', l.bytes());
         });
       } else {
         const tParams = [
           transfers.map((r) => r.seq),
           transfers.map((r) => r.idempotencyKey),
-          hashOfT,
           transfers.map((r) => r.debit),
           transfers.map((r) => r.credit),
           transfers.map((r) => r.asset),
@@ -558,10 +549,8 @@ export class PostingEngine {
         ];
         await next(async () => {
           await tx.query(
-            `INSERT INTO transfers (id, idempotency_key, body_hash, debit, credit, asset, amount, kind, venue_id, operation_id, at)
-             SELECT id, k, decode(h, 'hex'), d, c, a, amt, kind, v, o, at
-             FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::int8[])
-               u(id, k, h, d, c, a, amt, kind, v, o, at)`,
+            `INSERT INTO transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at)
+             SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::text[], $6::int8[], $7::text[], $8::text[], $9::text[], $10::int8[])`,
             tParams,
           );
         });
@@ -590,7 +579,7 @@ const hexOf = (h: Buffer | string): string => (typeof h === 'string' ? h : h.toS
 /** int8[] parameter as an array literal (node-postgres would escape every element). */
 const int8Array = (xs: number[]): string => `{${xs.join(',')}}`;
 
-interface AccountRowDb {
+export interface AccountRowDb {
   id: unknown;
   wallet_id: unknown;
   system: string | null;

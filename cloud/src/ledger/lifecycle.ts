@@ -12,7 +12,7 @@ import { classifyRefund, type RefundQuote } from './refund.js';
 import { type AssetAmount, LedgerError, type Posting } from './types.js';
 import { sys, type VenueCtx } from './venue.js';
 
-interface CardRow {
+export interface CardRow {
   uid: string;
   walletId: number | null;
   blocked: boolean;
@@ -20,7 +20,7 @@ interface CardRow {
   personId: string | null;
 }
 
-async function loadCard(tx: Tx, venue: VenueCtx, uid: string): Promise<CardRow | null> {
+export async function loadCard(tx: Tx, venue: VenueCtx, uid: string): Promise<CardRow | null> {
   const { rows } = await tx.query<{
     uid: string;
     wallet_id: unknown;
@@ -45,7 +45,7 @@ async function loadCard(tx: Tx, venue: VenueCtx, uid: string): Promise<CardRow |
     : null;
 }
 
-async function requireCardWallet(
+export async function requireCardWallet(
   tx: Tx,
   venue: VenueCtx,
   uid: string,
@@ -57,7 +57,7 @@ async function requireCardWallet(
 }
 
 /** Current balances of a wallet, its accounts locked. */
-async function walletBalances(engine: PostingEngine, walletId: number): Promise<AssetAmount[]> {
+export async function walletBalances(engine: PostingEngine, walletId: number): Promise<AssetAmount[]> {
   await engine.loadAccounts([
     {
       id: '',
@@ -73,7 +73,7 @@ async function walletBalances(engine: PostingEngine, walletId: number): Promise<
 }
 
 /** Posts one operation; returns the log sequence numbers written. */
-async function post(
+export async function post(
   engine: PostingEngine,
   venue: VenueCtx,
   kind: string,
@@ -102,7 +102,7 @@ const movePostings = (balances: AssetAmount[], from: number, to: number, kind: s
     .filter((b) => b.amount > 0)
     .map((b) => ({ asset: b.asset, from: { wallet: from }, to: { wallet: to }, amount: b.amount, kind }));
 
-const positive = (b: AssetAmount[]): AssetAmount[] => b.filter((x) => x.amount > 0);
+export const positive = (b: AssetAmount[]): AssetAmount[] => b.filter((x) => x.amount > 0);
 
 export interface RefundRequestView {
   refundId: string;

@@ -3,10 +3,13 @@
  * each linked to its entry in the public log. Server-rendered, no script, FR/EN.
  */
 import type { FastifyInstance } from 'fastify';
-import { html, page } from '../agenda/html.js';
+import { Html, html, page } from '../agenda/html.js';
 import { pickLang } from '../agenda/i18n.js';
 import { type Db, num } from '../db/connect.js';
-import { checkWalletSig } from './wallet-link.js';
+import { qrSvg } from '../ticketing/qr.js';
+import { TicketKeys } from '../ticketing/keys.js';
+import { PAY_TOKEN_SECONDS, signPayToken } from '../wallet-pay/pay-token.js';
+import { checkWalletLink } from './wallet-link.js';
 
 const T = {
   fr: {
@@ -19,6 +22,9 @@ const T = {
     none: 'Aucun mouvement.',
     log: 'Voir dans le journal public',
     hours: 'h',
+    pay: 'Payer sans la carte',
+    payHelp:
+      'Montrez ce code à la caisse : il débite ce porte-monnaie. Valable 2 minutes, une seule fois ; la page le renouvelle.',
   },
   en: {
     title: 'My wallet',
@@ -30,6 +36,8 @@ const T = {
     none: 'No movement yet.',
     log: 'See in the public log',
     hours: 'h',
+    pay: 'Pay without the card',
+    payHelp: 'Show this code at the till: it charges this wallet. Valid 2 minutes, once; the page renews it.',
   },
 };
 
@@ -43,6 +51,7 @@ function amountText(asset: string, amount: number, lang: 'fr' | 'en'): string {
 }
 
 export function registerWalletPage(app: FastifyInstance, db: Db, masterKey: Buffer): void {
+  const keys = new TicketKeys(db, masterKey);
   app.get(
     '/wallet/:uid/:sig',
     {
@@ -61,7 +70,7 @@ export function registerWalletPage(app: FastifyInstance, db: Db, masterKey: Buff
     async (req, reply) => {
       const { uid, sig } = req.params as { uid: string; sig: string };
       const lang = pickLang((req.query as { lang?: string }).lang, req.headers['accept-language']);
-      if (!checkWalletSig(masterKey, uid, sig)) {
+      if (!(await checkWalletLink(db, masterKey, uid, sig))) {
         req.log.warn({ uid }, 'wallet page: bad link');
         return reply
           .code(404)
@@ -102,8 +111,14 @@ export function registerWalletPage(app: FastifyInstance, db: Db, masterKey: Buff
               )
             ).rows;
       const t = T[lang];
+      // a blocked or unknown card gets no payment code
+      const payQr =
+        card.rows[0] && !card.rows[0].blocked
+          ? await qrSvg(signPayToken(uid.toUpperCase(), await keys.signer()))
+          : undefined;
       const body = html`<h1>${t.title}</h1>
 ${card.rows[0]?.blocked ? html`<p class="warn">${t.blocked}</p>` : html``}
+${payQr ? html`<h2>${t.pay}</h2><figure class="qr pay-qr">${new Html(payQr)}<figcaption>${t.payHelp}</figcaption></figure>` : html``}
 <h2>${t.balances}</h2>
 <ul class="balances">${balances.map(
         (b) =>
@@ -118,7 +133,15 @@ ${moves.length === 0 ? html`<p>${t.none}</p>` : html``}
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send(page({ lang, title: t.title, body }));
+        .send(
+          page({
+            lang,
+            title: t.title,
+            body,
+            // the payment code expires: renew the page before it does
+            head: payQr ? html`<meta http-equiv="refresh" content="${PAY_TOKEN_SECONDS - 30}">` : undefined,
+          }),
+        );
     },
   );
 }

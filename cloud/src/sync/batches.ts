@@ -32,8 +32,11 @@ export async function ingestBatch(db: Db, venue: VenueCtx, batch: SyncBatch): Pr
     throw new LedgerError('batch-too-large', `${batch.items.length} items > ${MAX_BATCH_ITEMS}`, 413);
   if (batch.venueId !== venue.id)
     throw new LedgerError('wrong-venue', 'venueId does not match the API key', 403);
-  // One canonical serialisation of the items gives both the batch hash and the item hashes.
-  const hashes = batchHashes(batch as unknown as { items: unknown[] } & Record<string, unknown>);
+  // One canonical serialisation of the items gives both the batch hash and the item hashes,
+  // computed once (first attempt, once its first queries are sent) and kept for any re-run.
+  let computed: { batch: Buffer; items: string[] } | undefined;
+  const hashes = () =>
+    (computed ??= batchHashes(batch as unknown as { items: unknown[] } & Record<string, unknown>));
   // First attempt: a new batch's items are taken as new (no id look-up). An item id recorded
   // before makes the operations insert hit the primary key; the transaction rolls back and the
   // batch is re-run with the look-up, which answers `duplicate` / `idempotency-conflict`.
@@ -71,26 +74,39 @@ function ingestOnce(
   db: Db,
   venue: VenueCtx,
   batch: SyncBatch,
-  hashes: { batch: Buffer; items: string[] },
+  hashes: () => { batch: Buffer; items: string[] },
   assumeFresh: boolean,
 ): Promise<BatchResponse> {
   return db.tx(async (tx) => {
     const engine = await PostingEngine.begin(tx);
-    const prior = await tx.query<{ body_hash: unknown }>(
+    const priorP = tx.query<{ body_hash: unknown }>(
       'SELECT body_hash FROM sync_batches WHERE venue_id = $1 AND batch_id = $2',
       [venue.id, batch.batchId],
     );
-    if (prior.rows[0] && !buf(prior.rows[0].body_hash).equals(hashes.batch))
-      throw new LedgerError('idempotency-conflict', `batch ${batch.batchId} was sent with another body`, 409);
+    priorP.catch(() => {});
+    const checkPrior = async (): Promise<boolean> => {
+      const prior = (await priorP).rows[0];
+      if (prior && !buf(prior.body_hash).equals(hashes().batch))
+        throw new LedgerError(
+          'idempotency-conflict',
+          `batch ${batch.batchId} was sent with another body`,
+          409,
+        );
+      return prior !== undefined;
+    };
+    // First attempt: the batch is taken as new without waiting for its look-up. Were it a re-send,
+    // its recorded ids make the operations insert fail and the re-run looks everything up; were it
+    // the same batchId with another body, the check below aborts the transaction all the same.
+    const resent = assumeFresh ? false : await checkPrior();
     const results = await processItems(tx, engine, venue, batch.items, {
-      hashes: hashes.items,
+      hashes: () => hashes().items,
       // A re-sent batch is all duplicates: look its ids up at once.
-      assumeFresh: assumeFresh && !prior.rows[0],
+      assumeFresh: assumeFresh && !resent,
     });
-    if (!prior.rows[0])
+    if (!(assumeFresh ? await checkPrior() : resent))
       await tx.query(
         'INSERT INTO sync_batches (venue_id, batch_id, body_hash, response) VALUES ($1, $2, $3, $4)',
-        [venue.id, batch.batchId, hashes.batch, JSON.stringify({ items: batch.items.length })],
+        [venue.id, batch.batchId, hashes().batch, JSON.stringify({ items: batch.items.length })],
       );
     return { batchId: batch.batchId, results: results.map(publicResult) };
   });

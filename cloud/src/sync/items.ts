@@ -1,7 +1,6 @@
 // Journaled gateway transactions (docs/sync-api.md) → ledger operations. Used by the sync batch
 // route and by the cashier REST routes (a REST spend is a one-item batch).
 import { num, type Tx } from '../db/connect.js';
-import { resolveCards } from '../ledger/cards.js';
 import type { PostingEngine } from '../ledger/engine.js';
 import {
   type AccountKey,
@@ -12,6 +11,7 @@ import {
   type RejectReason,
 } from '../ledger/types.js';
 import { isRefundableHere, sys, type VenueCtx } from '../ledger/venue.js';
+import { loadCardsAndAccounts } from './card-accounts.js';
 import { canonical, sha256Hex } from './hashing.js';
 
 export type ItemType = 'spend' | 'topup' | 'void' | 'refund';
@@ -49,8 +49,11 @@ interface VoidTarget {
 }
 
 export interface ProcessOptions {
-  /** Body hashes of the items (`bodyHash(item)`), when the caller already computed them. */
-  hashes?: (Buffer | string)[];
+  /**
+   * Body hashes of the items (`bodyHash(item)`), when the caller has them, or computes them on
+   * demand (called once, after the first queries are sent: the database works while JS hashes).
+   */
+  hashes?: (Buffer | string)[] | (() => (Buffer | string)[]);
   /**
    * Skip the look-up of already-recorded item ids: every item is taken as new. Only for callers
    * that retry with `false` when the operations insert hits a unique violation (a replayed id):
@@ -67,6 +70,10 @@ export async function processItems(
   items: SyncItem[],
   opts: ProcessOptions = {},
 ): Promise<OpResult[]> {
+  const hashesOf = (): (Buffer | string)[] =>
+    typeof opts.hashes === 'function'
+      ? opts.hashes()
+      : (opts.hashes ?? items.map((it) => sha256Hex(canonical(it))));
   // Queries are issued before the hashes are computed: PostgreSQL works while JS hashes.
   const scan = (known: Map<string, unknown>) => {
     const createFor = new Set<string>();
@@ -78,7 +85,7 @@ export async function processItems(
       uids.add(it.cardUid);
       if (it.type === 'void' && it.voids) voidIds.push(it.voids);
     }
-    return { cardsP: resolveCards(tx, venue, [...uids], createFor), voidIds };
+    return { cardsP: loadCardsAndAccounts(tx, engine, venue, [...uids], createFor), voidIds };
   };
   let known: Map<string, { bodyHash: Buffer; result: OpResult; kind: string }>;
   let hashes: (Buffer | string)[];
@@ -87,24 +94,17 @@ export async function processItems(
     known = new Map();
     started = scan(known);
     started.cardsP.catch(() => {});
-    hashes = opts.hashes ?? items.map((it) => sha256Hex(canonical(it)));
+    hashes = hashesOf();
   } else {
     const knownP = engine.known(items.map((it) => it.id));
     knownP.catch(() => {});
-    hashes = opts.hashes ?? items.map((it) => sha256Hex(canonical(it)));
+    hashes = hashesOf();
     known = await knownP;
     started = scan(known);
   }
   const cards = await started.cardsP;
   const voidIds = started.voidIds;
   const alreadyVoided = await voidedTargets(tx, voidIds);
-  // The wallets' accounts are read while the items are mapped to operations below (not when a
-  // void, which reads its target meanwhile, is among them: one statement at a time).
-  if (!items.some((it) => it.type === 'void' && !known.has(it.id))) {
-    const walletIds: number[] = [];
-    for (const c of cards.values()) if (!c.blocked) walletIds.push(c.walletId);
-    engine.prefetchWallets(walletIds);
-  }
 
   const results: OpResult[] = new Array(items.length);
   let pending: { idx: number; op: Operation }[] = [];
@@ -289,11 +289,16 @@ async function voidedTargets(tx: Tx, ids: string[]): Promise<Set<string>> {
   return new Set(rows.map((r) => r.ref));
 }
 
+/**
+ * The voided operation's transfers, found through the log sequence numbers its stored result
+ * records (transfers.id = seq, the primary key): transfers carry no index on operation_id.
+ */
 async function loadVoidTarget(tx: Tx, id: string): Promise<VoidTarget | null> {
   const { rows } = await tx.query<Record<string, unknown>>(
     `SELECT o.kind AS op_kind, o.venue_id, t.asset, t.amount, da.wallet_id AS dw, da.system AS ds, ca.wallet_id AS cw, ca.system AS cs
      FROM operations o
-     JOIN transfers t ON t.operation_id = o.id
+     CROSS JOIN LATERAL json_array_elements_text(o.result->'seqs') s(seq)
+     JOIN transfers t ON t.id = s.seq::int8
      JOIN accounts da ON da.id = t.debit
      JOIN accounts ca ON ca.id = t.credit
      WHERE o.id = $1 ORDER BY t.id`,

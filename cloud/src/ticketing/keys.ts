@@ -77,8 +77,9 @@ export class TicketKeys {
     return new Map((await this.load()).keys.map((k) => [k.keyId, k.publicKey]));
   }
 
+  /** What verifiers download: read fresh, so a key another replica (or page) just created is listed. */
   async published(): Promise<PublishedKey[]> {
-    return (await this.load()).keys;
+    return (await this.load(true)).keys;
   }
 
   /** Verifying keys, reloaded once if `keyId` is not known yet (a key created by another replica). */

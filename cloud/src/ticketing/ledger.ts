@@ -1,4 +1,4 @@
-// Money and seats for tickets: buyer wallet resolution, member check, payment and refund postings
+// Money and seats for tickets: buyer wallet resolution, payment and refund postings
 // through the posting engine (so every euro moved is a transfer and a log entry), seat release.
 import { randomUUID } from 'node:crypto';
 import { num, type Tx } from '../db/connect.js';
@@ -43,19 +43,6 @@ export async function resolveBuyerWallet(tx: Tx, venue: VenueCtx, buyer: Buyer):
     return num(rows[0].id);
   }
   throw new LedgerError('bad-request', 'cardUid or personId is required');
-}
-
-/**
- * Member prices need a membership: a positive balance of a membership asset of the federation or
- * of this venue (the ledger is the one source of membership status).
- */
-export async function isMember(tx: Tx, venue: VenueCtx, walletId: number): Promise<boolean> {
-  const { rows } = await tx.query(
-    `SELECT 1 FROM accounts a JOIN assets s ON s.code = a.asset AND s.federation_id = $2
-     WHERE a.wallet_id = $1 AND a.balance > 0 AND s.kind = 'membership' AND (s.venue_id IS NULL OR s.venue_id = $3) LIMIT 1`,
-    [walletId, venue.federationId, venue.id],
-  );
-  return rows.length > 0;
 }
 
 async function postOne(

@@ -9,9 +9,10 @@ import { num, type Tx } from '../db/connect.js';
 import type { PostingEngine } from '../ledger/engine.js';
 import { type AssetAmount, LedgerError } from '../ledger/types.js';
 import type { VenueCtx } from '../ledger/venue.js';
+import { refusalFor } from '../memberships/period.js';
+import { isMembersOnly, walletMembership } from '../memberships/status.js';
 import {
   type Buyer,
-  isMember,
   type LockedTicket,
   markTickets,
   payFromWallet,
@@ -100,8 +101,21 @@ export async function placeOrder(
     [eventId],
   );
   const byId = new Map(cats.rows.map((c) => [c.id as string, c]));
-  if ([...lines.values()].some((l) => l.audience === 'member') && !(await isMember(tx, venue, walletId)))
-    throw new LedgerError('not-a-member', 'member prices need a valid membership', 403);
+  // Member prices and members-only events: the membership periods are the one source (memberships/).
+  const membersOnly = await isMembersOnly(tx, eventId);
+  if (membersOnly || [...lines.values()].some((l) => l.audience === 'member')) {
+    const refusal = refusalFor(await walletMembership(tx, venue, walletId));
+    if (refusal)
+      throw new LedgerError(
+        refusal,
+        refusal === 'membership-expired'
+          ? 'the membership has expired: renew it first'
+          : membersOnly
+            ? 'this event is for members only'
+            : 'member prices need a valid membership',
+        403,
+      );
+  }
   const seats = new Map<string, number>();
   let total = 0;
   let count = 0;

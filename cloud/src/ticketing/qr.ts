@@ -84,7 +84,7 @@ ${status}${d.status === 'valid' && d.eventStatus !== 'cancelled' ? new Html(svg)
 <tr><th>${t.category}</th><td>${d.categoryName} · ${t[d.audience]}</td></tr>
 <tr><th>${t.validFrom}</th><td>${formatDate(lang, d.validFrom, d.timezone)} ${t.validUntil} ${formatDate(lang, d.validUntil, d.timezone)}</td></tr>
 ${d.checkedInAt ? html`<tr><th>${t.checkedIn}</th><td>${formatDate(lang, d.checkedInAt, d.timezone)}</td></tr>` : html``}</table>
-<p><a href="/tickets/${token}/qr.png" download="ticket-${d.ticketId}.png">${t.download}</a></p></article>`;
+<p><a href="/tickets/${token}/qr.png" download="ticket-${d.ticketId}.png">${t.download}</a> · <a href="/tickets/${token}/ticket.pdf?lang=${lang}" download="ticket-${d.ticketId}.pdf">${t.downloadPdf}</a></p></article>`;
   return page({ lang, title: `${t.ticket} · ${d.eventTitle}`, body });
 }
 

@@ -10,10 +10,13 @@
 //   POST /v1/venues/:venueId/tickets/:ticketId/card               bind a ticket to a card (staff)
 //   POST /v1/venues/:venueId/checkins                             door scans (live or offline uploads)
 //   GET  /v1/venues/:venueId/events/:eventId/counts               live door counts
+//   POST /v1/venues/:venueId/door-rejections                      refusals decided by the venue gateway (nonce, idempotent)
+//   GET  /v1/venues/:venueId/events/:eventId/door-log             every scan, newest first, rejections with their reason
 //   GET  /v1/venues/:venueId/events/:eventId/door-list[?since=]   ticket list for the venue gateway
 //   GET  /v1/ticketing/keys                                       public keys (offline verification)
 //   POST /v1/admin/ticket-keys/rotate                             new signing key (federation admins)
 //   GET  /tickets/:token  /tickets/:token/qr.svg  /tickets/:token/qr.png   plain QR pages
+//   GET  /tickets/:token/ticket.pdf                                printable ticket (PDF)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DICT, pickLang } from '../agenda/i18n.js';
 import { assertVenueAccess, type Principal, requireAuth } from '../api/auth.js';
@@ -23,11 +26,13 @@ import type { Db } from '../db/connect.js';
 import { requireVenue } from '../ledger/venue.js';
 import { withRetry } from '../sync/batches.js';
 import { doorCounts, doorList, processScans, type Scan } from './checkin.js';
+import { doorLog, type GatewayRejection, storeRejections } from './door-rejections.js';
 import { cancelEvent, createEvent, type EventInput, listVenueEvents, requireEvent } from './events.js';
 import { TicketKeys } from './keys.js';
 import { bindTicketCard, type OrderInput, placeOrder, refundTicket, revokeTicket } from './orders.js';
 import { badTicketPage, loadTicketPage, qrPng, qrSvg, ticketPage } from './qr.js';
 import { AUDIENCES } from './schema.js';
+import { ticketPdf } from './ticket-pdf.js';
 import { peekTicket, verifyTicket } from './token.js';
 
 const UUID = {
@@ -378,6 +383,92 @@ export function registerTicketingRoutes(
     },
   );
 
+  app.post(
+    '/v1/venues/:venueId/door-rejections',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        summary:
+          'Refusals decided at the doors by the venue gateway (also offline ones, uploaded later): idempotent per nonce, shown in the counts and the door log',
+        params: venueParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rejections'],
+          properties: {
+            rejections: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 500,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['nonce', 'reason', 'door', 'scannedAt'],
+                properties: {
+                  nonce: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,128}$' },
+                  // Open list (the gateway may know reasons this cloud does not): a plain slug.
+                  reason: { type: 'string', pattern: '^[a-z][a-z-]{0,39}$' },
+                  message: { type: 'string', maxLength: 200 },
+                  door: { type: 'string', minLength: 1, maxLength: 64 },
+                  scannedAt: DATE,
+                  ticketId: UUID,
+                  eventId: UUID,
+                  cardUid: UID,
+                  firstScan: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['at', 'door'],
+                    properties: { at: DATE, door: { type: 'string', maxLength: 64 } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const venue = await venueOf(req, true);
+      const list = (req.body as { rejections: GatewayRejection[] }).rejections;
+      const results = await withRetry(() => db.tx((tx) => storeRejections(tx, venue.id, list)));
+      const conflicts = results.filter((r) => r.status === 'nonce-conflict');
+      if (conflicts.length)
+        req.log.warn({ nonces: conflicts.map((c) => c.nonce) }, 'door rejection nonce reused');
+      return { results };
+    },
+  );
+
+  app.get(
+    '/v1/venues/:venueId/events/:eventId/door-log',
+    {
+      preHandler: readers,
+      schema: {
+        tags,
+        summary: "The event's door log, newest first: admissions and rejections with their reason and door",
+        params: eventParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
+            rejected: { type: 'string', enum: ['true', 'false'] },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const venue = await venueOf(req, false);
+      const q = req.query as { limit?: string; rejected?: string };
+      return {
+        entries: await doorLog(db, venue.id, (req.params as { eventId: string }).eventId, {
+          limit: q.limit ? Number(q.limit) : undefined,
+          rejectedOnly: q.rejected === 'true',
+        }),
+      };
+    },
+  );
+
   app.get(
     '/v1/venues/:venueId/events/:eventId/counts',
     { preHandler: readers, schema: { tags, params: eventParams } },
@@ -497,6 +588,20 @@ export function registerTicketingRoutes(
     const c = await checked(req, reply);
     if (!c) return reply;
     return reply.header('content-type', 'image/png').send(await qrPng(c.token));
+  });
+  app.get('/tickets/:token/ticket.pdf', { schema: pageSchema }, async (req, reply) => {
+    const c = await checked(req, reply);
+    if (!c) return reply;
+    // A refunded, revoked or cancelled ticket is not printed (its page says why).
+    if (c.data.status !== 'valid' || c.data.eventStatus === 'cancelled')
+      return reply
+        .code(410)
+        .header('content-type', 'text/html; charset=utf-8')
+        .send(await ticketPage(c.lang, c.token, c.data));
+    return reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `inline; filename="ticket-${c.data.ticketId}.pdf"`)
+      .send(await ticketPdf(c.lang, c.token, c.data));
   });
   return keys;
 }

@@ -71,6 +71,15 @@ export const ticketEvents = pgTable(
     index('ticket_events_venue').on(t.venueId, t.startsAt),
     index('ticket_events_public').on(t.endsAt).where(sql`${t.visibility} = 'public'`),
     index('ticket_events_tags').using('gin', t.tags),
+    // Agenda pages (agenda/query.ts): upcoming public events in date order, the longest public
+    // event (a lower bound on starts_at for "ends after X"), and a spatial index for distance.
+    index('ticket_events_agenda').on(t.startsAt, t.id).where(sql`${t.visibility} = 'public'`),
+    index('ticket_events_duration')
+      .on(sql`(${t.endsAt} - ${t.startsAt})`)
+      .where(sql`${t.visibility} = 'public'`),
+    index('ticket_events_place')
+      .using('gist', sql`point(${t.longitude}, ${t.latitude})`)
+      .where(sql`${t.visibility} = 'public' and ${t.latitude} is not null and ${t.longitude} is not null`),
     check(
       'ticket_events_capacity',
       sql`${t.capacity} is null or (${t.capacity} >= 0 and ${t.sold} <= ${t.capacity})`,

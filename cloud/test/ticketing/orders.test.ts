@@ -94,7 +94,7 @@ withBothDatabases('ticketing orders', (getDb) => {
     expect((await t.buy(rich, e, { category: 2, audience: 'reduced' })).json().error).toBe(
       'audience-not-offered',
     );
-    expect((await t.buy(rich, e, { audience: 'member' })).json().error).toBe('not-a-member');
+    expect((await t.buy(rich, e, { audience: 'member' })).json().error).toBe('membership-required');
     expect((await t.buy(uid(), e)).json().error).toBe('unknown-card');
     // The cafe's staff cannot sell the bar's events.
     expect((await t.buy(rich, e, { who: 'cafeGateway' })).statusCode).toBe(403);
@@ -108,7 +108,7 @@ withBothDatabases('ticketing orders', (getDb) => {
     expect(both.statusCode).toBe(400);
   });
 
-  it('member prices need a membership asset on the wallet', async () => {
+  it('member prices need a valid membership period (a badge balance alone is not one)', async () => {
     await getDb().query(
       "INSERT INTO assets (federation_id, code, kind, refundable, venue_id) VALUES ($1, $2, 'membership', false, $3)",
       [t.f.fed, `MEMBER:${t.f.bar}`, t.f.bar],
@@ -141,6 +141,20 @@ withBothDatabases('ticketing orders', (getDb) => {
       ]),
     );
     expect(res.status).toBe('applied');
+    // The badge is a keepsake: membership status comes from the membership periods (memberships/).
+    expect((await t.buy(card, e, { audience: 'member' })).json().error).toBe('membership-required');
+    const product = await t.post('barAdmin', `/v1/venues/${t.f.bar}/membership-products`, {
+      name: 'Adhésion',
+      scope: 'venue',
+      pricing: 'fixed',
+      price: 0,
+    });
+    expect(product.statusCode).toBe(201);
+    const m = await t.post('barCashier', `/v1/venues/${t.f.bar}/memberships`, {
+      productId: product.json().id,
+      cardUid: card,
+    });
+    expect(m.statusCode).toBe(201);
     const o = await t.buy(card, e, { audience: 'member' });
     expect(o.statusCode).toBe(201);
     expect(o.json().total).toBe(800);

@@ -1,0 +1,3 @@
+CREATE INDEX "ticket_events_agenda" ON "ticket_events" USING btree ("starts_at","id") WHERE "ticket_events"."visibility" = 'public';--> statement-breakpoint
+CREATE INDEX "ticket_events_duration" ON "ticket_events" USING btree (("ends_at" - "starts_at")) WHERE "ticket_events"."visibility" = 'public';--> statement-breakpoint
+CREATE INDEX "ticket_events_place" ON "ticket_events" USING gist (point("longitude", "latitude")) WHERE "ticket_events"."visibility" = 'public' and "ticket_events"."latitude" is not null and "ticket_events"."longitude" is not null;

@@ -1,0 +1,99 @@
+// Membership status from the database: the periods of the products that count at a venue (its own
+// and its federation's), merged by the pure rule of period.ts. Used by ticket orders, the holder
+// pages and the gateway download, so every place answers the same.
+import { num, type Queryable } from '../db/connect.js';
+import type { VenueCtx } from '../ledger/venue.js';
+import { type MembershipStatus, statusAt } from './period.js';
+
+/** Products whose periods make a wallet a member at `venue`. */
+const relevant = (alias: string, fed: string, venue: string) =>
+  `${alias}.federation_id = ${fed} AND (${alias}.scope = 'federation' OR ${alias}.venue_id = ${venue})`;
+const RELEVANT = relevant('p', '$2', '$3');
+
+export async function walletMembership(
+  q: Queryable,
+  venue: Pick<VenueCtx, 'id' | 'federationId'>,
+  walletId: number,
+  now = Date.now(),
+): Promise<MembershipStatus> {
+  const { rows } = await q.query<{ s: unknown; e: unknown }>(
+    `SELECT (extract(epoch FROM m.starts_at) * 1000)::int8 AS s, (extract(epoch FROM m.expires_at) * 1000)::int8 AS e
+     FROM membership_periods m JOIN membership_products p ON p.id = m.product_id
+     WHERE m.wallet_id = $1 AND m.voided_at IS NULL AND ${RELEVANT}`,
+    [walletId, venue.federationId, venue.id],
+  );
+  return statusAt(
+    rows.map((r) => ({ startsAt: num(r.s), expiresAt: num(r.e) })),
+    now,
+  );
+}
+
+export interface CardMembership {
+  cardUid: string;
+  validFrom: number;
+  validUntil: number;
+}
+
+/**
+ * The membership runs of every card of the federation relevant at `venue` that are valid now or
+ * ended less than `keepExpiredMs` ago (so a gateway can tell 'membership-expired' from
+ * 'membership-required' offline). One row per card: its current run, else its latest.
+ */
+export async function cardMemberships(
+  q: Queryable,
+  venue: Pick<VenueCtx, 'id' | 'federationId'>,
+  now: number,
+  keepExpiredMs: number,
+): Promise<CardMembership[]> {
+  const { rows } = await q.query<{ uid: string; s: unknown; e: unknown }>(
+    `SELECT c.uid, (extract(epoch FROM m.starts_at) * 1000)::int8 AS s, (extract(epoch FROM m.expires_at) * 1000)::int8 AS e
+     FROM membership_periods m JOIN membership_products p ON p.id = m.product_id
+     JOIN cards c ON c.wallet_id = m.wallet_id AND c.federation_id = $1 AND NOT c.blocked
+     WHERE m.voided_at IS NULL AND ${relevant('p', '$1', '$2')}
+       AND m.wallet_id IN (SELECT m2.wallet_id FROM membership_periods m2 JOIN membership_products p2 ON p2.id = m2.product_id
+                           WHERE m2.voided_at IS NULL AND m2.expires_at > $3 AND ${relevant('p2', '$1', '$2')})
+     ORDER BY c.uid`,
+    [venue.federationId, venue.id, new Date(now - keepExpiredMs)],
+  );
+  const byCard = new Map<string, { startsAt: number; expiresAt: number }[]>();
+  for (const r of rows) {
+    const l = byCard.get(r.uid) ?? [];
+    l.push({ startsAt: num(r.s), expiresAt: num(r.e) });
+    byCard.set(r.uid, l);
+  }
+  const out: CardMembership[] = [];
+  for (const [cardUid, periods] of byCard) {
+    const s = statusAt(periods, now);
+    if (s.validFrom !== null && s.validUntil !== null)
+      out.push({ cardUid, validFrom: s.validFrom, validUntil: s.validUntil });
+  }
+  return out;
+}
+
+/** Per card (a lease request): the status of each card's wallet at `venue`. */
+export async function membershipsOfCards(
+  q: Queryable,
+  venue: Pick<VenueCtx, 'id' | 'federationId'>,
+  cards: string[],
+  now = Date.now(),
+): Promise<Map<string, MembershipStatus>> {
+  const { rows } = await q.query<{ uid: string; s: unknown; e: unknown }>(
+    `SELECT c.uid, (extract(epoch FROM m.starts_at) * 1000)::int8 AS s, (extract(epoch FROM m.expires_at) * 1000)::int8 AS e
+     FROM cards c JOIN membership_periods m ON m.wallet_id = c.wallet_id AND m.voided_at IS NULL
+     JOIN membership_products p ON p.id = m.product_id
+     WHERE c.uid = ANY($1::text[]) AND ${RELEVANT}`,
+    [cards, venue.federationId, venue.id],
+  );
+  const byCard = new Map<string, { startsAt: number; expiresAt: number }[]>();
+  for (const r of rows) {
+    const l = byCard.get(r.uid) ?? [];
+    l.push({ startsAt: num(r.s), expiresAt: num(r.e) });
+    byCard.set(r.uid, l);
+  }
+  return new Map(cards.map((c) => [c, statusAt(byCard.get(c) ?? [], now)]));
+}
+
+export async function isMembersOnly(q: Queryable, eventId: string): Promise<boolean> {
+  const { rows } = await q.query('SELECT 1 FROM members_only_events WHERE event_id = $1', [eventId]);
+  return rows.length > 0;
+}
