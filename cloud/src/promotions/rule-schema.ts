@@ -1,8 +1,7 @@
 /**
  * Promotion rules as the cloud stores them and ships them to gateways (GET /v1/sync/config,
- * `promotions`). The gateway applies them at payment time (gateway/src/promotions/). The cloud
- * imports nothing from the gateway (ARCHITECTURE.md), so the types and the JSON schema are a
- * copy of gateway/src/promotions/rules.ts: keep the two equal.
+ * `promotions`). The gateway applies them at payment time (gateway/src/promotions/) and takes
+ * these types and this schema from here (`@tibillet/cloud/promotion-rules`): one definition.
  */
 
 export interface Window {
@@ -145,7 +144,7 @@ const when = (kind: string, then: object) => ({ if: { properties: { kind: { cons
 /**
  * JSON schema of one rule (fastify/ajv). Branches by `kind` with if/then rather than oneOf:
  * fastify's ajv removes additional properties, and oneOf would strip them while trying the
- * wrong branches. The gateway has the same schema (gateway/src/promotions/rules.ts): keep them equal.
+ * wrong branches.
  */
 export const RULE_SCHEMA = {
   type: 'object',
