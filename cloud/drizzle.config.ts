@@ -10,6 +10,7 @@ export default defineConfig({
     './src/memberships/schema.ts',
     './src/artists/schema.ts',
     './src/promotions/schema.ts',
+    './src/holders/checkout-schema.ts',
   ],
   out: './drizzle',
 });

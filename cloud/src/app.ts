@@ -13,6 +13,7 @@ import { registerSyncRoutes } from './api/sync-routes.js';
 import { registerWalletRoutes } from './api/wallet-routes.js';
 import type { Db } from './db/connect.js';
 import { registerDormancyRoutes } from './dormancy/routes.js';
+import { registerTicketPurchase } from './holders/buy.js';
 import { registerHolderPages } from './holders/routes.js';
 import { LedgerError } from './ledger/types.js';
 import { DEFAULT_MEMBERSHIP_POLICY, type MembershipPolicy } from './memberships/gateway-doc.js';
@@ -134,6 +135,11 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   if (opts.payments) registerPaymentRoutes(app, opts.db, opts.payments);
   registerMembershipRoutes(app, opts.db, { payments: opts.payments, baseUrl: opts.publicUrl });
   await registerHolderPages(app, opts.db, {
+    masterKey: opts.masterKey,
+    publicUrl: opts.publicUrl,
+    payments: opts.payments,
+  });
+  await registerTicketPurchase(app, opts.db, {
     masterKey: opts.masterKey,
     publicUrl: opts.publicUrl,
     payments: opts.payments,

@@ -74,7 +74,9 @@ export function eventPage(lang: Lang, e: EventView, artists: { id: string; name:
         c.description ? html`<div class="meta">${c.description}</div>` : html``
       }</td><td>${(['full', 'reduced', 'member'] as const)
         .filter((a) => c.prices[a] !== null)
-        .map((a) => html`<div>${t[a]} : ${formatPrice(lang, c.prices[a]!, e.asset)}</div>`)}</td></tr>`,
+        .map(
+          (a) => html`<div>${t[a]} : ${formatPrice(lang, c.prices[a]!, e.asset)}</div>`,
+        )}${buyForm(lang, e, c)}</td></tr>`,
   );
   const body = html`<p><a href="${link('/agenda', { lang })}">${t.back}</a></p><article class="card">
 <h1>${e.title}${badges(lang, e)}</h1>${poster ? html`<img class="poster" src="${poster}" alt="">` : html``}
@@ -90,6 +92,23 @@ ${artists.length ? html`<h2>${t.lineup}</h2><ul class="lineup">${artists.map((a)
     body,
     langLinks: langLinks(lang, `/agenda/events/${e.id}`, {}),
   });
+}
+
+const BUY = {
+  fr: { buy: 'Acheter', quantity: 'Nombre', price: 'Tarif' },
+  en: { buy: 'Buy tickets', quantity: 'Quantity', price: 'Price' },
+} as const;
+
+/** Leads to the holder's purchase page (/me/events/:id/buy, login first when needed). */
+function buyForm(lang: Lang, e: EventView, c: EventView['categories'][number]): Html {
+  if (e.status === 'cancelled' || c.available === 0 || new Date(e.endsAt).getTime() < Date.now())
+    return html``;
+  const b = BUY[lang];
+  const audiences = (['full', 'reduced', 'member'] as const).filter((a) => c.prices[a] !== null);
+  return html`<form class="buy" method="get" action="/me/events/${e.id}/buy"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="categoryId" value="${c.id}">
+<label>${b.price} <select name="audience">${audiences.map((a) => html`<option value="${a}">${DICT[lang][a]}</option>`)}</select></label>
+<label>${b.quantity} <input type="number" name="quantity" min="1" max="10" value="1" required style="width:4rem"></label>
+<button type="submit">${b.buy}</button></form>`;
 }
 
 export function notFoundPage(lang: Lang, message: string): string {

@@ -25,6 +25,7 @@ import { buyMembership } from '../memberships/purchase.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { withRetry } from '../sync/batches.js';
 import { accessTo, ownerEmail, type WalletRef, walletsOf } from './access.js';
+import { NEXT_COOKIE, NEXT_PATH } from './buy.js';
 import { guardiansOf, walletData, walletMemberships, walletTickets } from './data.js';
 import { ERRORS, HT } from './i18n.js';
 import { consumeLink, createLink, INVITE_TTL_MS, LOGIN_TTL_MS, recentLinks } from './links.js';
@@ -243,6 +244,12 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
           );
         }
         setSession(req, reply, await createSession(db, r.email));
+        // Sent to log in from a purchase (buy.ts): back there.
+        const next = req.cookies[NEXT_COOKIE];
+        if (next) {
+          reply.clearCookie(NEXT_COOKIE, { path: '/me' });
+          if (NEXT_PATH.test(next)) return reply.redirect(next);
+        }
         return reply.redirect(`/me?lang=${l}`);
       },
     );

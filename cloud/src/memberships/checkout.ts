@@ -3,17 +3,17 @@
 // checkout row remembers what the money is for. Once the payment is credited, settling buys the
 // membership from the wallet, exactly as a wallet purchase (one ledger operation, badge credited).
 // Settling is idempotent (pending → settled under a row lock) and runs after each provider
-// webhook and whenever the buyer looks at the membership.
+// webhook and whenever the buyer looks at the membership. The pattern (provider-purchase.ts) is
+// shared with tickets paid by card.
 import { createHash, randomUUID } from 'node:crypto';
 import { type Db, num } from '../db/connect.js';
 import { resolveCards } from '../ledger/cards.js';
-import { PostingEngine } from '../ledger/engine.js';
 import { LedgerError } from '../ledger/types.js';
 import type { VenueCtx } from '../ledger/venue.js';
 import type { PaymentProvider } from '../payments/provider.js';
-import { withRetry } from '../sync/batches.js';
 import { type PriceChoice, priceMembership } from './pricing.js';
 import { type Product, requireProduct } from './products.js';
+import { openProviderSession, type SettleResult, settleProviderPurchases } from './provider-purchase.js';
 import { buyMembership } from './purchase.js';
 
 export interface CheckoutInput extends PriceChoice {
@@ -78,38 +78,36 @@ export async function openMembershipCheckout(
     if (card.blocked) throw new LedgerError('card-blocked', `card ${input.cardUid} is blocked`, 409);
     return card.walletId;
   });
-  const session = await provider.createCheckout({
-    reference,
-    amount: priced.amount,
-    currency: 'eur',
-    successUrl: input.successUrl,
-    cancelUrl: input.cancelUrl,
-  });
   const checkoutId = randomUUID();
-  const inserted = await db.tx(async (tx) => {
-    const ins = await tx.query(
-      `INSERT INTO payments (id, provider, venue_id, card_uid, asset, amount, status, reference, url)
-       VALUES ($1, $2, $3, $4, 'EUR', $5, 'pending', $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
-      [session.sessionId, provider.name, venue.id, input.cardUid, priced.amount, reference, session.url],
-    );
-    if (!ins.rows.length) return false;
-    await tx.query(
-      `INSERT INTO membership_checkouts (id, session_id, product_id, wallet_id, card_uid, amount, bracket, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        checkoutId,
-        session.sessionId,
-        product.id,
-        walletId,
-        input.cardUid,
-        priced.amount,
-        priced.bracket,
-        input.createdBy,
-      ],
-    );
-    return true;
-  });
-  if (!inserted) {
+  const session = await openProviderSession(
+    db,
+    provider,
+    {
+      reference,
+      venueId: venue.id,
+      cardUid: input.cardUid,
+      amount: priced.amount,
+      successUrl: input.successUrl,
+      cancelUrl: input.cancelUrl,
+    },
+    async (tx, sessionId) => {
+      await tx.query(
+        `INSERT INTO membership_checkouts (id, session_id, product_id, wallet_id, card_uid, amount, bracket, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          checkoutId,
+          sessionId,
+          product.id,
+          walletId,
+          input.cardUid,
+          priced.amount,
+          priced.bracket,
+          input.createdBy,
+        ],
+      );
+    },
+  );
+  if (!session) {
     const again = await prior();
     if (again) return view(again);
     throw new LedgerError(
@@ -127,59 +125,29 @@ export async function openMembershipCheckout(
   };
 }
 
-export interface SettleResult {
-  settled: number;
-  failed: number;
-}
+export type { SettleResult };
 
 /** Buys the memberships whose provider payment has been credited to the wallet. */
-export async function settleMembershipCheckouts(
+export function settleMembershipCheckouts(
   db: Db,
   provider: string,
   o: { walletId?: number; log?: { warn(obj: object, msg: string): void } } = {},
 ): Promise<SettleResult> {
-  const out: SettleResult = { settled: 0, failed: 0 };
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT c.id FROM membership_checkouts c JOIN payments p ON p.id = c.session_id
-     WHERE c.status = 'pending' AND p.status = 'paid' AND ($1::int8 IS NULL OR c.wallet_id = $1) ORDER BY c.created_at`,
-    [o.walletId ?? null],
-  );
-  for (const { id } of rows) {
-    await withRetry(() =>
-      db.tx(async (tx) => {
-        const engine = await PostingEngine.begin(tx);
-        const c = (
-          await tx.query<Record<string, unknown>>(
-            "SELECT * FROM membership_checkouts WHERE id = $1 AND status = 'pending' FOR UPDATE",
-            [id],
-          )
-        ).rows[0];
-        if (!c) return;
-        const product = await requireProduct(tx, c.product_id as string);
-        try {
-          await tx.query('SAVEPOINT settle');
-          const p = await buyMembership(tx, engine, product, {
-            productId: product.id,
-            walletId: num(c.wallet_id),
-            amount: product.pricing === 'free' ? num(c.amount) : undefined,
-            bracket: (c.bracket as string | null) ?? undefined,
-            paidBy: provider,
-            createdBy: c.created_by as string,
-          });
-          await tx.query("UPDATE membership_checkouts SET status = 'settled', period_id = $2 WHERE id = $1", [
-            id,
-            p.periodId,
-          ]);
-          out.settled++;
-        } catch (err) {
-          // The money stays on the wallet (refundable like any top-up); staff sees why.
-          await tx.query('ROLLBACK TO SAVEPOINT settle');
-          await tx.query("UPDATE membership_checkouts SET status = 'failed' WHERE id = $1", [id]);
-          o.log?.warn({ checkoutId: id, err: (err as Error).message }, 'membership checkout not settled');
-          out.failed++;
-        }
-      }),
-    );
-  }
-  return out;
+  return settleProviderPurchases(db, {
+    table: 'membership_checkouts',
+    walletId: o.walletId,
+    log: o.log,
+    buy: async (tx, engine, c) => {
+      const product = await requireProduct(tx, c.product_id as string);
+      return buyMembership(tx, engine, product, {
+        productId: product.id,
+        walletId: num(c.wallet_id),
+        amount: product.pricing === 'free' ? num(c.amount) : undefined,
+        bracket: (c.bracket as string | null) ?? undefined,
+        paidBy: provider,
+        createdBy: c.created_by as string,
+      });
+    },
+    settledColumns: (p) => ({ period_id: p.periodId }),
+  });
 }

@@ -1,0 +1,82 @@
+// A local server answering Stripe's Checkout Sessions API, and Stripe-signed webhook payloads
+// (Stripe-Signature: t=<unix s>,v1=HMAC-SHA256(secret, `${t}.${body}`)), written independently of
+// src/payments/stripe.ts.
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const API_KEY = 'sk_test_local';
+
+export interface FakeStripe {
+  baseUrl: string;
+  secret: string;
+  sessions: Map<string, { amount: number; reference: string; currency: string; successUrl: string }>;
+  /** A checkout.session.completed event for a session, and its Stripe-Signature header. */
+  completed(eventId: string, sessionId: string): { payload: string; signature: string };
+  close(): Promise<void>;
+}
+
+export async function fakeStripe(): Promise<FakeStripe> {
+  const secret = `whsec_${randomBytes(16).toString('hex')}`;
+  const sessions: FakeStripe['sessions'] = new Map();
+  const byKey = new Map<string, string>();
+  let n = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const send = (status: number, obj: object) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(obj));
+      };
+      if (req.method !== 'POST' || req.url !== '/v1/checkout/sessions')
+        return send(404, { error: { message: 'no such route' } });
+      if (req.headers.authorization !== `Bearer ${API_KEY}`)
+        return send(401, { error: { message: 'Invalid API Key provided' } });
+      const form = new URLSearchParams(body);
+      const key = req.headers['idempotency-key'] as string | undefined;
+      let sid = key ? byKey.get(key) : undefined;
+      if (!sid) {
+        sid = `cs_test_${++n}_${randomBytes(4).toString('hex')}`;
+        if (key) byKey.set(key, sid);
+        sessions.set(sid, {
+          amount: Number(form.get('line_items[0][price_data][unit_amount]')),
+          reference: form.get('client_reference_id')!,
+          currency: form.get('line_items[0][price_data][currency]')!,
+          successUrl: form.get('success_url')!,
+        });
+      }
+      send(200, { id: sid, object: 'checkout.session', url: `https://checkout.stripe.test/c/pay/${sid}` });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    secret,
+    sessions,
+    completed(eventId, sid) {
+      const s = sessions.get(sid)!;
+      const payload = JSON.stringify({
+        id: eventId,
+        object: 'event',
+        type: 'checkout.session.completed',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: {
+            id: sid,
+            object: 'checkout.session',
+            client_reference_id: s.reference,
+            amount_total: s.amount,
+            currency: s.currency,
+            payment_status: 'paid',
+          },
+        },
+      });
+      const t = Math.floor(Date.now() / 1000);
+      const v1 = createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
+      return { payload, signature: `t=${t},v1=${v1}` };
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
