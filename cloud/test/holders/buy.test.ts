@@ -7,9 +7,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { num } from '../../src/db/connect.js';
 import { createCloud, StripeCheckout } from '../../src/index.js';
 import { assertBalanced, withBothDatabases } from '../helpers/databases.js';
+import { API_KEY, type FakeStripe, fakeStripe } from '../helpers/fake-stripe.js';
 import { id } from '../helpers/fixture.js';
 import { balanceOf, inHours, type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
-import { API_KEY, type FakeStripe, fakeStripe } from './fake-stripe.js';
 
 const BASE = 'https://coop.example';
 

@@ -1,10 +1,8 @@
 // Stripe Checkout adapter against a local HTTP server that behaves like Stripe: it serves the
 // Checkout Sessions API and delivers webhooks to the app (listening on a real port) signed as
 // Stripe documents it (Stripe-Signature: t=<unix s>,v1=HMAC-SHA256(secret, `${t}.${body}`)). The
-// signer here is written independently of src/payments/stripe.ts.
-import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// signer (test/helpers/fake-stripe.ts) is written independently of src/payments/stripe.ts.
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { num } from '../../src/db/connect.js';
@@ -16,67 +14,11 @@ import {
   StripeCheckout,
 } from '../../src/index.js';
 import { assertBalanced, withBothDatabases } from '../helpers/databases.js';
+import { API_KEY, type FakeStripe, fakeStripe, stripeSign } from '../helpers/fake-stripe.js';
 import { auth, id, uid, verifyLog } from '../helpers/fixture.js';
 
-const API_KEY = 'sk_test_local';
 const SECRET = `whsec_${randomBytes(16).toString('hex')}`;
-
-interface FakeStripe {
-  baseUrl: string;
-  requests: { auth: string | undefined; idempotencyKey: string | undefined; form: URLSearchParams }[];
-  sessions: Map<string, { amount: number; reference: string; currency: string }>;
-  close(): Promise<void>;
-}
-
-async function fakeStripe(): Promise<FakeStripe> {
-  const requests: FakeStripe['requests'] = [];
-  const sessions: FakeStripe['sessions'] = new Map();
-  const byKey = new Map<string, string>();
-  let n = 0;
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const send = (status: number, obj: object) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(obj));
-      };
-      if (req.method !== 'POST' || req.url !== '/v1/checkout/sessions')
-        return send(404, { error: { message: 'no such route' } });
-      const form = new URLSearchParams(body);
-      requests.push({
-        auth: req.headers.authorization,
-        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
-        form,
-      });
-      if (req.headers.authorization !== `Bearer ${API_KEY}`)
-        return send(401, { error: { message: 'Invalid API Key provided' } });
-      const key = req.headers['idempotency-key'] as string;
-      let sid = key ? byKey.get(key) : undefined;
-      if (!sid) {
-        sid = `cs_test_${++n}_${randomBytes(4).toString('hex')}`;
-        if (key) byKey.set(key, sid);
-        sessions.set(sid, {
-          amount: Number(form.get('line_items[0][price_data][unit_amount]')),
-          reference: form.get('client_reference_id')!,
-          currency: form.get('line_items[0][price_data][currency]')!,
-        });
-      }
-      send(200, { id: sid, object: 'checkout.session', url: `https://checkout.stripe.test/c/pay/${sid}` });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    requests,
-    sessions,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
-
-const sign = (secret: string, t: number, payload: string) =>
-  createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
+const sign = stripeSign;
 
 withBothDatabases('stripe checkout top-up', (getDb) => {
   let stripe: FakeStripe;
@@ -91,7 +33,7 @@ withBothDatabases('stripe checkout top-up', (getDb) => {
   let sessionId = '';
 
   beforeAll(async () => {
-    stripe = await fakeStripe();
+    stripe = await fakeStripe({ secret: SECRET });
     await createFederation(getDb(), { id: fed, name: 'Coop' });
     await createVenue(getDb(), { id: bar, federationId: fed, name: 'Bar' });
     barKey = (await createGateway(getDb(), bar)).apiKey;

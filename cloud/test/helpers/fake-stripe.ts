@@ -10,14 +10,21 @@ export const API_KEY = 'sk_test_local';
 export interface FakeStripe {
   baseUrl: string;
   secret: string;
+  /** Every Checkout Sessions call, as received (before the API key check). */
+  requests: { auth: string | undefined; idempotencyKey: string | undefined; form: URLSearchParams }[];
   sessions: Map<string, { amount: number; reference: string; currency: string; successUrl: string }>;
   /** A checkout.session.completed event for a session, and its Stripe-Signature header. */
   completed(eventId: string, sessionId: string): { payload: string; signature: string };
   close(): Promise<void>;
 }
 
-export async function fakeStripe(): Promise<FakeStripe> {
-  const secret = `whsec_${randomBytes(16).toString('hex')}`;
+/** Stripe's v1 signature of a webhook payload sent at `t` (unix seconds). */
+export const stripeSign = (secret: string, t: number, payload: string) =>
+  createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
+
+export async function fakeStripe(o: { secret?: string } = {}): Promise<FakeStripe> {
+  const secret = o.secret ?? `whsec_${randomBytes(16).toString('hex')}`;
+  const requests: FakeStripe['requests'] = [];
   const sessions: FakeStripe['sessions'] = new Map();
   const byKey = new Map<string, string>();
   let n = 0;
@@ -31,9 +38,14 @@ export async function fakeStripe(): Promise<FakeStripe> {
       };
       if (req.method !== 'POST' || req.url !== '/v1/checkout/sessions')
         return send(404, { error: { message: 'no such route' } });
+      const form = new URLSearchParams(body);
+      requests.push({
+        auth: req.headers.authorization,
+        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+        form,
+      });
       if (req.headers.authorization !== `Bearer ${API_KEY}`)
         return send(401, { error: { message: 'Invalid API Key provided' } });
-      const form = new URLSearchParams(body);
       const key = req.headers['idempotency-key'] as string | undefined;
       let sid = key ? byKey.get(key) : undefined;
       if (!sid) {
@@ -54,6 +66,7 @@ export async function fakeStripe(): Promise<FakeStripe> {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     secret,
+    requests,
     sessions,
     completed(eventId, sid) {
       const s = sessions.get(sid)!;
@@ -74,8 +87,7 @@ export async function fakeStripe(): Promise<FakeStripe> {
         },
       });
       const t = Math.floor(Date.now() / 1000);
-      const v1 = createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex');
-      return { payload, signature: `t=${t},v1=${v1}` };
+      return { payload, signature: `t=${t},v1=${stripeSign(secret, t, payload)}` };
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
