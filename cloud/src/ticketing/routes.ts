@@ -148,6 +148,13 @@ const who = (p: Principal): string => (p.type === 'user' ? p.userId : `gateway:$
 const isAdmin = (p: Principal): boolean =>
   p.type === 'user' && (p.role === 'federation_admin' || p.role === 'venue_admin');
 
+/** Body of cancel / refund / revoke: an optional reason, kept with the record. */
+const reasonBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', maxLength: 500 } },
+} as const;
+
 export function registerTicketingRoutes(
   app: FastifyInstance,
   db: Db,
@@ -228,11 +235,7 @@ export function registerTicketingRoutes(
         summary: 'Cancel an event: every valid ticket is refunded to its wallet and refused at the door',
         params: eventParams,
         headers: idempotencyHeaders,
-        body: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { reason: { type: 'string', maxLength: 500 } },
-        },
+        body: reasonBody,
       },
     },
     async (req, reply) => {
@@ -286,11 +289,7 @@ export function registerTicketingRoutes(
         summary: 'Refund a ticket to its wallet; the ticket is refused at the door from then on',
         params: ticketParams,
         headers: idempotencyHeaders,
-        body: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { reason: { type: 'string', maxLength: 500 } },
-        },
+        body: reasonBody,
       },
     },
     async (req, reply) => {
@@ -311,11 +310,7 @@ export function registerTicketingRoutes(
         tags,
         params: ticketParams,
         headers: idempotencyHeaders,
-        body: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { reason: { type: 'string', maxLength: 500 } },
-        },
+        body: reasonBody,
       },
     },
     async (req, reply) => {
