@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', './scripts/summary-reporter.mjs'],
+    // A synchronous hang kills its worker (reported, the run goes on): see test/setup/watchdog.ts.
+    setupFiles: ['./test/setup/watchdog.ts'],
   },
 });

@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { freePort } from '../faults/gateway-process.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePortRun } from '../faults/gateway-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -43,9 +43,20 @@ function start(args: string[]): {
 }
 
 describe('npm start (venue-in-a-box)', () => {
+  const running: ChildProcess[] = [];
+  // A failed step must not leave a demo (cloud, gateways, terminals) running after the test.
+  afterEach(() => {
+    for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
   it('starts, taps reach the ledger, stops on Ctrl-C, restarts with the same data', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tb-demo-'));
-    const [cloudPort, httpPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
+    // The demo runs two venues: their HTTP and broker ports are the given ones and the next ones.
+    const [cloudPort, httpPort, mqttPort] = [
+      await freePortRun(1),
+      await freePortRun(2),
+      await freePortRun(2),
+    ];
     const args = [
       '--data-dir',
       dataDir,
@@ -61,6 +72,7 @@ describe('npm start (venue-in-a-box)', () => {
       '2',
     ];
     const first = start(args);
+    running.push(first.child);
     await first.waitFor(/is running/, 60_000);
     expect(first.output()).toMatch(/first run: seeding/);
     // Taps flow: approvals at the gateway, transfers in the cloud's public log.
@@ -89,6 +101,7 @@ describe('npm start (venue-in-a-box)', () => {
     await first.waitFor(/stopped; data kept/, 20_000);
 
     const second = start(args);
+    running.push(second.child);
     await second.waitFor(/is running/, 60_000);
     expect(second.output()).not.toMatch(/first run/);
     const cp2 = (await (await fetch(`http://127.0.0.1:${cloudPort}/v1/log/checkpoint`)).json()) as {

@@ -16,6 +16,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether 127.0.0.1:`port` can be listened on right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive free ports (for a program that takes a base port and uses the next ones).
+ * Drawn below Linux's ephemeral range (32768+), where the OS never hands out client ports, so
+ * another test's outgoing connection cannot take one between this check and the listen.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await canListen(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no run of ${count} free ports found`);
+}
+
 export interface GatewayProcess {
   child: ChildProcess;
   ready: { mqttPort: number; recovered: number };

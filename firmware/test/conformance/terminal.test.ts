@@ -122,7 +122,10 @@ async function scenario(t: TargetDriver): Promise<void> {
 
 const INSTALL = 'install it with: apt-get install -y lua5.1 lua-bitop lua5.3';
 function requireInterpreter(bin: string, needsBit: boolean): void {
-  const probe = spawnSync(bin, ['-e', needsBit ? 'require("bit")' : 'print(_VERSION)'], { encoding: 'utf8' });
+  const probe = spawnSync(bin, ['-e', needsBit ? 'require("bit")' : 'print(_VERSION)'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   if (probe.error) throw new Error(`${bin} not found on PATH: ${INSTALL}`);
   if (probe.status !== 0)
     throw new Error(`${bin} cannot load the bit module (LuaBitOp): ${INSTALL}\n${probe.stderr}`);

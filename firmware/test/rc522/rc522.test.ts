@@ -268,7 +268,10 @@ describe('portability', () => {
         );
         const tstl = join(dirname(require.resolve('typescript-to-lua/package.json')), 'dist', 'tstl.js');
         execFileSync(process.execPath, [tstl, '-p', project], { stdio: 'pipe' });
-        const r = spawnSync(bin, [join(here, 'run.lua'), join(out, 'lua')], { encoding: 'utf8' });
+        const r = spawnSync(bin, [join(here, 'run.lua'), join(out, 'lua')], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
         if (r.error) throw new Error(`${bin} not found: apt-get install -y lua5.1 lua-bitop lua5.3`);
         expect(r.stderr).toBe('');
         expect(r.stdout.trim().split('\n')).toEqual([
