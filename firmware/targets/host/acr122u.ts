@@ -62,12 +62,22 @@ async function loadPcsclite(): Promise<PcscFactory> {
   }
 }
 
+/**
+ * PC/SC contexts are never closed, only left to the process's exit: pcsclite's close() (and its
+ * destructor, run when the object is garbage-collected) cancels the monitor thread's
+ * SCardGetStatusChange and then joins the thread with no time limit; when the cancel lands before
+ * the thread is back in its wait, the join never returns and the event loop is blocked for good
+ * (seen under load: Ctrl-C could no longer stop the terminal). Kept here so none is collected.
+ */
+const contexts: PcscContext[] = [];
+
 export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
   const log = o.log ?? (() => {});
   const factory = await (o.load ?? loadPcsclite)();
   let pcsc: PcscContext;
   try {
     pcsc = factory();
+    contexts.push(pcsc);
   } catch (e) {
     // SCardEstablishContext fails at once when no daemon listens (0x8010001D, service not available).
     throw new Error(`${PCSCD_MISSING} (${(e as Error).message})`);
@@ -77,6 +87,7 @@ export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
   const seen: string[] = [];
   let reader: PcscReader;
   let link: PcscLink | undefined;
+  let done = false;
   try {
     reader = await new Promise<PcscReader>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -94,6 +105,7 @@ export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
         reject(new Error(`${PCSCD_MISSING} (${err.message})`));
       });
       pcsc.on('reader', (r) => {
+        if (done) return;
         seen.push(r.name);
         // A reader error (unplugged, daemon gone) is logged; the exchanges then fail with their own reason.
         r.on('error', (err) => log(`acr122u: ${r.name}: ${(err as Error).message}`));
@@ -109,7 +121,7 @@ export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
       });
     });
   } catch (e) {
-    pcsc.close();
+    done = true; // the listeners stay (the context is never closed): later events are ignored
     throw e;
   }
   const opened = new PcscLink(reader, log);
@@ -126,8 +138,8 @@ export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
         }),
       ),
     async close() {
+      done = true;
       await opened.close();
-      pcsc.close();
     },
   };
 }
