@@ -52,15 +52,26 @@ export function startReader(
     },
     options,
   );
-  driver.wakeUp((woke) => {
-    if (!woke.ok) {
-      emit({ type: 'reader-error', code: woke.reason });
-      return;
-    }
-    driver.getFirmwareVersion((fw) => {
-      if (fw.ok) emit({ type: 'reader-ready', version: 'PN532 ' + fw.value.ver + '.' + fw.value.rev });
-      poller.start();
+  // A PN532 that does not answer at boot (powered after the board, a loose wire) is woken again
+  // every WAKE_RETRY_MS: the terminal shows the reader error once and recovers by itself.
+  let reported = false;
+  const wake = (): void => {
+    driver.wakeUp((woke) => {
+      if (!woke.ok) {
+        if (!reported) emit({ type: 'reader-error', code: woke.reason });
+        reported = true;
+        clock.setTimeout(wake, WAKE_RETRY_MS);
+        return;
+      }
+      driver.getFirmwareVersion((fw) => {
+        if (fw.ok) emit({ type: 'reader-ready', version: 'PN532 ' + fw.value.ver + '.' + fw.value.rev });
+        poller.start();
+      });
     });
-  });
+  };
+  wake();
   return poller;
 }
+
+/** Delay between two wake-up attempts of a PN532 that did not answer. */
+export const WAKE_RETRY_MS = 2000;
