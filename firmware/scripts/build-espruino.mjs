@@ -10,8 +10,9 @@
 // Proxy-based shim); it is renamed back here so the Espruino IDE/CLI sees `require("MQTT")` and
 // uploads the modules with the code; `espruinoModule` (a Storage module's `module`) likewise.
 // In the main file every import of src/util/sha256.js is routed to targets/espruino/sha256.ts
-// (native crypto.SHA256, else the tb-sha256 module) and of src/terminal/texts.js to
-// targets/espruino/texts.ts (the configured language's tb-fr/tb-en module).
+// (native crypto.SHA256, else the tb-sha256 module), of src/terminal/texts.js to
+// targets/espruino/texts.ts (the configured language's tb-fr/tb-en module) and of
+// src/util/json.js to targets/espruino/json.ts (native JSON.parse, the core's canonical encoder).
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -70,12 +71,12 @@ const FILES = [
   { storage: 'tb-en', file: 'tb-en.js', entry: 'targets/espruino/modules/en.js' },
 ];
 // The core's imports of these files go to the Espruino build's own versions (targets/espruino/):
-// SHA-256 native or from tb-sha256, display texts from tb-fr/tb-en.
-const onBoard = { 'sha256.js': 'sha256.js', 'texts.js': 'texts.js' };
+// SHA-256 native or from tb-sha256, display texts from tb-fr/tb-en, JSON parsed natively.
+const onBoard = { 'sha256.js': 'sha256.js', 'texts.js': 'texts.js', 'json.js': 'json.js' };
 const routeToBoard = {
   name: 'on-board',
   setup(build) {
-    build.onResolve({ filter: /\/(?:sha256|texts)\.js$/ }, (a) => {
+    build.onResolve({ filter: /\/(?:sha256|texts|json)\.js$/ }, (a) => {
       const base = a.path.slice(a.path.lastIndexOf('/') + 1);
       return a.importer.startsWith(join(tmp, 'src')) && onBoard[base]
         ? { path: join(tmp, 'targets/espruino', onBoard[base]) }
@@ -147,9 +148,10 @@ for (const f of FILES) {
   const minified = await minify(result.outputFiles[0].text, {
     ecma: 5,
     toplevel: true,
-    // hoist_vars: one `var` per function (ES5 vars are function-scoped anyway). Not `unsafe`: it
-    // folds the core's run-time probe for byte strings ("xé".substring(1).length) with Node's answer.
-    compress: { ecma: 5, passes: 3, toplevel: true, pure_getters: true, hoist_vars: true },
+    // hoist_vars: one `var` per function (ES5 vars are function-scoped anyway); hoist_funs: function
+    // declarations first in their scope (where ES5 hoists them anyway). Not `unsafe`: it folds the
+    // core's run-time probe for byte strings ("xé".substring(1).length) with Node's answer.
+    compress: { ecma: 5, passes: 3, toplevel: true, pure_getters: true, hoist_vars: true, hoist_funs: true },
     // builtins: true lets terser rename a name that is also a DOM/builtin one (show, head, count…):
     // the regex lists exactly the names proven internal above.
     mangle: { toplevel: true, properties: { regex: exactNamesRegex(renamed), builtins: true } },

@@ -75,8 +75,8 @@ export interface Gpio {
 }
 
 /**
- * Cryptographic primitives. Host: node:crypto. Espruino: require('crypto') where present,
- * pure-TS fallback otherwise. NodeMCU: the `crypto` module.
+ * Cryptographic primitives. Host: node:crypto. NodeMCU: the `crypto` module. Espruino: none in
+ * the HAL (the codec's HMAC runs on require('crypto').SHA256, else the tb-sha256 module).
  */
 export interface Crypto {
   sha256(bytes: number[]): number[];
@@ -95,6 +95,7 @@ export interface Hal {
   display: Display;
   buzzer: Buzzer;
   led: Led;
-  crypto: Crypto;
+  /** Not used by the terminal core: the Espruino build leaves it out (its codec hashes natively). */
+  crypto?: Crypto;
   gpio?: Gpio;
 }

@@ -11,13 +11,13 @@ import { intToString } from '../util/json.js';
 
 export const COUNTER_BLOCK = 64;
 
-function readInt(storage: Storage, key: string): number {
-  const raw = storage.read(key);
-  if (raw === undefined) return 0;
+/** Decimal digits only, at most 16 of them (2^53 - 1 has 16), else -1. */
+export function parseUint(s: string): number {
+  if (s.length === 0 || s.length > 16) return -1;
   let n = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c < 48 || c > 57 || i > 15) return 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
     n = n * 10 + (c - 48);
   }
   return n;
@@ -32,7 +32,9 @@ export class Counter {
     private readonly key: string,
     private readonly block: number = COUNTER_BLOCK,
   ) {
-    this.value = readInt(storage, key);
+    const raw = storage.read(key);
+    const stored = raw === undefined ? -1 : parseUint(raw);
+    this.value = stored < 0 ? 0 : stored;
     this.reserved = this.value + block;
     storage.write(key, intToString(this.reserved));
   }

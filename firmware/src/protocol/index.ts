@@ -7,7 +7,6 @@ export { setCrypto, sign, verify } from './codec.js';
 export { COUNTER_BLOCK, Counter } from './counter.js';
 export { mqttPassword } from './credentials.js';
 export * from './messages.js';
-export type { FieldSpec, FieldType } from './schema.js';
 export { isId, validateFields } from './schema.js';
 export type { ParsedTopic } from './topics.js';
 export { broadcastTopic, deviceSubscriptions, deviceTopic, parseTopic, TOPIC_ROOT } from './topics.js';

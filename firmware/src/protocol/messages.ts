@@ -3,8 +3,6 @@
  * TypeScript callers) and as field tables (what every target validates). docs/protocol.md is
  * the prose version; both must change together.
  */
-import type { FieldSpec } from './schema.js';
-
 export const PROTOCOL_VERSION = 1;
 /** Payload size limit in bytes, checked before parsing. */
 export const MAX_PAYLOAD = 2048;
@@ -53,13 +51,13 @@ export interface TapBody {
   /** POS charge reference this tap pays (cashier mode, amount pushed by the POS). */
   ref?: string;
   sun?: SunData;
-  /** Queued while offline; `at` is the terminal clock (s since boot + offset) at the tap. */
+  /** Queued while offline; 'at' is the terminal clock (s since boot + offset) at the tap. */
   off?: boolean;
   at?: number;
 }
 /**
- * Self-service tap: what was poured after a 'selfpour' tap was authorized (result with `ml`).
- * Same `tx` as the tap; the gateway charges `amt` once per tx and answers with a result.
+ * Self-service tap: what was poured after a 'selfpour' tap was authorized (result with 'ml').
+ * Same 'tx' as the tap; the gateway charges 'amt' once per tx and answers with a result.
  */
 export interface PourBody {
   tx: string;
@@ -85,7 +83,7 @@ export interface ResultBody {
   reason?: string;
   /** Amount charged (or credited) in minor units; for a selfpour tap, the authorized maximum. */
   amt?: number;
-  /** Selfpour tap: the volume `amt` buys, ml; the terminal opens the valve for at most this. */
+  /** Selfpour tap: the volume 'amt' buys, ml; the terminal opens the valve for at most this. */
   ml?: number;
   bal?: Balance[];
   lines?: string[];
@@ -137,7 +135,7 @@ export type Direction = 'up' | 'down';
 export const UP_KINDS: string[] = ['hello', 'heartbeat', 'tap', 'log', 'pour'];
 export const DOWN_KINDS: string[] = ['result', 'config', 'charge', 'display'];
 
-/** The signed envelope. `m` is added by sign() and checked by verify(). */
+/** The signed envelope. 'm' is added by sign() and checked by verify(). */
 export interface Message<K extends Kind = Kind> {
   v: number;
   k: K;
@@ -153,116 +151,41 @@ export interface SignedMessage<K extends Kind = Kind> extends Message<K> {
   m: string;
 }
 
-const cartLine: FieldSpec[] = [
-  { name: 'sku', type: 'id', required: true, max: 32 },
-  { name: 'qty', type: 'int', required: true, min: 1, maxValue: 999 },
-  { name: 'price', type: 'int', required: true, min: 0, maxValue: 10000000 },
-];
-const amount = (name: string, required: boolean): FieldSpec => ({
-  name,
-  type: 'int',
-  required,
-  min: 0,
-  maxValue: 100000000,
-});
-const lines: FieldSpec = { name: 'lines', type: 'strs', required: false, max: 4 };
-/** Volumes, ml (100 l at most). */
-const volume = (required: boolean): FieldSpec => ({ name: 'ml', type: 'int', required, maxValue: 100000 });
+/**
+ * Field tables, one string per kind (schema.ts reads them): space-separated fields
+ * 'name:<type><args>', 'name?:' when optional. Types: 's' string of at most N characters ('s32'),
+ * 'd' id (1..N of [A-Za-z0-9_-]), 'x' hex (1..N digits, even count), 'b' boolean,
+ * 'i' integer 'i<min>~<max>' (min 0 and max 2^53 - 1 when left out: 'i', 'i~999', 'i-127~0'),
+ * 'e' one of 'e<a>|<b>|…', 'S' array of at most N strings (64 characters each), 'I' array of at
+ * most N integers 0..65535, 'o' object with the fields of SUB_FIELDS[name] ('osun'; any object:
+ * 'o'), 'O' array of at most N of them ('O32line').
+ */
+const MODE_VALUES = 'ecashier|topup|balance|door|maintenance|selfpour';
+const AMOUNT = 'i~100000000';
+const VOLUME = 'i~100000'; // ml, 100 l at most
 
 /** Body field tables, per kind. */
-export const BODY_FIELDS: { [kind: string]: FieldSpec[] } = {
-  hello: [
-    { name: 'fw', type: 'str', required: true, max: 32 },
-    { name: 'board', type: 'str', required: true, max: 32 },
-    { name: 'reader', type: 'str', required: true, max: 32 },
-    { name: 'mem', type: 'int', required: true },
-    { name: 'reset', type: 'str', required: true, max: 32 },
-    { name: 'corrupt', type: 'bool', required: false },
-  ],
-  heartbeat: [
-    { name: 'up', type: 'int', required: true },
-    { name: 'rssi', type: 'int', required: false, min: -127, maxValue: 0 },
-    { name: 'q', type: 'int', required: true, maxValue: 10000 },
-  ],
-  tap: [
-    { name: 'tx', type: 'id', required: true, max: 64 },
-    { name: 'uid', type: 'hex', required: true, max: 20 },
-    { name: 'mode', type: 'enum', required: true, values: MODES },
-    amount('amt', false),
-    { name: 'cart', type: 'objs', required: false, max: 32, fields: cartLine },
-    { name: 'ref', type: 'id', required: false, max: 64 },
-    {
-      name: 'sun',
-      type: 'obj',
-      required: false,
-      fields: [
-        { name: 'picc', type: 'hex', required: false, max: 64 },
-        { name: 'uid', type: 'hex', required: false, max: 20 },
-        { name: 'ctr', type: 'hex', required: false, max: 6 },
-        { name: 'cmac', type: 'hex', required: true, max: 16 },
-      ],
-    },
-    { name: 'off', type: 'bool', required: false },
-    { name: 'at', type: 'int', required: false },
-  ],
-  pour: [
-    { name: 'tx', type: 'id', required: true, max: 64 },
-    volume(true),
-    amount('amt', true),
-    { name: 'end', type: 'enum', required: true, values: ['limit', 'removed', 'idle'] },
-  ],
-  log: [
-    { name: 'lvl', type: 'enum', required: true, values: ['debug', 'info', 'warn', 'error'] },
-    { name: 'code', type: 'id', required: true, max: 32 },
-    { name: 'text', type: 'str', required: false, max: 200 },
-  ],
-  result: [
-    { name: 'tx', type: 'id', required: true, max: 64 },
-    { name: 'ok', type: 'bool', required: true },
-    { name: 'reason', type: 'id', required: false, max: 32 },
-    amount('amt', false),
-    volume(false),
-    {
-      name: 'bal',
-      type: 'objs',
-      required: false,
-      max: 8,
-      fields: [
-        { name: 'a', type: 'str', required: true, max: 32 },
-        { name: 'v', type: 'int', required: true, min: -100000000, maxValue: 100000000 },
-      ],
-    },
-    lines,
-  ],
-  config: [
-    { name: 'venue', type: 'str', required: true, max: 32 },
-    { name: 'mode', type: 'enum', required: true, values: MODES },
-    { name: 'cur', type: 'str', required: true, max: 8 },
-    {
-      name: 'menu',
-      type: 'objs',
-      required: false,
-      max: 24,
-      fields: [
-        { name: 'sku', type: 'id', required: true, max: 32 },
-        { name: 'label', type: 'str', required: true, max: 16 },
-        { name: 'price', type: 'int', required: true, maxValue: 10000000 },
-        { name: 'mprice', type: 'int', required: false, maxValue: 10000000 },
-      ],
-    },
-    { name: 'offq', type: 'int', required: false, maxValue: 1000 },
-    { name: 'hb', type: 'int', required: false, min: 5, maxValue: 3600 },
-    { name: 'ppl', type: 'int', required: false, min: 1, maxValue: 100000 },
-  ],
-  charge: [
-    { name: 'ref', type: 'id', required: true, max: 64 },
-    amount('amt', true),
-    { name: 'cart', type: 'objs', required: false, max: 32, fields: cartLine },
-    lines,
-  ],
-  display: [
-    { name: 'lines', type: 'strs', required: true, max: 4 },
-    { name: 'beep', type: 'ints', required: false, max: 8 },
-    { name: 'led', type: 'enum', required: false, values: ['green', 'red', 'blue', 'off'] },
-  ],
+export const BODY_FIELDS: { [kind: string]: string } = {
+  hello: 'fw:s32 board:s32 reader:s32 mem:i reset:s32 corrupt?:b',
+  heartbeat: 'up:i rssi?:i-127~0 q:i~10000',
+  tap:
+    'tx:d64 uid:x20 mode:' +
+    MODE_VALUES +
+    ' amt?:' +
+    AMOUNT +
+    ' cart?:O32line ref?:d64 sun?:osun off?:b at?:i',
+  pour: 'tx:d64 ml:' + VOLUME + ' amt:' + AMOUNT + ' end:elimit|removed|idle',
+  log: 'lvl:edebug|info|warn|error code:d32 text?:s200',
+  result: 'tx:d64 ok:b reason?:d32 amt?:' + AMOUNT + ' ml?:' + VOLUME + ' bal?:O8bal lines?:S4',
+  config: 'venue:s32 mode:' + MODE_VALUES + ' cur:s8 menu?:O24item offq?:i~1000 hb?:i5~3600 ppl?:i1~100000',
+  charge: 'ref:d64 amt:' + AMOUNT + ' cart?:O32line lines?:S4',
+  display: 'lines:S4 beep?:I8 led?:egreen|red|blue|off',
+};
+
+/** The nested objects' field tables ('o'/'O' fields name them). */
+export const SUB_FIELDS: { [name: string]: string } = {
+  line: 'sku:d32 qty:i1~999 price:i~10000000',
+  sun: 'picc?:x64 uid?:x20 ctr?:x6 cmac:x16',
+  bal: 'a:s32 v:i-100000000~100000000',
+  item: 'sku:d32 label:s16 price:i~10000000 mprice?:i~10000000',
 };

@@ -141,7 +141,7 @@ export class Terminal {
     }
     if (ev.type === 'reader-error') {
       if (this.tapValve !== undefined) this.tapValve.close('removed'); // the card cannot be seen any more
-      this.show([text(this.lang, 'readerError'), ev.code], BEEP_ERROR, 'red');
+      this.fail('readerError', ev.code);
       this.publish('log', { lvl: 'error', code: ev.code });
       return;
     }
@@ -173,8 +173,8 @@ export class Terminal {
     } else if (name === 'back') this.cart = [];
     const item = menu[this.menuIndex];
     this.hal.display.show([
-      item.label + ' ' + money(this.lang, item.price, this.config.cur),
-      text(this.lang, 'total') + ' ' + money(this.lang, this.cartTotal(), this.config.cur),
+      item.label + ' ' + this.cash(item.price),
+      this.say('total') + ' ' + this.cash(this.cartTotal()),
     ]);
   }
 
@@ -192,8 +192,8 @@ export class Terminal {
     if (this.pourTx !== '') {
       // The last pour is not acknowledged yet: send it again rather than start another one.
       this.resendPour();
-      this.show([text(this.lang, 'timeout')], BEEP_ERROR, 'red');
-      this.arm(this.resultMs(), () => this.showIdle());
+      this.fail('timeout');
+      this.linger();
       return;
     }
     if (this.pending !== undefined && this.pending.uid === uid) {
@@ -210,7 +210,7 @@ export class Terminal {
           body.cart = this.cart;
           body.amt = this.cartTotal();
         } else {
-          this.show([text(this.lang, 'noAmount')], BEEP_ERROR, 'red');
+          this.fail('noAmount');
           return;
         }
       }
@@ -224,22 +224,22 @@ export class Terminal {
     this.pending = { uid, body };
     this.state = 'waiting';
     this.sendSigned('tap', body as unknown as Json, n);
-    this.show([text(this.lang, 'paying')], [], 'blue');
+    this.show([this.say('paying')], [], 'blue');
     this.arm(this.cfg.resultTimeoutMs !== undefined ? this.cfg.resultTimeoutMs : 4000, () => {
       this.state = 'showing';
-      this.show([text(this.lang, 'timeout')], BEEP_ERROR, 'red');
-      this.arm(this.resultMs(), () => this.showIdle());
+      this.fail('timeout');
+      this.linger();
     });
   }
 
   private queueOffline(body: TapBody): void {
     const limit = this.config.offq !== undefined ? this.config.offq : 0;
     if (this.config.mode !== 'cashier' || limit === 0 || body.amt === undefined) {
-      this.show([text(this.lang, 'offline')], BEEP_ERROR, 'red');
+      this.fail('offline');
       return;
     }
     if (this.queue.size() >= limit || this.queue.isFull()) {
-      this.show([text(this.lang, 'queueFull')], BEEP_ERROR, 'red');
+      this.fail('queueFull');
       return;
     }
     const n = this.counter.next();
@@ -251,8 +251,8 @@ export class Terminal {
     this.cart = [];
     this.pending = undefined;
     this.state = 'showing';
-    this.show([text(this.lang, 'queued'), money(this.lang, body.amt, this.config.cur)], BEEP_OK, 'green');
-    this.arm(this.resultMs(), () => this.showIdle());
+    this.show([this.say('queued'), this.cash(body.amt)], BEEP_OK, 'green');
+    this.linger();
   }
 
   // ---- network ----
@@ -359,15 +359,9 @@ export class Terminal {
       if (b.ok) {
         this.charge = undefined;
         this.cart = [];
-        lines.push(
-          text(this.lang, 'approved') +
-            (b.amt !== undefined ? ' ' + money(this.lang, b.amt, this.config.cur) : ''),
-        );
+        lines.push(this.say('approved') + (b.amt !== undefined ? ' ' + this.cash(b.amt) : ''));
       } else {
-        lines.push(
-          text(this.lang, 'declined'),
-          text(this.lang, b.reason !== undefined ? b.reason : 'declined'),
-        );
+        lines.push(this.say('declined'), this.say(b.reason !== undefined ? b.reason : 'declined'));
       }
       if (b.bal !== undefined) {
         for (let i = 0; i < b.bal.length && lines.length < 4; i++) {
@@ -378,7 +372,7 @@ export class Terminal {
       if (b.lines !== undefined)
         for (let i = 0; i < b.lines.length && lines.length < 4; i++) lines.push(b.lines[i]);
       this.show(lines, b.ok ? BEEP_OK : BEEP_DECLINED, b.ok ? 'green' : 'red');
-      this.arm(this.resultMs(), () => this.showIdle());
+      this.linger();
     } else if (m.k === 'config') {
       this.config = m.b as ConfigBody;
       this.hal.storage.write('cfg', encodeCanonical(m.b as unknown as Json));
@@ -389,13 +383,7 @@ export class Terminal {
       const b = m.b as Message<'charge'>['b'];
       this.charge = { ref: b.ref, amt: b.amt, cart: b.cart };
       this.pending = undefined;
-      this.show(
-        b.lines !== undefined
-          ? b.lines
-          : [money(this.lang, b.amt, this.config.cur), text(this.lang, 'ready')],
-        [],
-        'blue',
-      );
+      this.show(b.lines !== undefined ? b.lines : [this.cash(b.amt), this.say('ready')], [], 'blue');
     } else if (m.k === 'display') {
       const b = m.b as Message<'display'>['b'];
       this.show(b.lines, b.beep !== undefined ? b.beep : [], b.led !== undefined ? b.led : 'off');
@@ -417,12 +405,8 @@ export class Terminal {
       this.pourTx = tx;
       this.hal.storage.write(POUR_KEY, encodeCanonical({ tx, ml: v, amt: a, end }));
       this.resendPour();
-      this.show(
-        [text(this.lang, 'poured') + ' ' + v + ' ml', money(this.lang, a, this.config.cur)],
-        BEEP_OK,
-        'green',
-      );
-      this.arm(this.resultMs(), () => this.showIdle());
+      this.show([this.say('poured') + ' ' + v + ' ml', this.cash(a)], BEEP_OK, 'green');
+      this.linger();
     };
     // Card gone (a late result), or no valve on this terminal: 0 ml, the pour releases the hold.
     if (!present || this.tapValve === undefined) {
@@ -432,10 +416,7 @@ export class Terminal {
     this.tapValve.open(
       Math.ceil((ml * ppl) / 1000),
       (pulses) =>
-        this.hal.display.show([
-          text(this.lang, 'pour'),
-          Math.floor((pulses * 1000) / ppl) + ' / ' + ml + ' ml',
-        ]),
+        this.hal.display.show([this.say('pour'), Math.floor((pulses * 1000) / ppl) + ' / ' + ml + ' ml']),
       done,
     );
   }
@@ -479,10 +460,32 @@ export class Terminal {
     if ((this.state === 'waiting' && this.hal.mqtt.isConnected()) || this.pouring()) return;
     this.state = 'idle';
     const lines = [this.config.venue];
-    if (this.charge !== undefined) lines.push(money(this.lang, this.charge.amt, this.config.cur));
-    lines.push(this.hal.mqtt.isConnected() ? text(this.lang, 'ready') : text(this.lang, 'offline'));
+    if (this.charge !== undefined) lines.push(this.cash(this.charge.amt));
+    lines.push(this.hal.mqtt.isConnected() ? this.say('ready') : this.say('offline'));
     this.hal.display.show(lines);
     this.hal.led.set('off', []);
+  }
+
+  /** An error screen (red, error beep): the text of `key`, then `detail` when given. */
+  private fail(key: string, detail?: string): void {
+    const lines = [this.say(key)];
+    if (detail !== undefined) lines.push(detail);
+    this.show(lines, BEEP_ERROR, 'red');
+  }
+
+  /** The text of `key` in the terminal's language. */
+  private say(key: string): string {
+    return text(this.lang, key);
+  }
+
+  /** An amount in the configured currency. */
+  private cash(amount: number): string {
+    return money(this.lang, amount, this.config.cur);
+  }
+
+  /** The result stays on screen, then the idle screen comes back. */
+  private linger(): void {
+    this.arm(this.resultMs(), () => this.showIdle());
   }
 
   private pouring(): boolean {

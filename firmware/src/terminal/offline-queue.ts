@@ -8,19 +8,9 @@
  * fails its checksum, is dropped, and `corrupt` is reported in the next hello.
  */
 import type { Storage } from '../hal/types.js';
+import { parseUint } from '../protocol/counter.js';
 import { intToString } from '../util/json.js';
 import { adler32 } from './checksum.js';
-
-function parseUint(s: string): number {
-  if (s.length === 0 || s.length > 15) return -1;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return -1;
-    n = n * 10 + (c - 48);
-  }
-  return n;
-}
 
 function seal(body: string): string {
   return intToString(adler32(body)) + ':' + body;

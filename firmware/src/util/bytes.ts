@@ -68,7 +68,7 @@ export function xor(a: number[], b: number[]): number[] {
  * True where strings are byte strings already holding UTF-8 (Lua; Espruino builds without
  * unicode support): there a two-byte character has length 2.
  */
-const BYTE_STRINGS = 'x\u00e9'.substring(1).length === 2; // substring: keeps bundlers from constant-folding
+export const BYTE_STRINGS = 'x\u00e9'.substring(1).length === 2; // substring: keeps bundlers from constant-folding
 
 /** UTF-8 encoding of a string (code points above U+FFFF from surrogate pairs). */
 export function utf8Encode(s: string): number[] {

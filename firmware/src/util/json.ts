@@ -9,14 +9,14 @@
  * Limitation (documented in docs/protocol.md): no empty objects — Lua cannot tell `{}` from `[]`.
  */
 
+import { BYTE_STRINGS } from './bytes.js';
+
 export type Json = string | number | boolean | Json[] | { [key: string]: Json };
 
 export type ParseResult = { ok: true; value: Json } | { ok: false; reason: string };
 
 /** Largest integer every target represents exactly (2^53 - 1). */
 export const MAX_SAFE = 9007199254740991;
-
-const BYTE_STRINGS = 'x\u00e9'.substring(1).length === 2;
 
 function isArray(v: unknown): boolean {
   return Array.isArray(v);

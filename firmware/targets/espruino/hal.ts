@@ -15,7 +15,6 @@
 import type {
   Buzzer,
   Clock,
-  Crypto,
   Display,
   Gpio,
   I2C,
@@ -25,9 +24,7 @@ import type {
   SPI,
   Storage,
 } from '../../src/hal/types.js';
-import { hmacSha256 } from '../../src/util/hmac.js';
 import { type BoardProfile, espruinoPin } from './boards.js';
-import { nativeSha256, sha256 } from './sha256.js';
 
 function bytesOf(data: ArrayBuffer | Uint8Array | number[]): number[] {
   const u = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -95,39 +92,6 @@ export function espruinoStorage(prefix: string): Storage {
   };
 }
 
-// ---- crypto --------------------------------------------------------------------------------
-
-/**
- * SHA-256 from require('crypto') where the build has it, the tb-sha256 Storage module otherwise
- * (sha256.ts); HMAC is always built on top (Espruino has none). AES from crypto.AES when present
- * (the terminal itself does not need it: SUN data is verified by the gateway).
- */
-export function espruinoCrypto(): Crypto {
-  const mod = nativeSha256();
-  const sha = sha256;
-  const aes = (encrypt: boolean, key: number[], block: number[]): number[] => {
-    const a = mod !== undefined ? mod.AES : undefined;
-    if (a === undefined) throw new Error('aes-unavailable');
-    return bytesOf(encrypt ? a.encrypt(block, key, { mode: 'ECB' }) : a.decrypt(block, key, { mode: 'ECB' }));
-  };
-  return {
-    sha256: sha,
-    hmacSha256: (key, bytes) => hmacSha256(key, bytes, sha),
-    aes128EcbEncrypt: (key, block) => aes(true, key, block),
-    aes128EcbDecrypt: (key, block) => aes(false, key, block),
-    randomBytes: (n) => {
-      const out: number[] = [];
-      let word = 0;
-      for (let i = 0; i < n; i++) {
-        if (i % 4 === 0) word = E.hwRand !== undefined ? E.hwRand() : Math.floor(Math.random() * 4294967296);
-        out.push(word & 255);
-        word = Math.floor((word >>> 0) / 256);
-      }
-      return out;
-    },
-  };
-}
-
 // ---- buses ---------------------------------------------------------------------------------
 
 /** The PN532's UART (HSU): `uart` 2 → Serial2, otherwise Serial1. Received strings become bytes. */
@@ -178,12 +142,6 @@ function patternPlayer(
   let timer = -1;
   return (pattern, steady) => {
     if (timer >= 0) clock.clearTimeout(timer);
-    timer = -1;
-    if (pattern.length === 0) {
-      if (steady) on();
-      else off();
-      return;
-    }
     let i = 0;
     const step = (): void => {
       timer = -1;
@@ -194,9 +152,7 @@ function patternPlayer(
       }
       if (i % 2 === 0) on();
       else off();
-      const ms = pattern[i];
-      i++;
-      timer = clock.setTimeout(step, ms);
+      timer = clock.setTimeout(step, pattern[i++]);
     };
     step();
   };
@@ -252,14 +208,15 @@ export function espruinoDisplay(board: BoardProfile): Display {
   let ready = false;
   let pending: string[] | undefined;
   let g: EspruinoSsd1306 | undefined;
-  const draw = (lines: string[]): void => {
-    if (g === undefined || !ready) {
-      pending = lines;
-      return;
-    }
+  /** Draws `lines` (else what waits) once the display is ready; until then keeps the last lines. */
+  const draw = (lines?: string[]): void => {
+    if (lines !== undefined) pending = lines;
+    if (g === undefined || !ready || pending === undefined) return;
+    const p = pending;
+    pending = undefined;
     g.clear();
     if (g.setFontVector !== undefined) g.setFontVector(12);
-    for (let i = 0; i < lines.length && i < 4; i++) g.drawString(lines[i], 0, i * 16);
+    for (let i = 0; i < p.length && i < 4; i++) g.drawString(p[i], 0, i * 16);
     g.flip();
   };
   try {
@@ -267,20 +224,11 @@ export function espruinoDisplay(board: BoardProfile): Display {
       I2C1,
       () => {
         ready = true;
-        if (g !== undefined && pending !== undefined) {
-          const p = pending;
-          pending = undefined;
-          draw(p);
-        }
+        draw();
       },
       { address: d.address, height: 64 },
     );
-    // Modules may call back synchronously (before connect() returned g).
-    if (ready && pending !== undefined) {
-      const p = pending;
-      pending = undefined;
-      draw(p);
-    }
+    draw(); // modules may call back synchronously (before connect() returned g)
   } catch {
     g = undefined; // no display: the terminal still works (LEDs, buzzer)
   }

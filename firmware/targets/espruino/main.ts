@@ -16,23 +16,21 @@
  * reader header's SPI pins) to pn532. Each reader's code is a Storage module (see modules.ts).
  */
 import type { Hal } from '../../src/hal/types.js';
-import { setCrypto } from '../../src/protocol/codec.js';
 import { mqttPassword } from '../../src/protocol/credentials.js';
 import { type ReaderEvent, Terminal } from '../../src/terminal/machine.js';
 import type { SelftestReport } from '../../src/terminal/selftest.js';
 import type { Lang } from '../../src/terminal/texts.js';
-import { encodeCanonical, type Json, parseJson } from '../../src/util/json.js';
 import { findBoard } from './boards.js';
 import {
   espruinoBuzzer,
   espruinoClock,
-  espruinoCrypto,
   espruinoDisplay,
   espruinoGpio,
   espruinoLeds,
   espruinoNetwork,
   espruinoStorage,
 } from './hal.js';
+import { encodeCanonical, type Json, parseJson } from './json.js';
 import { tbModule } from './modules.js';
 
 /** Replaced at build time with firmware/package.json's version. */
@@ -95,8 +93,8 @@ function start(): void {
     return;
   }
   const p = prov.p;
-  const crypto = espruinoCrypto();
-  setCrypto({ hmacSha256: (key, bytes) => crypto.hmacSha256(key, bytes) });
+  // No setCrypto(): the codec's own HMAC already runs on the native SHA-256 (sha256.ts). The HAL
+  // has no `crypto`: nothing on this target uses it (SUN data is verified by the gateway).
   const hp = splitHostPort(p.mqtt);
   const net = espruinoNetwork(clock, {
     ssid: p.ssid,
@@ -115,7 +113,6 @@ function start(): void {
     display,
     buzzer: espruinoBuzzer(clock, board.buzzer),
     led: espruinoLeds(clock, board),
-    crypto,
     gpio,
   };
   const term = new Terminal(hal, {
