@@ -176,8 +176,7 @@ describe('door mode through the gateway', () => {
     const winner = r[0]!.ok ? 'door-1' : 'door-2';
     const loser = r.find((x) => !x.ok)!;
     expect(loser.reason).toBe('already-scanned');
-    expect(loser.lines?.[0]).toBe('already scanned');
-    expect(loser.lines?.[1]).toMatch(new RegExp(`^\\d\\d:\\d\\d ${winner}$`));
+    expect(loser.lines?.[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d ${winner}$`));
     // A third tap anywhere: still refused.
     expect(await doorTap(a, '04AA000000000001')).toMatchObject({ ok: false, reason: 'already-scanned' });
     // The admission uploads once, with its nonce.
@@ -226,17 +225,17 @@ describe('door mode through the gateway', () => {
     expect(await doorTap(d, '04BB000000000001')).toMatchObject({
       ok: false,
       reason: 'refunded',
-      lines: ['ticket refunded'],
+      lines: [], // the terminal words the reason itself
     });
     expect(await doorTap(d, '04BB000000000002')).toMatchObject({ ok: false, reason: 'revoked' });
     expect(await doorTap(d, '04BB000000000003')).toMatchObject({ ok: false, reason: 'event-cancelled' });
     const late = await doorTap(d, '04BB000000000004');
     expect(late).toMatchObject({ ok: false, reason: 'not-yet-valid' });
-    expect(late.lines?.[1]).toMatch(/^from \d\d:\d\d$/);
+    expect(late.lines?.[0]).toMatch(/^from \d\d:\d\d$/);
     expect(await doorTap(d, '04BB000000000005')).toMatchObject({ ok: false, reason: 'expired' });
     const cloudScan = await doorTap(d, '04BB000000000006');
     expect(cloudScan).toMatchObject({ ok: false, reason: 'already-scanned' });
-    expect(cloudScan.lines?.[1]).toMatch(/qr-scanner$/);
+    expect(cloudScan.lines?.[0]).toMatch(/qr-scanner$/);
     // A terminal outside the door's point of sale cannot admit.
     gw.ctx.config().pointsOfSale[0]!.devices = ['door-2'];
     expect(await doorTap(d, '04CC000000000000')).toMatchObject({ ok: false, reason: 'not-allowed' });
@@ -244,7 +243,7 @@ describe('door mode through the gateway', () => {
     expect(await doorTap(d, '04CC000000000000')).toMatchObject({
       ok: false,
       reason: 'no-ticket',
-      lines: ['no ticket'],
+      lines: [],
     });
   });
 

@@ -126,7 +126,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
       const winner = r[0]!.ok ? 'door-1' : 'door-2';
       const loser = r.find((x) => !x.ok)!;
       expect(loser).toMatchObject({ reason: 'already-scanned' });
-      expect(loser.lines?.[1]).toMatch(new RegExp(`${winner}$`));
+      expect(loser.lines?.[0]).toMatch(new RegExp(`${winner}$`));
       await gw.door.sync();
       expect(gw.door.pending()).toBe(0);
       const c = await counts();

@@ -28,6 +28,16 @@ export const FR: { [key: string]: string } = {
   duplicate: 'Déjà payé',
   'unknown-card': 'Carte inconnue',
   'not-allowed': 'Non autorisé',
+  'already-scanned': 'Déjà scanné',
+  refunded: 'Billet remboursé',
+  revoked: 'Billet annulé',
+  'event-cancelled': 'Événement annulé',
+  'not-yet-valid': 'Pas encore valable',
+  expired: 'Billet expiré',
+  'membership-expired': 'Adhésion expirée',
+  'membership-required': 'Réservé adhérents',
+  'membership-unknown': 'Adhésion inconnue',
+  'no-ticket': 'Pas de billet',
 };
 
 export const EN: { [key: string]: string } = {
@@ -56,6 +66,16 @@ export const EN: { [key: string]: string } = {
   duplicate: 'Already paid',
   'unknown-card': 'Unknown card',
   'not-allowed': 'Not allowed',
+  'already-scanned': 'Already scanned',
+  refunded: 'Ticket refunded',
+  revoked: 'Ticket revoked',
+  'event-cancelled': 'Event cancelled',
+  'not-yet-valid': 'Not yet valid',
+  expired: 'Ticket expired',
+  'membership-expired': 'Membership expired',
+  'membership-required': 'Members only',
+  'membership-unknown': 'Membership unknown',
+  'no-ticket': 'No ticket',
 };
 
 export function text(lang: Lang, key: string): string {

@@ -81,6 +81,20 @@ describe('terminal state machine', () => {
     expect(f.beeps.at(-1)).toEqual(terminal.BEEP_DECLINED);
   });
 
+  it('door and membership refusals are worded in the terminal language, details below', () => {
+    const { f, t } = setup();
+    f.connect();
+    charge(f, 100);
+    t.onReader({ type: 'card', uid: 'A1B2C3D4' });
+    const tx = (f.sent('tap', KEY)[0].b as { tx: string }).tx;
+    f.deliver(
+      topic('result'),
+      downMsg('result', { tx, ok: false, reason: 'membership-expired', lines: ['since 2026-05-20'] }),
+    );
+    expect(f.lastScreen()).toEqual(['Refusé', 'Adhésion expirée', 'since 2026-05-20']);
+    expect(terminal.text('en', 'already-scanned')).toBe('Already scanned');
+  });
+
   it('one tap is one transaction: a card held on the reader is not charged again until it leaves', () => {
     const { f, t } = setup();
     f.connect();

@@ -32,7 +32,9 @@ export async function handleDoorTap(ctx: GatewayContext, deviceId: string, tap: 
           ),
         ]).catch(() => undefined); // unreachable: the cache's stand-in rule decides
       const a = desk.check(tap.uid, deviceId, tap.tx, members);
-      body = { tx: tap.tx, ok: a.ok, lines: a.lines.slice(0, 4) };
+      // The terminal words the verdict itself, in its language ('approved' / the reason's text):
+      // it gets the details only (event title; when and where first scanned; validity dates).
+      body = { tx: tap.tx, ok: a.ok, lines: a.lines.slice(1, 4) };
       if (a.reason) body.reason = a.reason;
       if (a.ok) ctx.metrics.approvals.inc({ offline: String(ctx.sync?.online === false) });
       else ctx.metrics.declines.inc({ reason: a.reason ?? 'no-ticket' });
