@@ -120,7 +120,7 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
   registerTicketingRoutes(app, opts.db, { masterKey: opts.masterKey });
   registerAgendaRoutes(app, opts.db);
   registerPromotionRoutes(app, opts.db);
-  await registerArtistRoutes(app, opts.db, { sessionTtlMs: opts.sessionTtlMs });
+  await registerArtistRoutes(app, opts.db, { sessionTtlMs: opts.sessionTtlMs, publicUrl: opts.publicUrl });
   await registerRentalRoutes(app, opts.db, { masterKey: opts.masterKey });
 
   const transparency = new CheckpointService(opts.db, new TransparencyLog(opts.db), {

@@ -15,7 +15,10 @@ export interface Limit {
 export interface RateLimits {
   /** Unauthenticated reads (pages, agenda, log, tickets). */
   public: Limit;
-  /** POST /v1/auth/login (password guessing) and POST /me/login (emailed login links). */
+  /**
+   * POST /v1/auth/login (password guessing), POST /me/login (emailed login links), and the artists'
+   * sign-up, login, email verification and resend (API and pages).
+   */
   login: Limit;
 }
 
@@ -31,13 +34,27 @@ const PUBLIC_READS = [
   /^\/v1\/log\//,
   /^\/tickets\//,
   /^\/wallet\//,
-  // Emailed login and invitation links: token guessing.
+  // Emailed login, invitation and artist verification links: token guessing.
   /^\/me\/(auth|invite)\//,
+  /^\/artists\/verify\//,
 ];
+
+const LOGIN_POSTS = new Set([
+  '/v1/auth/login',
+  '/me/login',
+  '/v1/artists',
+  '/v1/artists/login',
+  '/v1/artists/verify',
+  '/v1/artists/verify/resend',
+  '/artists/login',
+  '/artists/signup',
+  '/artists/verify',
+  '/artists/verify/resend',
+]);
 
 /** Which limit a route gets, if any. */
 export function limitClass(method: string, url: string): keyof RateLimits | null {
-  if (method === 'POST' && (url === '/v1/auth/login' || url === '/me/login')) return 'login';
+  if (method === 'POST' && LOGIN_POSTS.has(url)) return 'login';
   if ((method === 'GET' || method === 'HEAD') && PUBLIC_READS.some((r) => r.test(url))) return 'public';
   return null;
 }

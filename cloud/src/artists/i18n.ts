@@ -46,6 +46,36 @@ const fr = {
   artistSays: 'Artiste',
   venueSays: 'Lieu',
   cancelled: 'Annulé',
+  signUp: 'Créer un compte artiste',
+  noAccount: 'Pas encore de compte ?',
+  haveAccount: 'Déjà un compte ?',
+  stageName: 'Nom d’artiste ou de groupe',
+  passwordHint: 'au moins 10 caractères',
+  createAccount: 'Créer le compte',
+  badSignUp:
+    'Vérifiez le formulaire : une adresse e-mail valide, un mot de passe d’au moins 10 caractères et un nom.',
+  emailTaken: 'Un compte confirmé utilise déjà cette adresse : connectez-vous.',
+  checkMailTitle: 'Vérifiez votre boîte mail',
+  checkMail:
+    'Nous avons envoyé un lien de confirmation à {email}. Ouvrez-le dans les 48 heures pour activer votre compte (pensez au dossier des indésirables). Tant que l’adresse n’est pas confirmée, vous ne pouvez pas vous connecter et rien n’est publié.',
+  unverified:
+    'Votre adresse e-mail n’est pas encore confirmée : ouvrez le lien que nous vous avons envoyé (pensez au dossier des indésirables).',
+  resendIntro: 'Pas reçu ou expiré ? Saisissez à nouveau votre mot de passe pour recevoir un nouveau lien.',
+  resend: 'Renvoyer le lien',
+  resent:
+    'Si un compte non confirmé utilise cette adresse avec ce mot de passe, un nouveau lien vient de lui être envoyé. Vérifiez votre boîte mail.',
+  tooManyEmails:
+    'Trop d’e-mails envoyés à cette adresse depuis une heure : utilisez le dernier reçu, ou réessayez plus tard.',
+  verifyTitle: 'Confirmer votre adresse e-mail',
+  verifyIntro: 'Confirmez votre adresse pour activer ce compte artiste et vous connecter :',
+  confirm: 'Confirmer et me connecter',
+  linkUsed: 'Ce lien a déjà servi. Si votre adresse est confirmée, connectez-vous.',
+  linkExpired:
+    'Ce lien a expiré (48 heures). Connectez-vous avec votre adresse et votre mot de passe pour en recevoir un nouveau.',
+  linkBad: 'Lien invalide : vérifiez qu’il est complet, ou connectez-vous pour en recevoir un nouveau.',
+  verifySubject: 'Confirmez votre compte artiste TiBillet',
+  verifyBody:
+    'Bonjour,\n\nPour activer votre compte artiste TiBillet, confirmez votre adresse e-mail avec ce lien (valable 48 heures, une seule fois) :\n\n{url}\n\nSi vous n’avez pas créé ce compte, ignorez ce message : personne ne pourra s’y connecter et rien ne sera publié.\n',
 };
 
 const en: typeof fr = {
@@ -89,6 +119,34 @@ const en: typeof fr = {
   artistSays: 'Artist',
   venueSays: 'Venue',
   cancelled: 'Cancelled',
+  signUp: 'Create an artist account',
+  noAccount: 'No account yet?',
+  haveAccount: 'Already have an account?',
+  stageName: 'Artist or band name',
+  passwordHint: 'at least 10 characters',
+  createAccount: 'Create the account',
+  badSignUp: 'Please check the form: a valid email address, a password of at least 10 characters and a name.',
+  emailTaken: 'A confirmed account already uses this address: sign in.',
+  checkMailTitle: 'Check your mailbox',
+  checkMail:
+    'We sent a confirmation link to {email}. Open it within 48 hours to activate your account (check your spam folder too). Until the address is confirmed you cannot sign in and nothing is published.',
+  unverified:
+    'Your email address is not confirmed yet: open the link we sent you (check your spam folder too).',
+  resendIntro: 'Not received, or expired? Enter your password again to get a new link.',
+  resend: 'Resend the link',
+  resent:
+    'If an unconfirmed account uses this address with this password, a new link has just been sent to it. Check your mailbox.',
+  tooManyEmails:
+    'Too many emails sent to this address in the last hour: use the last one received, or try again later.',
+  verifyTitle: 'Confirm your email address',
+  verifyIntro: 'Confirm your address to activate this artist account and sign in:',
+  confirm: 'Confirm and sign in',
+  linkUsed: 'This link was already used. If your address is confirmed, sign in.',
+  linkExpired: 'This link has expired (48 hours). Sign in with your address and password to get a new one.',
+  linkBad: 'Invalid link: check that it is complete, or sign in to get a new one.',
+  verifySubject: 'Confirm your TiBillet artist account',
+  verifyBody:
+    'Hello,\n\nTo activate your TiBillet artist account, confirm your email address with this link (valid 48 hours, once):\n\n{url}\n\nIf you did not create this account, ignore this message: nobody will be able to sign in to it and nothing will be published.\n',
 };
 
 export type ArtistDict = typeof fr;

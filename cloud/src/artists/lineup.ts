@@ -35,7 +35,11 @@ export async function setLineup(
     venueId,
   ]);
   if (!ev.rows[0]) throw new LedgerError('unknown-event', `unknown event ${eventId} at ${venueId}`, 404);
-  const known = await tx.query<{ id: string }>('SELECT id FROM artists WHERE id = ANY($1::text[])', [ids]);
+  // An unverified account (email not confirmed) is unknown here: it cannot be billed publicly.
+  const known = await tx.query<{ id: string }>(
+    'SELECT id FROM artists WHERE id = ANY($1::text[]) AND email_verified_at IS NOT NULL',
+    [ids],
+  );
   const missing = ids.filter((id) => !known.rows.some((r) => r.id === id));
   if (missing.length) throw new LedgerError('unknown-artist', `unknown artist ${missing[0]}`, 404);
   await tx.query('DELETE FROM event_artists WHERE event_id = $1', [eventId]);

@@ -100,14 +100,66 @@ export function messagePage(lang: Lang, title: string): string {
   });
 }
 
-export function loginPage(lang: Lang, opts: { error?: string; next?: string } = {}): string {
+export function loginPage(
+  lang: Lang,
+  opts: { error?: string; next?: string; email?: string; unverified?: boolean } = {},
+): string {
   const t = ADICT[lang];
-  const body = html`<article class="card"><h1>${t.login}</h1>${opts.error ? html`<div class="status bad" role="alert">${opts.error}</div>` : html``}
-<form method="post" action="/artists/login"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="next" value="${opts.next ?? ''}">
-<p><label>${t.email}<br><input type="email" name="email" required maxlength="200" autocomplete="username"></label></p>
+  const alert = opts.error ? html`<div class="status bad" role="alert">${opts.error}</div>` : html``;
+  // Unverified account: instead of the sign-in form, the resend form (the password proves who asks).
+  const form = opts.unverified
+    ? html`<form method="post" action="/artists/verify/resend"><input type="hidden" name="lang" value="${lang}">
+<p>${t.resendIntro}</p>
+<p><label>${t.email}<br><input type="email" name="email" required maxlength="200" autocomplete="username" value="${opts.email ?? ''}"></label></p>
 <p><label>${t.password}<br><input type="password" name="password" required maxlength="200" autocomplete="current-password"></label></p>
-<p><button type="submit">${t.signIn}</button></p></form></article>`;
+<p><button type="submit">${t.resend}</button></p></form>
+<p><a href="${link('/artists/login', { lang })}">${t.signIn}</a></p>`
+    : html`<form method="post" action="/artists/login"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="next" value="${opts.next ?? ''}">
+<p><label>${t.email}<br><input type="email" name="email" required maxlength="200" autocomplete="username" value="${opts.email ?? ''}"></label></p>
+<p><label>${t.password}<br><input type="password" name="password" required maxlength="200" autocomplete="current-password"></label></p>
+<p><button type="submit">${t.signIn}</button></p></form>
+<p>${t.noAccount} <a href="${link('/artists/signup', { lang })}">${t.signUp}</a></p>`;
+  const body = html`<article class="card"><h1>${t.login}</h1>${alert}
+${form}</article>`;
   return page({ lang, title: t.login, body, langLinks: header(lang, '/artists/login') });
+}
+
+export function signUpPage(
+  lang: Lang,
+  opts: { error?: string; values?: { email?: string; name?: string } } = {},
+): string {
+  const t = ADICT[lang];
+  const v = opts.values ?? {};
+  const body = html`<article class="card"><h1>${t.signUp}</h1>${opts.error ? html`<div class="status bad" role="alert">${opts.error}</div>` : html``}
+<form method="post" action="/artists/signup"><input type="hidden" name="lang" value="${lang}">
+<p><label>${t.stageName}<br><input name="name" required maxlength="120" value="${v.name ?? ''}"></label></p>
+<p><label>${t.email}<br><input type="email" name="email" required maxlength="200" autocomplete="email" value="${v.email ?? ''}"></label></p>
+<p><label>${t.password} (${t.passwordHint})<br><input type="password" name="password" required minlength="10" maxlength="200" autocomplete="new-password"></label></p>
+<p><button type="submit">${t.createAccount}</button></p></form>
+<p>${t.haveAccount} <a href="${link('/artists/login', { lang })}">${t.signIn}</a></p></article>`;
+  return page({ lang, title: t.signUp, body, langLinks: header(lang, '/artists/signup') });
+}
+
+/** A titled notice (sign-up sent, link used or expired…) with a way on to the sign-in page. */
+export function noticePage(
+  lang: Lang,
+  title: string,
+  text: string,
+  role: 'status' | 'alert' = 'status',
+): string {
+  const t = ADICT[lang];
+  const body = html`<article class="card"><h1>${title}</h1><div class="status${new Html(role === 'alert' ? ' bad' : '')}" role="${role}">${text}</div>
+<p><a href="${link('/artists/login', { lang })}">${t.login}</a></p></article>`;
+  return page({ lang, title, body, langLinks: header(lang, '/artists/login') });
+}
+
+/** The emailed link's page: a button (a POST) uses the link, so mail scanners that open links do not. */
+export function verifyPage(lang: Lang, token: string, name: string): string {
+  const t = ADICT[lang];
+  const body = html`<article class="card"><h1>${t.verifyTitle}</h1><p>${t.verifyIntro} <strong>${name}</strong></p>
+<form method="post" action="/artists/verify"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="token" value="${token}">
+<p><button type="submit">${t.confirm}</button></p></form></article>`;
+  return page({ lang, title: t.verifyTitle, body, langLinks: header(lang, `/artists/verify/${token}`) });
 }
 
 export function proposalFormPage(

@@ -167,7 +167,7 @@ export async function getProfile(q: Queryable, artistId: string): Promise<Artist
   const { rows } = await q.query<Record<string, unknown>>(
     `SELECT a.id, a.name, a.bio, a.media_links, a.tech_rider, a.image_url, a.tags, a.region, a.updated_at,
        EXISTS (SELECT 1 FROM artist_images i WHERE i.artist_id = a.id) AS has_image
-     FROM artists a WHERE a.id = $1`,
+     FROM artists a WHERE a.id = $1 AND a.email_verified_at IS NOT NULL`,
     [artistId],
   );
   const r = rows[0];
@@ -214,7 +214,8 @@ export async function searchArtists(q: Queryable, s: ArtistSearch): Promise<Arti
   const region = s.region?.trim().toLowerCase();
   const { rows } = await q.query<{ id: string; name: string; tags: string[]; region: string }>(
     `SELECT a.id, a.name, a.tags, a.region FROM artists a
-     WHERE ($1::text IS NULL OR a.tags @> ARRAY[$1::text])
+     WHERE a.email_verified_at IS NOT NULL
+       AND ($1::text IS NULL OR a.tags @> ARRAY[$1::text])
        AND ($2::text IS NULL OR a.region_key LIKE $2 || '%')
        AND ($3::date IS NULL OR EXISTS (SELECT 1 FROM artist_availability v
              WHERE v.artist_id = a.id AND v.from_date <= $3::date AND v.to_date >= $3::date))
@@ -232,10 +233,10 @@ export async function searchArtists(q: Queryable, s: ArtistSearch): Promise<Arti
 /** Tags and regions in use (filter form). */
 export async function searchFacets(q: Queryable): Promise<{ tags: string[]; regions: string[] }> {
   const t = await q.query<{ tag: string }>(
-    'SELECT DISTINCT unnest(tags) AS tag FROM artists ORDER BY 1 LIMIT 200',
+    'SELECT DISTINCT unnest(tags) AS tag FROM artists WHERE email_verified_at IS NOT NULL ORDER BY 1 LIMIT 200',
   );
   const r = await q.query<{ region: string }>(
-    "SELECT DISTINCT region FROM artists WHERE region <> '' ORDER BY 1 LIMIT 200",
+    "SELECT DISTINCT region FROM artists WHERE region <> '' AND email_verified_at IS NOT NULL ORDER BY 1 LIMIT 200",
   );
   return { tags: t.rows.map((x) => x.tag), regions: r.rows.map((x) => x.region) };
 }

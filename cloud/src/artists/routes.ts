@@ -1,6 +1,7 @@
 // Artists' spaces: accounts, profiles, line-ups, proposals to venues (JSON API), and their pages.
-//   POST /v1/artists                                   sign up (email, password, name)
-//   POST /v1/artists/login   POST /v1/artists/logout   artist sessions (tba_… bearer tokens)
+//   POST /v1/artists                                   sign up (email, password, name): unverified, link emailed
+//   POST /v1/artists/verify  POST /v1/artists/verify/resend   use the emailed link (opens a session); resend it
+//   POST /v1/artists/login   POST /v1/artists/logout   artist sessions (tba_… bearer tokens; verified accounts only)
 //   GET|PATCH /v1/artists/me                           own profile (bio, links, rider, tags, region, availability)
 //   PUT  /v1/artists/me/image                          profile picture (PNG/JPEG/WebP, ≤ 1 MB)
 //   GET  /v1/artists?tag=&region=&availableOn=         organizers' search (public)
@@ -10,23 +11,32 @@
 //   GET  /v1/venues/:venueId/proposals[/:id]           the venue's inbox (its admins only; opening marks seen)
 //   POST /v1/venues/:venueId/proposals/:id/messages|decision
 //   GET  /artists  /artists/:id  /artists/:id/image  /artists/login  /artists/me/proposals[/new]   pages
+//   GET|POST /artists/signup   GET /artists/verify/:token   POST /artists/verify[/resend]           pages
+// Sign-up, login, verification and resend are rate-limited per IP (api/rate-limits.ts, `login`);
+// verification emails are also capped per address and hour (accounts.ts). Mail goes through the
+// email outbox (dormancy/outbox.ts drains it over SMTP).
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { pickLang, type Lang } from '../agenda/i18n.js';
+import { type Lang, pickLang } from '../agenda/i18n.js';
 import { assertVenueAccess, requireAuth } from '../api/auth.js';
 import { VENUE } from '../api/schemas.js';
-import type { Db } from '../db/connect.js';
+import type { Db, Queryable } from '../db/connect.js';
 import { LedgerError } from '../ledger/types.js';
 import { withRetry } from '../sync/batches.js';
 import {
   artistToken,
   authenticateArtist,
   clearCookie,
-  createArtist,
   loginArtist,
   logoutArtist,
+  peekVerification,
   requireArtist,
+  resendVerification,
   sessionCookie,
+  signUpArtist,
+  type VerificationMail,
+  type VerifyOptions,
+  verifyArtistEmail,
 } from './accounts.js';
 import { ADICT } from './i18n.js';
 import { setLineup, upcomingEvents } from './lineup.js';
@@ -34,10 +44,13 @@ import {
   loginPage,
   messagePage,
   myProposalsPage,
+  noticePage,
   parseFee,
   profilePage,
   proposalFormPage,
   searchPage,
+  signUpPage,
+  verifyPage,
 } from './pages.js';
 import {
   getProfile,
@@ -155,7 +168,16 @@ function sendHtml(reply: FastifyReply, status: number, body: string, lang: Lang)
 
 export interface ArtistRoutesOptions {
   sessionTtlMs?: number;
+  /** Base URL put in emailed verification links (never taken from the Host header when set). */
+  publicUrl?: string;
+  /** Verification link validity (default 48 h) and emails per address and hour (default 5). */
+  verifyTtlMs?: number;
+  verifyPerHour?: number;
 }
+
+const EMAIL = { type: 'string', maxLength: 200, pattern: '^[^@\\s]+@[^@\\s]+$' } as const;
+const EMAIL_RE = new RegExp(EMAIL.pattern);
+const LANG = { type: 'string', enum: ['fr', 'en'] } as const;
 
 export async function registerArtistRoutes(
   app: FastifyInstance,
@@ -166,7 +188,24 @@ export async function registerArtistRoutes(
   const tags = ['artists'];
   const artist = requireArtist(db);
   const admins = requireAuth(db, { roles: ['federation_admin', 'venue_admin'] });
-  const loginLimit = { rateLimit: { max: 20, timeWindow: 60_000 } };
+  // Per-IP limits of sign-up, login, verification and resend: api/rate-limits.ts (`login`).
+  const base = (req: FastifyRequest): string => {
+    if (opts.publicUrl) return opts.publicUrl.replace(/\/$/, '');
+    req.log.warn('artist verification links built from the Host header: set publicUrl');
+    return `${req.protocol}://${req.host}`;
+  };
+  /** How a request's verification emails are written (its language, the public base URL). */
+  const mailer = (req: FastifyRequest, lang: Lang): VerifyOptions => ({
+    ttlMs: opts.verifyTtlMs,
+    perHour: opts.verifyPerHour,
+    queueMail: (tx: Queryable, m: VerificationMail) =>
+      tx.query('INSERT INTO email_outbox (to_address, subject, body, kind) VALUES ($1, $2, $3, $4)', [
+        m.to,
+        ADICT[lang].verifySubject,
+        ADICT[lang].verifyBody.replace('{url}', `${base(req)}/artists/verify/${m.token}?lang=${lang}`),
+        'artist-verify',
+      ]),
+  });
 
   await app.register(async (scope) => {
     // HTML form posts (this scope only) and picture uploads.
@@ -192,35 +231,104 @@ export async function registerArtistRoutes(
     r.post(
       '/v1/artists',
       {
-        config: loginLimit,
         schema: {
           tags,
           security: [],
-          summary: 'Create an artist account',
+          summary:
+            'Create an artist account (unverified: a link is emailed; signing up again before it is used sends another)',
           body: {
             type: 'object',
             additionalProperties: false,
             required: ['email', 'password', 'name'],
             properties: {
-              email: { type: 'string', maxLength: 200, pattern: '^[^@\\s]+@[^@\\s]+$' },
+              email: EMAIL,
               password: { type: 'string', minLength: 10, maxLength: 200 },
               name: { type: 'string', minLength: 1, maxLength: LIMITS.name },
+              /** Language of the email. */
+              lang: LANG,
             },
           },
         },
       },
       async (req, reply) => {
         const b = req.body as { email: string; password: string; name: string };
-        const a = await createArtist(db, b);
-        req.log.info({ artistId: a.id }, 'artist account created');
-        return reply.code(201).send({ artistId: a.id });
+        const a = await signUpArtist(db, b, mailer(req, langOf(req)));
+        req.log.info(
+          { artistId: a.artistId, created: a.created },
+          'artist sign-up: verification link queued',
+        );
+        return reply.code(201).send({ artistId: a.artistId, emailVerified: false, verificationSent: true });
+      },
+    );
+
+    r.post(
+      '/v1/artists/verify',
+      {
+        schema: {
+          tags,
+          security: [],
+          summary: "Use the emailed verification link's token: verifies the account and opens a session",
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['token'],
+            properties: { token: { type: 'string', maxLength: 100 } },
+          },
+        },
+      },
+      async (req, reply) => {
+        const r = await verifyArtistEmail(db, (req.body as { token: string }).token, ttl);
+        if (!r.ok) {
+          req.log.warn({ reason: r.reason }, 'artist verification link refused');
+          return reply.code(r.reason === 'bad-link' ? 404 : 410).send({
+            error: r.reason === 'bad-link' ? 'bad-link' : `link-${r.reason}`,
+            message:
+              r.reason === 'bad-link'
+                ? 'unknown verification link'
+                : r.reason === 'expired'
+                  ? 'this verification link has expired: ask for a new one (POST /v1/artists/verify/resend)'
+                  : 'this verification link was already used',
+          });
+        }
+        req.log.info({ artistId: r.artistId }, 'artist email verified');
+        return { token: r.token, artistId: r.artistId, expiresAt: r.expiresAt.toISOString() };
+      },
+    );
+
+    r.post(
+      '/v1/artists/verify/resend',
+      {
+        schema: {
+          tags,
+          security: [],
+          summary: 'Send a new verification link (the password of the sign-up proves who asks)',
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['email', 'password'],
+            properties: {
+              email: { type: 'string', maxLength: 200 },
+              password: { type: 'string', maxLength: 200 },
+              lang: LANG,
+            },
+          },
+        },
+      },
+      async (req, reply) => {
+        const { email, password } = req.body as { email: string; password: string };
+        const sent = await resendVerification(db, email, password, mailer(req, langOf(req)));
+        req.log.info({ email, sent }, 'artist verification resend');
+        // The same answer whether a link went out or not.
+        return reply.code(202).send({
+          ok: true,
+          message: 'if an unverified account uses this address with this password, a new link was sent to it',
+        });
       },
     );
 
     r.post(
       '/v1/artists/login',
       {
-        config: loginLimit,
         schema: {
           tags,
           security: [],
@@ -238,8 +346,14 @@ export async function registerArtistRoutes(
       async (req, reply) => {
         const { email, password } = req.body as { email: string; password: string };
         const s = await loginArtist(db, email, password, ttl);
-        if (!s) {
-          req.log.warn({ email }, 'artist login failed');
+        if (!s.ok) {
+          req.log.warn({ email, reason: s.reason }, 'artist login failed');
+          if (s.reason === 'unverified')
+            return reply.code(403).send({
+              error: 'email-unverified',
+              message:
+                'confirm your email address first: open the link we emailed you, or ask for a new one (POST /v1/artists/verify/resend)',
+            });
           return reply.code(401).send({ error: 'bad-credentials', message: 'wrong email or password' });
         }
         return { token: s.token, artistId: s.artistId, expiresAt: s.expiresAt.toISOString() };
@@ -539,14 +653,21 @@ export async function registerArtistRoutes(
 
     r.post(
       '/artists/login',
-      { config: loginLimit, schema: formSchema({ email: str, password: str, lang: str, next: str }) },
+      { schema: formSchema({ email: str, password: str, lang: str, next: str }) },
       async (req, reply) => {
         const b = req.body as { email?: string; password?: string };
         const lang = langOf(req);
         const s =
           sameOrigin(req) && b.email && b.password ? await loginArtist(db, b.email, b.password, ttl) : null;
-        if (!s) {
-          req.log.warn({ email: b.email }, 'artist login failed');
+        if (!s?.ok) {
+          req.log.warn({ email: b.email, reason: s?.reason }, 'artist login failed');
+          if (s?.reason === 'unverified')
+            return sendHtml(
+              reply,
+              403,
+              loginPage(lang, { error: ADICT[lang].unverified, unverified: true, email: b.email }),
+              lang,
+            );
           return sendHtml(reply, 401, loginPage(lang, { error: ADICT[lang].badLogin }), lang);
         }
         return reply
@@ -559,6 +680,141 @@ export async function registerArtistRoutes(
       const token = artistToken(req);
       if (token && sameOrigin(req)) await logoutArtist(db, token);
       return reply.header('set-cookie', clearCookie).redirect(`/artists?lang=${langOf(req)}`, 303);
+    });
+
+    r.get('/artists/signup', { schema: pageSchema }, async (req, reply) =>
+      sendHtml(reply, 200, signUpPage(langOf(req)), langOf(req)),
+    );
+
+    r.post(
+      '/artists/signup',
+      { schema: formSchema({ email: str, password: str, name: str, lang: str }) },
+      async (req, reply) => {
+        const b = req.body as { email?: string; password?: string; name?: string };
+        const lang = langOf(req);
+        const t = ADICT[lang];
+        const values = { email: b.email, name: b.name };
+        if (!sameOrigin(req))
+          return sendHtml(reply, 403, signUpPage(lang, { error: 'cross-site form refused', values }), lang);
+        const email = (b.email ?? '').trim();
+        const password = b.password ?? '';
+        const name = (b.name ?? '').trim();
+        if (
+          !EMAIL_RE.test(email) ||
+          email.length > 200 ||
+          password.length < 10 ||
+          password.length > 200 ||
+          !name ||
+          name.length > LIMITS.name
+        )
+          return sendHtml(reply, 400, signUpPage(lang, { error: t.badSignUp, values }), lang);
+        try {
+          const a = await signUpArtist(db, { email, password, name }, mailer(req, lang));
+          req.log.info(
+            { artistId: a.artistId, created: a.created },
+            'artist sign-up: verification link queued',
+          );
+        } catch (e) {
+          if (!(e instanceof LedgerError)) throw e;
+          req.log.warn({ code: e.code }, e.message);
+          const error =
+            e.code === 'email-taken'
+              ? t.emailTaken
+              : e.code === 'too-many-emails'
+                ? t.tooManyEmails
+                : e.message;
+          return sendHtml(reply, e.status, signUpPage(lang, { error, values }), lang);
+        }
+        return sendHtml(
+          reply,
+          201,
+          noticePage(lang, t.checkMailTitle, t.checkMail.replace('{email}', email.toLowerCase())),
+          lang,
+        );
+      },
+    );
+
+    r.post(
+      '/artists/verify/resend',
+      { schema: formSchema({ email: str, password: str, lang: str }) },
+      async (req, reply) => {
+        const b = req.body as { email?: string; password?: string };
+        const lang = langOf(req);
+        const t = ADICT[lang];
+        if (!sameOrigin(req))
+          return sendHtml(reply, 403, noticePage(lang, t.resend, 'cross-site form refused', 'alert'), lang);
+        try {
+          const sent =
+            b.email && b.password
+              ? await resendVerification(db, b.email, b.password, mailer(req, lang))
+              : false;
+          req.log.info({ email: b.email, sent }, 'artist verification resend');
+        } catch (e) {
+          if (!(e instanceof LedgerError) || e.code !== 'too-many-emails') throw e;
+          return sendHtml(reply, 429, noticePage(lang, t.checkMailTitle, t.tooManyEmails, 'alert'), lang);
+        }
+        return sendHtml(reply, 202, noticePage(lang, t.checkMailTitle, t.resent), lang);
+      },
+    );
+
+    const linkText = (lang: Lang, reason: 'bad-link' | 'expired' | 'used') =>
+      reason === 'used'
+        ? ADICT[lang].linkUsed
+        : reason === 'expired'
+          ? ADICT[lang].linkExpired
+          : ADICT[lang].linkBad;
+    r.get(
+      '/artists/verify/:token',
+      {
+        schema: {
+          ...pageSchema,
+          params: {
+            type: 'object',
+            required: ['token'],
+            properties: { token: { type: 'string', maxLength: 100 } },
+          },
+        },
+      },
+      async (req, reply) => {
+        const lang = langOf(req);
+        const token = (req.params as { token: string }).token;
+        // Opening the link changes nothing (mail scanners open links): the button below does.
+        const s = await peekVerification(db, token);
+        if (!s.ok)
+          return sendHtml(
+            reply,
+            s.reason === 'bad-link' ? 404 : 410,
+            noticePage(lang, ADICT[lang].verifyTitle, linkText(lang, s.reason), 'alert'),
+            lang,
+          );
+        return sendHtml(reply, 200, verifyPage(lang, token, s.name), lang);
+      },
+    );
+
+    r.post('/artists/verify', { schema: formSchema({ token: str, lang: str }) }, async (req, reply) => {
+      const lang = langOf(req);
+      const t = ADICT[lang];
+      if (!sameOrigin(req))
+        return sendHtml(
+          reply,
+          403,
+          noticePage(lang, t.verifyTitle, 'cross-site form refused', 'alert'),
+          lang,
+        );
+      const r = await verifyArtistEmail(db, (req.body as { token?: string }).token ?? '', ttl);
+      if (!r.ok) {
+        req.log.warn({ reason: r.reason }, 'artist verification link refused');
+        return sendHtml(
+          reply,
+          r.reason === 'bad-link' ? 404 : 410,
+          noticePage(lang, t.verifyTitle, linkText(lang, r.reason), 'alert'),
+          lang,
+        );
+      }
+      req.log.info({ artistId: r.artistId }, 'artist email verified');
+      return reply
+        .header('set-cookie', sessionCookie(r.token, r.expiresAt, req.protocol === 'https'))
+        .redirect(`/artists/me/proposals/new?lang=${lang}`, 303);
     });
 
     /** The signed-in artist of a page request, or a redirect to the sign-in page. */

@@ -47,6 +47,8 @@ export const artists = pgTable(
     /** Free-text region (lower-cased copy in region_key for search). */
     region: text('region').notNull().default(''),
     regionKey: text('region_key').notNull().default(''),
+    /** Null until the artist followed the emailed link (accounts.ts): no login, nothing public. */
+    emailVerifiedAt: tstz('email_verified_at'),
     createdAt: created(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -64,6 +66,29 @@ export const artistSessions = pgTable('artist_sessions', {
     .references(() => artists.id),
   expiresAt: tstz('expires_at').notNull(),
 });
+
+/**
+ * Emailed verification links of unverified accounts: one row per link sent (sign-up or resend),
+ * the token stored only as its SHA-256. Each row carries the password and name of the sign-up
+ * that asked for it; they become the account's only when that link is used, so an impostor's
+ * earlier (or later) sign-up for the same address never decides the real owner's password.
+ */
+export const artistEmailVerifications = pgTable(
+  'artist_email_verifications',
+  {
+    tokenHash: bytea('token_hash').primaryKey(),
+    artistId: text('artist_id')
+      .notNull()
+      .references(() => artists.id),
+    /** scrypt hash of the password chosen at this sign-up. */
+    passwordHash: text('password_hash').notNull(),
+    name: text('name').notNull(),
+    expiresAt: tstz('expires_at').notNull(),
+    usedAt: tstz('used_at'),
+    createdAt: created(),
+  },
+  (t) => [index('artist_email_verifications_artist').on(t.artistId, t.createdAt)],
+);
 
 /** The profile picture, uploaded (size and type checked on the way in). */
 export const artistImages = pgTable('artist_images', {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { withBothDatabases } from '../helpers/databases.js';
 import { id } from '../helpers/fixture.js';
 import { type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
+import { verificationToken } from './verify-mail.js';
 
 const PASSWORD = 'a long artist password';
 
@@ -20,13 +21,19 @@ withBothDatabases('artists', (getDb) => {
       headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers },
       ...(opts.payload !== undefined ? { payload: opts.payload as object } : {}),
     });
+  /** Signs up, is refused login until the emailed link (read from the outbox) is used, then logs in. */
   const signUp = async (name: string) => {
     const email = `${id('artist')}@example.org`;
     const r = await inject('POST', '/v1/artists', { payload: { email, password: PASSWORD, name } });
     expect(r.statusCode).toBe(201);
-    const l = await inject('POST', '/v1/artists/login', {
-      payload: { email: email.toUpperCase(), password: PASSWORD },
+    const login = () =>
+      inject('POST', '/v1/artists/login', { payload: { email: email.toUpperCase(), password: PASSWORD } });
+    expect((await login()).json().error).toBe('email-unverified');
+    const verified = await inject('POST', '/v1/artists/verify', {
+      payload: { token: await verificationToken(getDb(), email) },
     });
+    expect(verified.statusCode).toBe(200);
+    const l = await login();
     expect(l.statusCode).toBe(200);
     return { artistId: r.json().artistId as string, token: l.json().token as string, email };
   };

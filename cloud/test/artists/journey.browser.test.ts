@@ -2,7 +2,8 @@
 // ticket bought at the venue shows its QR (read back from the screenshot with jsQR, as a phone
 // camera would), the door checks it in and the page says so, the agenda leads from an event to its
 // line-up and an artist's page (whose bio tries a script that must not run), and an artist signs
-// in and sends a proposal the venue then opens. Screenshots go to test-output/cloud/ (printed).
+// up, is refused sign-in until they follow the emailed link (read from the outbox), confirms, and
+// sends a proposal the venue then opens. Screenshots go to test-output/cloud/ (printed).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb } from '../helpers/databases.js';
 import { id } from '../helpers/fixture.js';
 import { inHours, type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
+import { verificationMail } from './verify-mail.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-output', 'cloud');
@@ -100,13 +102,15 @@ describe('public journey in Chromium: ticket, QR, check-in, agenda, artist propo
         payload: { email, password: PASSWORD, name: 'Les Zèbres' },
       })
     ).json();
+    // Verified through the emailed link (the API form of the link's button); that opens a session.
     const token = (
       await t.f.app.inject({
         method: 'POST',
-        url: '/v1/artists/login',
-        payload: { email, password: PASSWORD },
+        url: '/v1/artists/verify',
+        payload: { token: (await verificationMail(handle.db, email)).token },
       })
     ).json().token;
+    expect(token).toMatch(/^tba_/);
     await t.f.app.inject({
       method: 'PATCH',
       url: '/v1/artists/me',
@@ -153,37 +157,55 @@ describe('public journey in Chromium: ticket, QR, check-in, agenda, artist propo
     await expect(page.getByRole('link', { name: 'Les Zèbres' }).count()).resolves.toBe(1);
   });
 
-  it('an artist signs in and sends a proposal; the venue opens it and the artist sees it seen', {
+  it('an artist signs up, confirms by the emailed link, sends a proposal; the venue opens it', {
     timeout: 60_000,
   }, async () => {
     const email = `${id('artist')}@example.org`;
-    await t.f.app.inject({
-      method: 'POST',
-      url: '/v1/artists',
-      payload: { email, password: PASSWORD, name: 'Duo Lune' },
-    });
     await page.goto(`${base}/artists/me/proposals/new?lang=fr`);
     await page.waitForURL(/\/artists\/login/);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', 'wrong password!!');
-    await page.click('button[type=submit]');
-    await expect(page.locator('[role=alert]').textContent()).resolves.toBe(
-      'Adresse ou mot de passe incorrect.',
-    );
+    await page.getByRole('link', { name: 'Créer un compte artiste' }).click();
+    await page.waitForURL(/\/artists\/signup/);
+    await page.fill('input[name=name]', 'Duo Lune');
     await page.fill('input[name=email]', email);
     await page.fill('input[name=password]', PASSWORD);
     await page.click('button[type=submit]');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Vérifiez votre boîte mail');
+    await expect(page.locator('[role=status]').textContent()).resolves.toContain(email.toLowerCase());
+    await shot('6-artist-check-mail');
+    // Not confirmed yet: wrong password → the usual error; right password → "check your mailbox".
+    await page.getByRole('link', { name: 'Connexion artiste' }).click();
+    await page.waitForURL(/\/artists\/login/);
+    await page.fill('form[action="/artists/login"] input[name=email]', email);
+    await page.fill('form[action="/artists/login"] input[name=password]', 'wrong password!!');
+    await page.click('form[action="/artists/login"] button[type=submit]');
+    await expect(page.locator('[role=alert]').textContent()).resolves.toBe(
+      'Adresse ou mot de passe incorrect.',
+    );
+    await page.fill('form[action="/artists/login"] input[name=email]', email);
+    await page.fill('form[action="/artists/login"] input[name=password]', PASSWORD);
+    await page.click('form[action="/artists/login"] button[type=submit]');
+    await expect(page.locator('[role=alert]').textContent()).resolves.toContain('pas encore confirmée');
+    await expect(page.getByRole('button', { name: 'Renvoyer le lien' }).count()).resolves.toBe(1);
+    await expect(page.locator('input[name=email]').inputValue()).resolves.toBe(email);
+    await shot('7-artist-unverified');
+    // The emailed link: its page asks for a click (mail scanners only open links), which confirms
+    // the address and signs in.
+    const mail = await verificationMail(handle.db, email);
+    expect(mail.url.startsWith(`${base}/artists/verify/`)).toBe(true);
+    await page.goto(mail.url);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Confirmer votre adresse e-mail');
+    await page.getByRole('button', { name: 'Confirmer et me connecter' }).click();
     await page.waitForURL(/\/artists\/me\/proposals\/new/);
     await page.selectOption('select[name=venueId]', t.f.bar);
     await page.fill('textarea[name=message]', 'Bonjour, nous aimerions jouer chez vous en juin.');
     await page.fill('input[name=from]', '2031-06-12');
     await page.fill('input[name=to]', '2031-06-13');
     await page.fill('input[name=fee]', '450');
-    await shot('6-proposal-form');
+    await shot('8-proposal-form');
     await page.click('button[type=submit]');
     await page.waitForURL(/\/artists\/me\/proposals\?/);
     await expect(page.locator('.proposal .badge').allTextContents()).resolves.toEqual(['Envoyée']);
-    await shot('7-proposal-sent');
+    await shot('9-proposal-sent');
 
     const inbox = await t.get('barAdmin', `/v1/venues/${t.f.bar}/proposals`);
     const p = inbox.json().proposals.find((x: { artistName: string }) => x.artistName === 'Duo Lune');
@@ -206,6 +228,6 @@ describe('public journey in Chromium: ticket, QR, check-in, agenda, artist propo
       expect.stringContaining('nous aimerions jouer'),
       expect.stringContaining('Avec plaisir, le 12 ?'),
     ]);
-    await shot('8-proposal-seen');
+    await shot('10-proposal-seen');
   });
 });
