@@ -11,7 +11,7 @@ import { createCloud, DEFAULT_LOG_ORIGIN } from './app.js';
 import { openDb } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { runDormancy } from './dormancy/job.js';
-import { sendOutbox, smtpTransport } from './dormancy/outbox.js';
+import { sendOutbox, smtpTransport, startOutboxSender } from './dormancy/outbox.js';
 import { queueMembershipReminders } from './memberships/reminders.js';
 import { StripeCheckout } from './payments/stripe.js';
 import { cardAccounts, exportLog } from './transparency/log-routes.js';
@@ -70,6 +70,17 @@ dbOptions(program.command('start').description('serve the cloud API'))
     'public base URL put in emailed login/invitation links (env TIBILLET_PUBLIC_URL)',
     process.env.TIBILLET_PUBLIC_URL,
   )
+  .option(
+    '--smtp <url>',
+    'SMTP URL, e.g. smtp://user:pass@mail.example:587 (env SMTP_URL): the email outbox is sent while the cloud runs; without it mails stay queued',
+    process.env.SMTP_URL,
+  )
+  .option(
+    '--from <address>',
+    'sender address (env MAIL_FROM)',
+    process.env.MAIL_FROM ?? 'cooperative@localhost',
+  )
+  .option('--mail-interval <ms>', 'how often the email outbox is sent', '5000')
   .action(
     async (
       o: DbOpts & {
@@ -79,6 +90,9 @@ dbOptions(program.command('start').description('serve the cloud API'))
         checkpointInterval: string;
         logOrigin: string;
         publicUrl?: string;
+        smtp?: string;
+        from: string;
+        mailInterval: string;
       },
     ) => {
       const db = await open(o);
@@ -103,7 +117,19 @@ dbOptions(program.command('start').description('serve the cloud API'))
       const address = await cloud.app.listen({ port: Number(o.port), host: o.host });
       // The first stdout line tells supervisors (and tests) where we listen.
       process.stdout.write(`listening ${address}\n`);
+      const transport = o.smtp ? smtpTransport(o.smtp) : undefined;
+      const mail = transport
+        ? startOutboxSender(db, transport, {
+            from: o.from,
+            intervalMs: Number(o.mailInterval),
+            log: (line, data) => cloud.app.log.info(data ?? {}, line),
+          })
+        : undefined;
+      if (!mail)
+        cloud.app.log.warn('no --smtp: emails (login links, verifications) stay queued in the outbox');
       const stop = async () => {
+        await mail?.stop();
+        transport?.close();
         await cloud.close();
         await db.close();
         process.exit(0);

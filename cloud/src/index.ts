@@ -4,7 +4,7 @@ export { buildApp, type Cloud, type CloudOptions, createCloud } from './app.js';
 export { type Db, openDb, openPglite, openPostgres, type Tx } from './db/connect.js';
 export { migrate } from './db/migrate.js';
 export { type DormancyRunResult, runDormancy } from './dormancy/job.js';
-export { sendOutbox, smtpTransport } from './dormancy/outbox.js';
+export { sendOutbox, smtpTransport, startOutboxSender } from './dormancy/outbox.js';
 export { type DormancyPolicy, getDormancyPolicy, setDormancyPolicy } from './dormancy/policy.js';
 export { PostingEngine } from './ledger/engine.js';
 export type { AccountKey, Operation, OpResult, Posting } from './ledger/types.js';

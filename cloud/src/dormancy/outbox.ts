@@ -81,3 +81,48 @@ export async function sendOutbox(
   }
   return out;
 }
+
+export interface OutboxSender {
+  /** Sends what is queued now (the next round follows `intervalMs` after this one ends). */
+  kick(): void;
+  /** Waits for a round in progress, then stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Drains the outbox while the cloud runs, so emailed links (holders' login links, artists'
+ * verification links, invitations) leave within seconds and not at the next cron job. One round at
+ * a time; a failing SMTP server is retried at the next round (the row keeps its error).
+ */
+export function startOutboxSender(
+  db: Db,
+  transport: MailTransport,
+  o: { from: string; intervalMs: number; log?: (line: string, data?: object) => void },
+): OutboxSender {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const round = (): void => {
+    if (stopped || running) return;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    running = sendOutbox(db, transport, { from: o.from })
+      .then((r) => {
+        if (r.sent || r.failed) o.log?.('email outbox sent', r);
+      })
+      .catch((err: Error) => o.log?.('email outbox round failed', { err: err.message }))
+      .finally(() => {
+        running = undefined;
+        if (!stopped) timer = setTimeout(round, o.intervalMs);
+      });
+  };
+  round();
+  return {
+    kick: round,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

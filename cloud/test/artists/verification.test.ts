@@ -4,8 +4,6 @@
 // Forged, expired and reused links are refused with no state change; an impostor's sign-up never
 // locks the owner out nor sets the owner's password; resends are capped per address and per IP.
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sendOutbox, smtpTransport } from '../../src/dormancy/outbox.js';
 import { createCloud } from '../../src/index.js';
@@ -13,32 +11,10 @@ import { withBothDatabases } from '../helpers/databases.js';
 import { id } from '../helpers/fixture.js';
 import { type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
 import { VERIFY_LINK, verificationMail } from './verify-mail.js';
+import { startSmtp } from '../helpers/smtp.js';
 
 const PASSWORD = 'a long artist password';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-
-async function startSmtp() {
-  const received: { to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 withBothDatabases('artist email verification', (getDb) => {
   let t: TicketingCtx;

@@ -1,45 +1,14 @@
 // Dormant wallets with a fake clock: reminders, gradual reclaim into the cooperative fund (one per
 // period, never below the floor, logged), activity resets the cycle, the holder's schedule, and
 // the outbox sent to a real SMTP peer (smtp-server on a random local port).
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { num } from '../../src/db/connect.js';
 import { createUser, runDormancy, sendOutbox, smtpTransport, walletPath } from '../../src/index.js';
 import { assertBalanced, withBothDatabases } from '../helpers/databases.js';
 import { auth, type Fixture, fixture, id, uid, verifyLog } from '../helpers/fixture.js';
+import { startSmtp } from '../helpers/smtp.js';
 
 const DAY = 86_400_000;
-
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-async function startSmtp(): Promise<{ port: number; received: Received[]; close: () => Promise<void> }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 withBothDatabases('dormant wallets', (getDb) => {
   let f: Fixture;

@@ -2,8 +2,6 @@
 // (fee + badge in one ledger operation, idempotent), renewals extending from the old expiry,
 // member prices and members-only events refused with a reason, the status the gateways download,
 // and renewal reminders through the outbox to a real SMTP peer.
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendOutbox, smtpTransport } from '../../src/index.js';
 import { addMonths, nextPeriod, statusAt } from '../../src/memberships/period.js';
@@ -12,6 +10,7 @@ import { queueMembershipReminders } from '../../src/memberships/reminders.js';
 import { assertBalanced, withBothDatabases } from '../helpers/databases.js';
 import { auth, id, uid } from '../helpers/fixture.js';
 import { balanceOf, type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
+import { startSmtp } from '../helpers/smtp.js';
 
 const DAY = 86_400_000;
 
@@ -64,29 +63,6 @@ describe('membership rules (pure)', () => {
     expect(() => priceMembership(free, { amount: 499 })).toThrow(/minimum/);
   });
 });
-
-async function startSmtp() {
-  const received: { to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 withBothDatabases('memberships', (getDb) => {
   let t: TicketingCtx;
