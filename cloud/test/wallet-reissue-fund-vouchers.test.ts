@@ -515,7 +515,10 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
 
       // The venue is paid at the next inter-venue settlement.
       const settle = (await get('fed', '/v1/settlement')).json();
-      expect(settle.venues.find((v: { venueId: string }) => v.venueId === `new-${f.bar}`).net).toBe(2000);
+      const paid = settle.venues.find((v: { venueId: string }) => v.venueId === `new-${f.bar}`);
+      expect(paid.net).toBe(2000);
+      // Reported as a disbursement, not as card holders' spending at the venue.
+      expect(paid).toMatchObject({ fundDisbursed: 2000, spentAtVenue: 0 });
       await assertBalanced(getDb());
       await verifyLog(getDb());
     });
