@@ -2,6 +2,7 @@
 import { num, type Queryable } from '../db/connect.js';
 import { type MembershipStatus, statusAt } from '../memberships/period.js';
 import { type Product, productFromRow } from '../memberships/products.js';
+import { periodEnd } from '../memberships/status.js';
 
 export interface WalletData {
   balances: { asset: string; amount: number; refundable: boolean }[];
@@ -119,6 +120,10 @@ export interface MembershipRow {
   product: Product;
   venueName: string;
   status: MembershipStatus;
+  /** Renewal reminders of the running membership: on, off (the holder stopped them), or none running. */
+  reminders: 'on' | 'off' | null;
+  /** The latest cancellation of this membership by the venue (epoch ms), if any. */
+  cancelledAt: number | null;
 }
 
 /** Every active product of the wallet's federation with the wallet's status for it. */
@@ -133,21 +138,39 @@ export async function walletMemberships(
      WHERE p.federation_id = $1 AND p.active = 1 ORDER BY p.scope DESC, v.name, p.name`,
     [federationId],
   );
-  const periods = await q.query<{ product_id: string; s: unknown; e: unknown }>(
-    `SELECT product_id, (extract(epoch FROM starts_at) * 1000)::int8 AS s, (extract(epoch FROM expires_at) * 1000)::int8 AS e
-     FROM membership_periods WHERE wallet_id = $1 AND voided_at IS NULL`,
+  const periods = await q.query<{
+    product_id: string;
+    s: unknown;
+    e: unknown;
+    exp: unknown;
+    c: unknown;
+    off: boolean;
+  }>(
+    `SELECT m.product_id, (extract(epoch FROM m.starts_at) * 1000)::int8 AS s,
+            (extract(epoch FROM ${periodEnd('m')}) * 1000)::int8 AS e, (extract(epoch FROM m.expires_at) * 1000)::int8 AS exp,
+            (extract(epoch FROM m.cancelled_at) * 1000)::int8 AS c, m.reminders_off_at IS NOT NULL AS off
+     FROM membership_periods m WHERE m.wallet_id = $1 AND m.voided_at IS NULL`,
     [walletId],
   );
-  return products.rows.map((p) => ({
-    product: productFromRow(p),
-    venueName: p.venue_name as string,
-    status: statusAt(
-      periods.rows
-        .filter((x) => x.product_id === p.id)
-        .map((x) => ({ startsAt: num(x.s), expiresAt: num(x.e) })),
-      now,
-    ),
-  }));
+  return products.rows.map((p) => {
+    const mine = periods.rows.filter((x) => x.product_id === p.id);
+    const counted = mine.filter((x) => x.c === null || num(x.c) > num(x.s));
+    // The period the reminder job looks at: the latest one neither cancelled nor over.
+    const running = mine
+      .filter((x) => x.c === null && num(x.exp) > now)
+      .sort((a, b) => num(b.exp) - num(a.exp))[0];
+    const cancels = mine.filter((x) => x.c !== null).map((x) => num(x.c));
+    return {
+      product: productFromRow(p),
+      venueName: p.venue_name as string,
+      status: statusAt(
+        counted.map((x) => ({ startsAt: num(x.s), expiresAt: num(x.e) })),
+        now,
+      ),
+      reminders: running ? (running.off ? 'off' : 'on') : null,
+      cancelledAt: cancels.length ? Math.max(...cancels) : null,
+    };
+  });
 }
 
 export async function guardiansOf(

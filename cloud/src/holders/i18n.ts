@@ -51,6 +51,14 @@ const fr = {
   bracket: 'Tranche de revenus déclarée',
   paidFromWallet: 'Payé avec le solde du porte-monnaie.',
   renewed: 'Adhésion enregistrée jusqu’au',
+  remindersOn: 'Rappels de renouvellement activés.',
+  remindersOff:
+    'Renouvellement arrêté : aucun rappel ne sera envoyé ; l’adhésion reste valable jusqu’à sa date de fin.',
+  stopRenewal: 'Ne pas renouveler (arrêter les rappels)',
+  resumeRenewal: 'Réactiver les rappels de renouvellement',
+  remindersStopped: 'Rappels arrêtés. Votre adhésion reste valable jusqu’au',
+  remindersResumed: 'Rappels réactivés pour l’adhésion valable jusqu’au',
+  cancelledOn: 'Résiliée par le lieu le',
   guardians: 'Accès délégués',
   guardiansIntro:
     'Invitez une personne (tuteur, parent) à gérer ce porte-monnaie. Elle reçoit un lien d’invitation (valable 7 jours, une seule fois).',
@@ -119,6 +127,13 @@ const en: typeof fr = {
   bracket: 'Declared income bracket',
   paidFromWallet: 'Paid from the wallet balance.',
   renewed: 'Membership recorded until',
+  remindersOn: 'Renewal reminders on.',
+  remindersOff: 'Renewal stopped: no reminder will be sent; the membership stays valid until its end date.',
+  stopRenewal: 'Do not renew (stop reminders)',
+  resumeRenewal: 'Turn renewal reminders back on',
+  remindersStopped: 'Reminders stopped. Your membership stays valid until',
+  remindersResumed: 'Reminders back on for the membership valid until',
+  cancelledOn: 'Cancelled by the venue on',
   guardians: 'Delegated access',
   guardiansIntro:
     'Invite someone (guardian, parent) to manage this wallet. They get an invitation link (valid 7 days, once).',
@@ -153,6 +168,7 @@ export const ERRORS: Record<Lang, Record<string, string>> = {
     'refund-pending': 'Une demande de remboursement est déjà en cours pour cette carte.',
     'card-blocked': 'Carte bloquée.',
     'bad-csrf': 'Formulaire expiré : rechargez la page.',
+    'not-a-member': 'Aucune adhésion en cours pour ce produit.',
   },
   en: {
     'insufficient-funds': 'Not enough balance.',
@@ -162,5 +178,6 @@ export const ERRORS: Record<Lang, Record<string, string>> = {
     'refund-pending': 'A refund request is already pending for this card.',
     'card-blocked': 'Card blocked.',
     'bad-csrf': 'Form expired: reload the page.',
+    'not-a-member': 'No running membership for this product.',
   },
 };

@@ -178,8 +178,19 @@ ${rows.map((r) => {
         : html`<label>${t.bracket}<br><select name="bracket">${(p.brackets ?? []).map(
             (b) => html`<option value="${b.id}">${b.label} — ${amountText(p.asset, b.price, lang)}</option>`,
           )}</select></label>`;
+  const cancelled =
+    r.cancelledAt !== null && s.state !== 'valid'
+      ? html`<p class="status bad">${t.cancelledOn} ${day(r.cancelledAt, lang)}</p>`
+      : html``;
+  const reminders =
+    r.reminders === null
+      ? html``
+      : html`<form method="post" action="/me/wallets/${w.walletId}/memberships/${p.id}/reminders?lang=${lang}">
+<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="enabled" value="${r.reminders === 'on' ? 'off' : 'on'}">
+<p class="meta">${r.reminders === 'on' ? t.remindersOn : t.remindersOff}</p>
+<p><button type="submit">${r.reminders === 'on' ? t.stopRenewal : t.resumeRenewal}</button></p></form>`;
   return html`<div class="card"><h2>${p.name}</h2><p class="meta">${r.venueName}${p.scope === 'federation' ? ' · réseau / network' : ''}</p>
-<p>${state}</p>
+<p>${state}</p>${cancelled}${reminders}
 <form method="post" action="/me/wallets/${w.walletId}/memberships?lang=${lang}">
 <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="key" value="${key}-${p.id.slice(0, 8)}"><input type="hidden" name="productId" value="${p.id}">
 ${priceField}<p class="meta">${t.renewNote} ${t.paidFromWallet}</p>

@@ -6,6 +6,7 @@
 //   GET  /me/wallets/:w       POST /me/wallets/:w/refund
 //   GET  /me/wallets/:w/tickets
 //   GET  /me/wallets/:w/memberships                             POST /me/wallets/:w/memberships
+//   POST /me/wallets/:w/memberships/:productId/reminders        renewal reminders off / on again
 //   GET  /me/wallets/:w/guardians   POST /me/wallets/:w/guardians   POST /me/wallets/:w/guardians/:g/revoke
 //   GET  /me/invite/:token
 // Emails go through the outbox (dormancy/outbox.ts drains it over SMTP).
@@ -19,6 +20,7 @@ import { PostingEngine } from '../ledger/engine.js';
 import { requestRefund } from '../ledger/lifecycle.js';
 import { LedgerError } from '../ledger/types.js';
 import { requireVenue } from '../ledger/venue.js';
+import { setRenewalReminders } from '../memberships/cancel.js';
 import { settleMembershipCheckouts } from '../memberships/checkout.js';
 import { requireProduct } from '../memberships/products.js';
 import { buyMembership } from '../memberships/purchase.js';
@@ -478,6 +480,56 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
         } catch (e) {
           if (!(e instanceof LedgerError)) throw e;
           req.log.warn({ code: e.code, walletId: g.w.walletId }, 'holder membership purchase refused');
+          return send(
+            reply,
+            e.status,
+            await renderMemberships(g.l, g.s, g.w, { ok: false, text: errorText(g.l, e) }),
+          );
+        }
+      },
+    );
+
+    scope.post(
+      '/me/wallets/:walletId/memberships/:productId/reminders',
+      {
+        schema: {
+          hide: true,
+          params: {
+            type: 'object',
+            required: ['walletId', 'productId'],
+            properties: {
+              ...walletParams.properties,
+              productId: { type: 'string', pattern: '^[0-9a-f-]{36}$' },
+            },
+          },
+          querystring: langQuery,
+          body: {
+            type: 'object',
+            required: ['csrf', 'enabled'],
+            properties: { csrf: CSRF, enabled: { type: 'string', enum: ['on', 'off'] } },
+          },
+        },
+      },
+      async (req, reply) => {
+        const g = await guard(req, reply, { post: true });
+        if (!g) return reply;
+        const { productId } = req.params as { productId: string };
+        const enabled = (req.body as { enabled: 'on' | 'off' }).enabled === 'on';
+        try {
+          // Only this wallet's own periods are touched (the query is by wallet and product).
+          const r = await setRenewalReminders(db, productId, g.w.walletId, enabled);
+          req.log.info(
+            { walletId: g.w.walletId, productId, reminders: enabled },
+            'holder set renewal reminders',
+          );
+          const until = new Date(r.expiresAt).toLocaleDateString(g.l === 'fr' ? 'fr-FR' : 'en-GB', {
+            timeZone: 'Europe/Paris',
+            dateStyle: 'long',
+          });
+          const text = `${enabled ? HT[g.l].remindersResumed : HT[g.l].remindersStopped} ${until}`;
+          return send(reply, 200, await renderMemberships(g.l, g.s, g.w, { ok: true, text }));
+        } catch (e) {
+          if (!(e instanceof LedgerError)) throw e;
           return send(
             reply,
             e.status,

@@ -38,7 +38,10 @@ export interface PeriodView {
   balances: AssetAmount[];
 }
 
-/** The latest expiry of this product's periods for the wallet (the chain a renewal extends). */
+/**
+ * The latest expiry of this product's periods for the wallet (the chain a renewal extends).
+ * Cancelled periods are not part of it: buying again after a cancellation starts a new period now.
+ */
 async function currentExpiry(
   tx: Tx,
   productId: string,
@@ -46,7 +49,8 @@ async function currentExpiry(
 ): Promise<{ id: string; e: number } | null> {
   const { rows } = await tx.query<{ id: string; e: unknown }>(
     `SELECT id, (extract(epoch FROM expires_at) * 1000)::int8 AS e FROM membership_periods
-     WHERE product_id = $1 AND wallet_id = $2 AND voided_at IS NULL ORDER BY expires_at DESC LIMIT 1`,
+     WHERE product_id = $1 AND wallet_id = $2 AND voided_at IS NULL AND cancelled_at IS NULL
+     ORDER BY expires_at DESC LIMIT 1`,
     [productId, walletId],
   );
   return rows[0] ? { id: rows[0].id, e: num(rows[0].e) } : null;

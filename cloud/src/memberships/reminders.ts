@@ -2,6 +2,7 @@
 // same product for the wallet), the due steps of the product's reminderDays are marked on the
 // period and one email (the latest step) is queued in the outbox, to the holder and to the
 // wallet's guardians, in the same transaction. Running the job again queues nothing new.
+// Periods whose holder turned reminders off (reminders_off_at) or that an admin cancelled get none.
 import { type Db, num } from '../db/connect.js';
 import { withRetry } from '../sync/batches.js';
 
@@ -45,10 +46,11 @@ export async function queueMembershipReminders(
   }>(
     `SELECT m.id, m.wallet_id, (extract(epoch FROM m.expires_at) * 1000)::int8 AS e, m.reminded_steps, p.reminder_days, p.name
      FROM membership_periods m JOIN membership_products p ON p.id = m.product_id
-     WHERE m.voided_at IS NULL AND m.expires_at > $1 AND m.starts_at <= $1
+     WHERE m.voided_at IS NULL AND m.cancelled_at IS NULL AND m.reminders_off_at IS NULL
+       AND m.expires_at > $1 AND m.starts_at <= $1
        AND m.expires_at <= $1::timestamptz + make_interval(days => (SELECT coalesce(max(d::int), 0) FROM jsonb_array_elements_text(p.reminder_days) d))
        AND NOT EXISTS (SELECT 1 FROM membership_periods n WHERE n.product_id = m.product_id AND n.wallet_id = m.wallet_id
-                       AND n.voided_at IS NULL AND n.expires_at > m.expires_at)
+                       AND n.voided_at IS NULL AND n.cancelled_at IS NULL AND n.expires_at > m.expires_at)
      ORDER BY m.expires_at`,
     [new Date(now)],
   );
@@ -63,7 +65,8 @@ export async function queueMembershipReminders(
         // Claim the steps (a concurrent run sees them taken and sends nothing).
         const steps = [...r.reminded_steps, ...due.map((x) => x.i)].sort((a, b) => a - b);
         const claim = await tx.query(
-          'UPDATE membership_periods SET reminded_steps = $2 WHERE id = $1 AND reminded_steps = $3::jsonb RETURNING id',
+          `UPDATE membership_periods SET reminded_steps = $2
+           WHERE id = $1 AND reminded_steps = $3::jsonb AND reminders_off_at IS NULL AND cancelled_at IS NULL RETURNING id`,
           [r.id, JSON.stringify(steps), JSON.stringify(r.reminded_steps)],
         );
         if (!claim.rows.length) return;

@@ -6,20 +6,30 @@
 //   GET  /v1/venues/:venueId/cards/:uid/membership           a card's status at the venue
 //   PUT  /v1/venues/:venueId/events/:eventId/members-only    mark / unmark a members-only event (admins)
 //   POST /v1/memberships/reminders                           queue due renewal reminders (federation admins, cron)
+//   GET  /v1/venues/:venueId/cards/:uid/membership-periods   a card's periods at the venue (ids, cancellations)
+//   POST /v1/venues/:venueId/memberships/:periodId/cancel    cancel, badge back, optional refund (admins, Idempotency-Key)
+//   PUT  /v1/venues/:venueId/memberships/:periodId/reminders renewal reminders off / on again (staff, for the holder)
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertVenueAccess, type Principal, requireAuth } from '../api/auth.js';
 import { IDEMPOTENCY_HEADER, idempotencyHeaders, idempotentWrite } from '../api/idempotency.js';
 import { errorSchema, UID, VENUE } from '../api/schemas.js';
-import type { Db } from '../db/connect.js';
+import { type Db, num } from '../db/connect.js';
 import { LedgerError } from '../ledger/types.js';
 import { requireVenue } from '../ledger/venue.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { resolveBuyerWallet } from '../ticketing/ledger.js';
+import {
+  cancelMembership,
+  periodOwner,
+  REFUND_MODES,
+  type RefundMode,
+  setRenewalReminders,
+} from './cancel.js';
 import { openMembershipCheckout, settleMembershipCheckouts } from './checkout.js';
 import { createProduct, type ProductInput, productsAt, requireProduct } from './products.js';
 import { buyMembership } from './purchase.js';
 import { queueMembershipReminders } from './reminders.js';
-import { membershipsOfCards } from './status.js';
+import { membershipsOfCards, periodEnd } from './status.js';
 
 const AMOUNT = { type: 'integer', minimum: 0, maximum: 100_000_000 } as const;
 const SLUG = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' } as const;
@@ -75,6 +85,28 @@ const buyBody = {
   required: ['productId'],
   oneOf: [{ required: ['cardUid'] }, { required: ['personId'] }],
   properties: { productId: UUID, cardUid: UID, personId: PERSON, ...choice },
+} as const;
+
+const periodParams = {
+  type: 'object',
+  required: ['venueId', 'periodId'],
+  properties: { venueId: VENUE, periodId: UUID },
+} as const;
+
+const cancelBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: {
+    reason: { type: 'string', minLength: 3, maxLength: 500, pattern: '\\S' },
+    refund: { type: 'string', enum: REFUND_MODES },
+    amount: AMOUNT,
+  },
+  // An amount goes with refund 'amount', and only with it.
+  if: { required: ['refund'], properties: { refund: { const: 'amount' } } },
+  // biome-ignore lint/suspicious/noThenProperty: a JSON Schema keyword, not a thenable.
+  then: { required: ['amount'] },
+  else: { not: { required: ['amount'] } },
 } as const;
 
 const who = (p: Principal): string => (p.type === 'user' ? p.userId : `gateway:${p.gatewayId}`);
@@ -276,6 +308,132 @@ export function registerMembershipRoutes(
         );
       else await db.query('DELETE FROM members_only_events WHERE event_id = $1', [eventId]);
       return { eventId, membersOnly };
+    },
+  );
+
+  app.get(
+    '/v1/venues/:venueId/cards/:uid/membership-periods',
+    {
+      preHandler: readers,
+      schema: {
+        tags,
+        summary: 'The periods of a card’s wallet for the memberships that count at the venue (ids to cancel)',
+        params: { type: 'object', required: ['venueId', 'uid'], properties: { venueId: VENUE, uid: UID } },
+      },
+    },
+    async (req) => {
+      const venue = await venueOf(req, false);
+      const { uid } = req.params as { uid: string };
+      const { rows } = await db.query<Record<string, unknown>>(
+        `SELECT m.id, m.product_id, p.name, p.venue_id, m.starts_at, m.expires_at, ${periodEnd('m')} AS ends_at, m.amount,
+                m.asset, m.paid_by, m.cancelled_at, m.cancel_reason, m.cancel_refund, m.reminders_off_at
+         FROM cards c JOIN membership_periods m ON m.wallet_id = c.wallet_id AND m.voided_at IS NULL
+         JOIN membership_products p ON p.id = m.product_id
+         WHERE c.uid = $1 AND c.federation_id = $2 AND p.federation_id = $2 AND (p.scope = 'federation' OR p.venue_id = $3)
+         ORDER BY m.starts_at, m.id`,
+        [uid, venue.federationId, venue.id],
+      );
+      const at = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
+      return {
+        cardUid: uid,
+        periods: rows.map((r) => ({
+          periodId: r.id,
+          productId: r.product_id,
+          productName: r.name,
+          soldBy: r.venue_id,
+          startsAt: at(r.starts_at),
+          expiresAt: at(r.expires_at),
+          endsAt: at(r.ends_at),
+          amount: num(r.amount),
+          asset: r.asset,
+          paidBy: r.paid_by,
+          cancelledAt: at(r.cancelled_at),
+          cancelReason: r.cancel_reason,
+          cancelRefund: num(r.cancel_refund),
+          reminders: r.reminders_off_at === null,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/venues/:venueId/memberships/:periodId/cancel',
+    {
+      preHandler: admins,
+      schema: {
+        tags,
+        summary:
+          'Cancel a membership now (and its advance renewals): badge taken back, optional refund (full, pro rata of unused days, or an amount) to the wallet',
+        params: periodParams,
+        headers: idempotencyHeaders,
+        body: cancelBody,
+        response: { ...errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const venue = await venueOf(req, true);
+      const { periodId } = req.params as { periodId: string };
+      const body = req.body as { reason: string; refund?: RefundMode; amount?: number };
+      return idempotentWrite(db, req, reply, venue.id, async (tx, engine) => {
+        const view = await cancelMembership(tx, engine, {
+          periodId,
+          venueId: venue.id,
+          reason: body.reason.trim(),
+          refund: body.refund ?? 'none',
+          amount: body.amount,
+          cancelledBy: who(req.principal!),
+        });
+        req.log.info(
+          {
+            periodId,
+            venueId: venue.id,
+            walletId: view.walletId,
+            cancelled: view.periods.length,
+            refunded: view.refunded,
+            operationId: view.operationId,
+          },
+          'membership cancelled',
+        );
+        return { status: 200, body: view };
+      });
+    },
+  );
+
+  app.put(
+    '/v1/venues/:venueId/memberships/:periodId/reminders',
+    {
+      preHandler: requireAuth(db, { roles: ['federation_admin', 'venue_admin', 'cashier'] }),
+      schema: {
+        tags,
+        summary:
+          'Renewal reminders off (the membership stays valid to its end) or on again, for the holder of this membership',
+        params: periodParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['enabled'],
+          properties: { enabled: { type: 'boolean' } },
+        },
+        response: { ...errorSchema },
+      },
+    },
+    async (req) => {
+      const venue = await venueOf(req, true);
+      const { periodId } = req.params as { periodId: string };
+      const { enabled } = req.body as { enabled: boolean };
+      const owner = await periodOwner(db, periodId);
+      if (!owner) throw new LedgerError('unknown-membership', `no membership ${periodId}`, 404);
+      await onSaleHere(venue, owner.productId).catch((e: unknown) => {
+        throw e instanceof LedgerError
+          ? new LedgerError('unknown-membership', `no membership ${periodId} at ${venue.id}`, 404)
+          : e;
+      });
+      const r = await setRenewalReminders(db, owner.productId, owner.walletId, enabled);
+      req.log.info(
+        { periodId: r.periodId, walletId: r.walletId, reminders: enabled },
+        'renewal reminders set',
+      );
+      return r;
     },
   );
 

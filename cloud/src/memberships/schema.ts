@@ -4,8 +4,9 @@
 //
 // One source of membership truth: `membership_periods`. A wallet is a member of a venue at time t
 // when one of its periods, of a product of that venue or of the venue's federation, has
-// starts_at <= t < expires_at and is not voided. The badge asset credited at purchase is a
-// keepsake (one unit per period bought): it never decides membership.
+// starts_at <= t < least(expires_at, cancelled_at) and is not voided (status.ts: periodEnd). The
+// badge asset credited at purchase is a keepsake (one unit per period bought, taken back when an
+// admin cancels the period): it never decides membership.
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -89,11 +90,24 @@ export const membershipPeriods = pgTable(
     /** Reminder steps already queued (index in the product's reminderDays). */
     remindedSteps: jsonb('reminded_steps').$type<number[]>().notNull().default([]),
     voidedAt: tstz('voided_at'),
+    /** The holder turned renewal reminders off (null: reminders on). */
+    remindersOffAt: tstz('reminders_off_at'),
+    /** Cancelled by an admin: the period counts up to this instant only (cancel.ts). */
+    cancelledAt: tstz('cancelled_at'),
+    cancelReason: text('cancel_reason'),
+    cancelledBy: text('cancelled_by'),
+    /** Part of the fee credited back at cancellation (minor units of `asset`). */
+    cancelRefund: money('cancel_refund').notNull().default(0),
+    cancelOperationId: text('cancel_operation_id'),
     createdBy: text('created_by').notNull(),
     createdAt: created(),
   },
   (t) => [
     check('membership_periods_dates', sql`${t.expiresAt} > ${t.startsAt}`),
+    check(
+      'membership_periods_cancel_refund',
+      sql`${t.cancelRefund} >= 0 and ${t.cancelRefund} <= ${t.amount}`,
+    ),
     index('membership_periods_wallet').on(t.walletId, t.expiresAt),
     index('membership_periods_expiry').on(t.expiresAt),
   ],

@@ -5,6 +5,17 @@ import { num, type Queryable } from '../db/connect.js';
 import type { VenueCtx } from '../ledger/venue.js';
 import { type MembershipStatus, statusAt } from './period.js';
 
+/**
+ * The instant a period stops counting: its expiry, or the moment an admin cancelled it (cancel.ts).
+ * PostgreSQL's LEAST ignores NULL, so an uncancelled period ends at its expiry.
+ */
+export const periodEnd = (a: string) => `LEAST(${a}.expires_at, ${a}.cancelled_at)`;
+/** A period that counts at all: not voided, and not cancelled before it even started. */
+export const periodCounts = (a: string) =>
+  `${a}.voided_at IS NULL AND (${a}.cancelled_at IS NULL OR ${a}.cancelled_at > ${a}.starts_at)`;
+const SPAN = (a: string) =>
+  `(extract(epoch FROM ${a}.starts_at) * 1000)::int8 AS s, (extract(epoch FROM ${periodEnd(a)}) * 1000)::int8 AS e`;
+
 /** Products whose periods make a wallet a member at `venue`. */
 const relevant = (alias: string, fed: string, venue: string) =>
   `${alias}.federation_id = ${fed} AND (${alias}.scope = 'federation' OR ${alias}.venue_id = ${venue})`;
@@ -17,9 +28,9 @@ export async function walletMembership(
   now = Date.now(),
 ): Promise<MembershipStatus> {
   const { rows } = await q.query<{ s: unknown; e: unknown }>(
-    `SELECT (extract(epoch FROM m.starts_at) * 1000)::int8 AS s, (extract(epoch FROM m.expires_at) * 1000)::int8 AS e
+    `SELECT ${SPAN('m')}
      FROM membership_periods m JOIN membership_products p ON p.id = m.product_id
-     WHERE m.wallet_id = $1 AND m.voided_at IS NULL AND ${RELEVANT}`,
+     WHERE m.wallet_id = $1 AND ${periodCounts('m')} AND ${RELEVANT}`,
     [walletId, venue.federationId, venue.id],
   );
   return statusAt(
@@ -46,12 +57,12 @@ export async function cardMemberships(
   keepExpiredMs: number,
 ): Promise<CardMembership[]> {
   const { rows } = await q.query<{ uid: string; s: unknown; e: unknown }>(
-    `SELECT c.uid, (extract(epoch FROM m.starts_at) * 1000)::int8 AS s, (extract(epoch FROM m.expires_at) * 1000)::int8 AS e
+    `SELECT c.uid, ${SPAN('m')}
      FROM membership_periods m JOIN membership_products p ON p.id = m.product_id
      JOIN cards c ON c.wallet_id = m.wallet_id AND c.federation_id = $1 AND NOT c.blocked
-     WHERE m.voided_at IS NULL AND ${relevant('p', '$1', '$2')}
+     WHERE ${periodCounts('m')} AND ${relevant('p', '$1', '$2')}
        AND m.wallet_id IN (SELECT m2.wallet_id FROM membership_periods m2 JOIN membership_products p2 ON p2.id = m2.product_id
-                           WHERE m2.voided_at IS NULL AND m2.expires_at > $3 AND ${relevant('p2', '$1', '$2')})
+                           WHERE ${periodCounts('m2')} AND ${periodEnd('m2')} > $3 AND ${relevant('p2', '$1', '$2')})
      ORDER BY c.uid`,
     [venue.federationId, venue.id, new Date(now - keepExpiredMs)],
   );
@@ -78,8 +89,8 @@ export async function membershipsOfCards(
   now = Date.now(),
 ): Promise<Map<string, MembershipStatus>> {
   const { rows } = await q.query<{ uid: string; s: unknown; e: unknown }>(
-    `SELECT c.uid, (extract(epoch FROM m.starts_at) * 1000)::int8 AS s, (extract(epoch FROM m.expires_at) * 1000)::int8 AS e
-     FROM cards c JOIN membership_periods m ON m.wallet_id = c.wallet_id AND m.voided_at IS NULL
+    `SELECT c.uid, ${SPAN('m')}
+     FROM cards c JOIN membership_periods m ON m.wallet_id = c.wallet_id AND ${periodCounts('m')}
      JOIN membership_products p ON p.id = m.product_id
      WHERE c.uid = ANY($1::text[]) AND ${RELEVANT}`,
     [cards, venue.federationId, venue.id],
