@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ntag424, protocol } from '@tibillet/firmware';
-import { nodeCrypto, nodeMac } from '@tibillet/firmware/host';
+import { nodeCrypto } from '@tibillet/firmware/host';
 import pino, { type Logger } from 'pino';
 import { CardBook } from './authorizer/card-book.js';
 import type { Bus } from './broker/bus.js';
@@ -15,6 +15,7 @@ import { createEmbeddedBroker } from './broker/embedded.js';
 import { connectExternalBroker } from './broker/external.js';
 import type { GatewayContext, PosCharge } from './context.js';
 import { DownCounter } from './devices/down-counter.js';
+import { gatewayMac, verifyMessage } from './devices/fast-codec.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { attachDoorDesk, DoorDesk } from './door/door-desk.js';
 import { handleHeartbeat } from './handlers/heartbeat.js';
@@ -86,7 +87,7 @@ export interface Gateway {
 }
 
 export async function createGateway(o: GatewayOptions): Promise<Gateway> {
-  protocol.setCrypto(nodeMac);
+  protocol.setCrypto(gatewayMac);
   ntag424.setCrypto(nodeCrypto);
   const log = o.logger ?? pino({ name: 'gateway', level: process.env.LOG_LEVEL ?? 'info' });
   mkdirSync(o.dataDir, { recursive: true });
@@ -202,20 +203,34 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     pour: (d, m) => handlePour(ctx, d, m as protocol.Message<'pour'>),
   };
 
-  const reject = (reason: string, fields: object) => {
+  const reject = (reason: string, fields: object): undefined => {
     metrics.rejected.inc({ reason });
     log.warn({ ...fields, reason }, 'device message rejected');
   };
 
-  /** Every device message: size, topic, device, MAC, counter, then its handler. */
-  const onMessage = (topic: string, payload: Buffer) => {
+  /** Every device message: size, topic, device, MAC, counter, then its handler; then `release`. */
+  const onMessage = (topic: string, payload: Buffer, release?: () => void) => {
+    let handled: Promise<void> | undefined;
+    try {
+      handled = dispatch(topic, payload);
+    } catch (e) {
+      release?.();
+      throw e;
+    }
+    if (!release) return;
+    if (handled) handled.then(release, release);
+    else release();
+  };
+
+  /** The handler's promise, or undefined when the message was refused. */
+  const dispatch = (topic: string, payload: Buffer): Promise<void> | undefined => {
     if (payload.length > protocol.MAX_PAYLOAD) return reject('too-large', { topic, bytes: payload.length });
     const t = protocol.parseTopic(topic);
     if (!t.ok || t.dir !== 'up' || t.venue !== o.venueId) return reject('bad-topic', { topic });
     const key = devices.key(t.deviceId);
     if (!key)
       return reject(devices.isRevoked(t.deviceId) ? 'revoked' : 'unknown-device', { deviceId: t.deviceId });
-    const r = protocol.verify(payload.toString('utf8'), key, devices.lastCounter(t.deviceId));
+    const r = verifyMessage(payload.toString('utf8'), key, devices.lastCounter(t.deviceId));
     if (!r.ok) return reject(r.reason, { deviceId: t.deviceId, detail: r.detail });
     const m = r.message;
     if (m.d !== t.deviceId || m.k !== t.kind || !(m.k in handlers))
@@ -223,7 +238,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     devices.setCounter(t.deviceId, m.n);
     journal.noteCounter(t.deviceId, m.n);
     metrics.messages.inc({ kind: m.k });
-    Promise.resolve(handlers[m.k](t.deviceId, m)).catch((e: Error) =>
+    return Promise.resolve(handlers[m.k](t.deviceId, m)).catch((e: Error) =>
       log.error({ err: e.message, deviceId: t.deviceId, kind: m.k }, 'handler failed'),
     );
   };

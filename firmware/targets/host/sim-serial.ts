@@ -3,6 +3,7 @@
  * host terminal drives the simulator through exactly the SerialPort path it uses with a real
  * USB-serial PN532.
  */
+/// <reference path="./binding-mock.d.ts" />
 import { MockBinding } from '@serialport/binding-mock';
 import { SerialPortStream } from '@serialport/stream';
 import { type Clock, pn532, type Serial } from '@tibillet/firmware';
