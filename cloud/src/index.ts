@@ -7,7 +7,9 @@ export { type DormancyRunResult, runDormancy } from './dormancy/job.js';
 export { sendOutbox, smtpTransport, startOutboxSender } from './dormancy/outbox.js';
 export { type DormancyPolicy, getDormancyPolicy, setDormancyPolicy } from './dormancy/policy.js';
 export { PostingEngine } from './ledger/engine.js';
+export { type ReissueResult, reissueCard } from './ledger/reissue.js';
 export type { AccountKey, Operation, OpResult, Posting } from './ledger/types.js';
+export { requireVenue } from './ledger/venue.js';
 export type { CheckoutRequest, PaidSession, PaymentProvider } from './payments/provider.js';
 export {
   StripeCheckout,

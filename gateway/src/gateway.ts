@@ -101,11 +101,14 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   for (const c of journal.cards()) {
     const s = book.lease(c.uid, c.cloud, c.leaseUntil, c.blocked);
     s.sunCounter = c.sunCounter;
+    s.issue = c.issue;
+    s.baseIssue = c.baseIssue;
   }
   let recovered = 0;
   for (const r of journal.unsyncedAll()) {
     recovered++;
-    book.apply(book.get(r.card), r.legs, r.type === 'spend' ? -1 : 1, r.extra?.standIn ?? 0);
+    // A former holder's record (the card was re-issued since) counts only for the venue's stand-in.
+    book.replay(book.get(r.card), r.legs, r.type === 'spend' ? -1 : 1, r.extra?.standIn ?? 0, r.extra?.issue);
   }
   const down = new DownCounter(journal);
 
@@ -345,7 +348,9 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       const id = `void-${tx}`.slice(0, 64);
       if (journal.find(id)) return { ok: true };
       const card = book.get(target.card);
-      book.apply(card, target.legs, 1);
+      // Voiding a former holder's sale (the card was re-issued since) credits them, not the card's holder now.
+      const mine = book.sameHolder(card, target.extra?.issue);
+      if (mine) book.apply(card, target.legs, 1);
       const body: ResultBody = { tx: id, ok: true, amt: target.legs.reduce((s, l) => s + l.amount, 0) };
       const rec: TxRecord = {
         tx: id,
@@ -358,7 +363,8 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
         at: Date.now(),
         extra: { voids: tx, reason: reason.slice(0, 200), cashierId },
       };
-      if (!(await journal.append(rec))) book.apply(card, target.legs, -1); // a concurrent void won
+      if (target.extra?.issue !== undefined) rec.extra!.issue = target.extra.issue;
+      if (!(await journal.append(rec)) && mine) book.apply(card, target.legs, -1); // a concurrent void won
       sync?.notify();
       log.info({ tx, cashierId, reason }, 'sale voided');
       return { ok: true };

@@ -126,6 +126,8 @@ export interface CloudConfigDoc {
   pointsOfSale?: unknown[];
   devices?: DeviceEntry[];
   blocklist?: string[];
+  /** Cards of the federation re-issued to a new holder, and their issue now. */
+  reissued?: { cardUid: string; issue: number }[];
   cardKeys?: CardKeys[];
   standIn?: { perCard: number; perVenue: number };
   promotions?: PromotionRule[];

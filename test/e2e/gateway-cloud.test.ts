@@ -5,10 +5,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PostingEngine, type ReissueResult, reissueCard, requireVenue } from '@tibillet/cloud';
 import { createGateway, type Gateway } from '@tibillet/gateway';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { device, keyOf, sleep, type TestDevice } from '../../gateway/test/helpers.js';
+import { verifyLog } from '../../cloud/test/helpers/fixture.js';
 import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
 
 const until = async (what: string, pred: () => boolean | Promise<boolean>, ms = 5000) => {
@@ -154,6 +156,109 @@ for (const kind of ['pglite', 'postgres'] as const) {
       );
       expect(await gw.witness?.tick()).toBe('inconsistent');
       gw.ctx.journal.setMeta('witness_last', JSON.stringify(last));
+    });
+
+    it('a card re-issued in the cloud stops selling on its former balance within a second; a tap from before the re-issue stays on the former holder; stale or forged issues are refused', async () => {
+      const beer = { cart: [{ sku: 'beer', qty: 1, price: 350 }] };
+      const reissue = (uid: string) =>
+        cloud.db.tx(async (tx) =>
+          reissueCard(tx, await PostingEngine.begin(tx), await requireVenue(tx, venue), uid, {
+            by: 'desk',
+            mayPayOut: true,
+            payoutMethod: 'cash',
+          }),
+        ) as Promise<ReissueResult>;
+      const standIn = async () =>
+        Number(
+          (
+            await cloud.db.query<{ b: string }>(
+              "SELECT coalesce(sum(balance), 0)::text b FROM accounts WHERE system = $1 AND asset = 'EUR'",
+              [`standin:${venue}`],
+            )
+          ).rows[0].b,
+        );
+      const drained = () => until('sync', () => gw.ctx.journal.unsyncedStats().count === 0, 15_000);
+
+      // Online: 20 EUR leased at the gateway, the card returned and re-issued at the desk.
+      const online = '04C0FFEE0000A1';
+      expect(await top.pay(online, { mode: 'topup', amt: 2000 })).toMatchObject({ ok: true });
+      expect(await till.pay(online, beer)).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 1650 }] });
+      await drained();
+      expect(gw.ctx.book.get(online)).toMatchObject({ issue: 0 });
+      expect((await reissue(online)).walletIssue).toBe(1);
+      const t0 = Date.now();
+      await until('re-issue signal', () => gw.ctx.book.get(online).issue === 1, 3000);
+      const signalMs = Date.now() - t0;
+      expect(signalMs).toBeLessThan(1000);
+      expect(await till.pay(online, beer)).toMatchObject({ ok: false, reason: 'insufficient-funds' });
+      expect(await cloud.balances(online)).toEqual({});
+
+      // Cut off: a beer sold on the lease, then the card is returned and refunded before that sale
+      // reaches the cloud. It is booked on the former holder's side, never on the new holder.
+      const cut = '04C0FFEE0000A2';
+      expect(await top.pay(cut, { mode: 'topup', amt: 2000 })).toMatchObject({ ok: true });
+      await drained();
+      net.down();
+      await sleep(300);
+      const tx = `till-1-${till.n}`;
+      expect(await till.pay(cut, beer)).toMatchObject({ ok: true, bal: [{ a: 'EUR', v: 1650 }] });
+      const r = await reissue(cut);
+      expect(r.payout).toEqual([{ asset: 'EUR', amount: 2000 }]); // the cloud could not know of the beer
+      const standBefore = await standIn();
+      net.up();
+      const t1 = Date.now();
+      await until('re-issue signal', () => gw.ctx.book.get(cut).issue === 1, 3000);
+      expect(Date.now() - t1).toBeLessThan(1000);
+      await drained();
+      const op = await cloud.db.query<{ result: Record<string, unknown> }>(
+        'SELECT result FROM operations WHERE id = $1',
+        [tx],
+      );
+      const booked =
+        typeof op.rows[0].result === 'string' ? JSON.parse(op.rows[0].result) : op.rows[0].result;
+      expect(booked).toMatchObject({ status: 'applied', bookedOn: 'previous-holder' });
+      expect(booked.shortfall).toEqual([{ asset: 'EUR', amount: 350 }]); // paid out already: the venue's stand-in
+      expect(await standIn()).toBe(standBefore - 350);
+      expect(await cloud.balances(cut)).toEqual({}); // the new holder owes nothing
+      expect(await till.pay(cut, beer)).toMatchObject({ ok: false, reason: 'insufficient-funds' });
+
+      // A gateway's item naming the former issue after the re-issue, or an issue never given: refused.
+      const transfers = async () =>
+        Number((await cloud.db.query<{ c: string }>('SELECT count(*)::text c FROM transfers')).rows[0].c);
+      const before = { n: await transfers(), s: await cloud.sums(), stand: await standIn() };
+      const send = async (id: string, cardIssue: number) => {
+        const res = await fetch(`${cloud.url}/v1/sync/batches`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${cloud.apiKeys[0]}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            batchId: `b-${id}`,
+            venueId: venue,
+            items: [
+              {
+                id,
+                type: 'spend',
+                cardUid: cut,
+                at: Date.now(),
+                legs: [{ asset: 'EUR', amount: 350 }],
+                offline: true,
+                cardIssue,
+              },
+            ],
+          }),
+        });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { results: { status: string; reason?: string; detail?: string }[] })
+          .results[0];
+      };
+      expect(await send('stale-1', 0)).toMatchObject({ status: 'rejected', reason: 'card-reissued' });
+      expect((await send('forged-1', 7)).reason).toBe('bad-card-issue');
+      expect(await transfers()).toBe(before.n);
+      expect(await cloud.sums()).toEqual(before.s);
+      expect(await standIn()).toBe(before.stand);
+      expect(await cloud.balances(cut)).toEqual({});
+      for (const [asset, sum] of Object.entries(await cloud.sums())) expect(sum, asset).toBe(0);
+      await verifyLog(cloud.db);
+      console.log(`[${kind}] re-issue signal reached the gateway in ${signalMs} ms`);
     });
 
     it('a device revoked in the cloud is cut off at the venue within about a second', async () => {

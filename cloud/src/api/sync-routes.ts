@@ -45,6 +45,7 @@ export const syncItemSchema = {
     cashierId: { type: 'string', minLength: 1, maxLength: 64 },
     offline: { type: 'boolean' },
     reason: { type: 'string', maxLength: 500 },
+    cardIssue: { type: 'integer', minimum: 0, maximum: 1_000_000 },
   },
 } as const;
 
@@ -59,6 +60,7 @@ const itemResult = {
     detail: { type: 'string' },
     balances: assetAmounts,
     shortfall: assetAmounts,
+    bookedOn: { type: 'string', enum: ['previous-holder'] },
   },
 } as const;
 
@@ -145,6 +147,7 @@ export function registerSyncRoutes(
                     cardUid: { type: 'string' },
                     balances: assetAmounts,
                     blocked: { type: 'boolean' },
+                    issue: { type: 'integer' },
                     leaseUntil: { type: 'integer' },
                     membership: leaseMembershipSchema,
                   },
@@ -161,20 +164,27 @@ export function registerSyncRoutes(
       const body = req.body as { venueId: string; cards: string[] };
       await assertVenueAccess(db, req.principal!, body.venueId);
       const venue = await requireVenue(db, body.venueId);
+      // The card's issue (re-issue count) travels with its balances: read in the same statement,
+      // so a lease's balances are always those of the wallet of the issue it names.
       const { rows } = await db.query<{
         uid: string;
         blocked: boolean;
+        issue: unknown;
         asset: string | null;
         balance: unknown;
       }>(
-        `SELECT c.uid, c.blocked, a.asset, a.balance FROM cards c
+        `SELECT c.uid, c.blocked, (SELECT count(*) FROM card_reissues r WHERE r.card_uid = c.uid) AS issue,
+                a.asset, a.balance FROM cards c
          LEFT JOIN accounts a ON a.wallet_id = c.wallet_id
          WHERE c.uid = ANY($1::text[]) AND c.federation_id = $2 ORDER BY c.uid, a.asset`,
         [body.cards, venue.federationId],
       );
-      const byCard = new Map<string, { blocked: boolean; balances: { asset: string; amount: number }[] }>();
+      const byCard = new Map<
+        string,
+        { blocked: boolean; issue: number; balances: { asset: string; amount: number }[] }
+      >();
       for (const r of rows) {
-        const e = byCard.get(r.uid) ?? { blocked: r.blocked, balances: [] };
+        const e = byCard.get(r.uid) ?? { blocked: r.blocked, issue: num(r.issue), balances: [] };
         if (r.asset !== null && venue.assets.has(r.asset))
           e.balances.push({ asset: r.asset, amount: num(r.balance) });
         byCard.set(r.uid, e);
@@ -188,6 +198,7 @@ export function registerSyncRoutes(
           cardUid: uid,
           balances: byCard.get(uid)?.balances ?? [],
           blocked: byCard.get(uid)?.blocked ?? false,
+          issue: byCard.get(uid)?.issue ?? 0,
           leaseUntil,
           membership: members.get(uid),
         })),
@@ -218,6 +229,13 @@ export function registerSyncRoutes(
         'SELECT uid FROM cards WHERE federation_id = $1 AND blocked ORDER BY uid',
         [venue.federationId],
       );
+      // Re-issued cards and their issue now: a gateway drops a lease of an earlier issue at once.
+      const reissued = await db.query<{ uid: string; issue: unknown }>(
+        `SELECT r.card_uid AS uid, count(*) AS issue FROM card_reissues r
+         JOIN cards c ON c.uid = r.card_uid AND c.federation_id = $1
+         GROUP BY r.card_uid ORDER BY r.card_uid`,
+        [venue.federationId],
+      );
       const keyed = await db.query<{ uid: string; keys_enc: unknown; last_counter: number }>(
         'SELECT uid, keys_enc, last_counter FROM cards WHERE federation_id = $1 AND keys_enc IS NOT NULL AND NOT blocked ORDER BY uid',
         [venue.federationId],
@@ -238,6 +256,7 @@ export function registerSyncRoutes(
           revoked: d.revoked_at !== null,
         })),
         blocklist: blocked.rows.map((r) => r.uid),
+        reissued: reissued.rows.map((r) => ({ cardUid: r.uid, issue: num(r.issue) })),
         cardKeys: keyed.rows.map((r) => ({
           cardUid: r.uid,
           ...JSON.parse(open(opts.masterKey, buf(r.keys_enc), `card:${r.uid}`).toString()),

@@ -49,7 +49,11 @@ export type RejectReason =
   | 'idempotency-conflict'
   | 'void-target-unknown'
   | 'already-voided'
-  | 'unknown-card';
+  | 'unknown-card'
+  /** The item names a card issue the card never had (forged, or from another federation's card). */
+  | 'bad-card-issue'
+  /** Authorized against a former holder's lease after the card was re-issued (docs/sync-api.md). */
+  | 'card-reissued';
 
 export interface OpResult {
   id: string;

@@ -5,7 +5,15 @@
 // (after which it answers 'membership-unknown'). See docs in gateway/src/sync/membership-cache.ts.
 import type { Queryable } from '../db/connect.js';
 import type { VenueCtx } from '../ledger/venue.js';
-import { cardMemberships, membershipsOfCards } from './status.js';
+import { partnerKey } from '../promotions/rule-schema.js';
+import { listRules } from '../promotions/store.js';
+import {
+  cardMemberships,
+  membershipsOfCards,
+  partnerMemberships,
+  partnerMembershipsOfCards,
+  resolvedPartnerKeys,
+} from './status.js';
 
 export interface MembershipPolicy {
   ttlMs: number;
@@ -25,6 +33,22 @@ export interface MembershipDoc {
   standInMs: number;
   membersOnlyEvents: string[];
   cards: { cardUid: string; validFrom: number; validUntil: number }[];
+  /**
+   * Partner perks: per membership the venue's active partner rules name (key: `product:<id>` or a
+   * badge asset, see partnerKey), the runs of its holders, as `cards`. Only keys naming a
+   * membership product are listed (a badge no product carries is not a membership: the gateway
+   * reads that badge's balance). The gateway applies the same rule and stand-in as for `cards`.
+   */
+  partners: { key: string; cards: { cardUid: string; validFrom: number; validUntil: number }[] }[];
+}
+
+/** The memberships the venue's active partner rules name, that a membership product carries. */
+async function partnerKeys(q: Queryable, venue: Pick<VenueCtx, 'id' | 'federationId'>): Promise<string[]> {
+  const keys = new Set<string>();
+  for (const r of await listRules(q, venue.id))
+    if (r.kind === 'partner' && r.active !== false) keys.add(partnerKey(r));
+  keys.delete('');
+  return resolvedPartnerKeys(q, venue.federationId, [...keys].sort());
 }
 
 export async function membershipDoc(
@@ -42,6 +66,13 @@ export async function membershipDoc(
     standInMs: policy.standInMs,
     membersOnlyEvents: events.rows.map((r) => r.event_id),
     cards: await cardMemberships(q, venue, now, policy.keepExpiredMs),
+    partners: await partnerMemberships(
+      q,
+      venue.federationId,
+      await partnerKeys(q, venue),
+      now,
+      policy.keepExpiredMs,
+    ),
   };
 }
 
@@ -49,6 +80,13 @@ export interface LeaseMembership {
   state: 'valid' | 'expired' | 'none';
   validFrom: number | null;
   validUntil: number | null;
+  /** The card's status in each membership the venue's partner rules name (as `partners` of the doc). */
+  partners?: {
+    key: string;
+    state: 'valid' | 'expired' | 'none';
+    validFrom: number | null;
+    validUntil: number | null;
+  }[];
 }
 
 export async function leaseMemberships(
@@ -57,7 +95,11 @@ export async function leaseMemberships(
   cards: string[],
   now: number,
 ): Promise<Map<string, LeaseMembership>> {
-  return membershipsOfCards(q, venue, cards, now);
+  const own: Map<string, LeaseMembership> = await membershipsOfCards(q, venue, cards, now);
+  const keys = await partnerKeys(q, venue);
+  if (keys.length === 0) return own;
+  const partners = await partnerMembershipsOfCards(q, venue.federationId, keys, cards, now);
+  return new Map([...own].map(([uid, m]) => [uid, { ...m, partners: partners.get(uid) ?? [] }] as const));
 }
 
 export const leaseMembershipSchema = {
@@ -66,5 +108,17 @@ export const leaseMembershipSchema = {
     state: { type: 'string', enum: ['valid', 'expired', 'none'] },
     validFrom: { type: ['integer', 'null'] },
     validUntil: { type: ['integer', 'null'] },
+    partners: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          key: { type: 'string' },
+          state: { type: 'string', enum: ['valid', 'expired', 'none'] },
+          validFrom: { type: ['integer', 'null'] },
+          validUntil: { type: ['integer', 'null'] },
+        },
+      },
+    },
   },
 } as const;

@@ -37,15 +37,28 @@ export interface HappyHourRule extends RuleBase {
   categories?: { category: string; pct: number }[];
 }
 
+/**
+ * Holders of a valid membership of another venue get `pct` % off. The membership is named by its
+ * product (`product`: a membership product id of the federation) or by its badge asset (`badge`:
+ * every membership product carrying that badge); `product` wins when both are given. Either way
+ * the gateway checks the holder's membership periods (cancelled or expired ones do not count),
+ * not the badge balance; a `badge` no membership product carries is read from the card's balance.
+ */
 export interface PartnerRule extends RuleBase {
   kind: 'partner';
-  badge: string;
+  badge?: string;
+  product?: string;
   pct: number;
   categories?: string[];
   skus?: string[];
 }
 
 export type PromotionRule = HistoryRule | HappyHourRule | PartnerRule;
+
+/** The membership a partner rule names, as the cloud ships its periods: `product:<id>`, else the badge. */
+export function partnerKey(r: Pick<PartnerRule, 'badge' | 'product'>): string {
+  return r.product !== undefined ? `product:${r.product}` : (r.badge ?? '');
+}
 
 const id = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } as const;
 const sku = { type: 'string', minLength: 1, maxLength: 64 } as const;
@@ -128,11 +141,13 @@ const HAPPY_HOUR = {
 const PARTNER = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'name', 'kind', 'badge', 'pct'],
+  required: ['id', 'name', 'kind', 'pct'],
+  anyOf: [{ required: ['badge'] }, { required: ['product'] }],
   properties: {
     ...common,
     kind: { const: 'partner' },
     badge: { type: 'string', minLength: 1, maxLength: 64 },
+    product: { type: 'string', minLength: 1, maxLength: 64 },
     pct,
     categories: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 40 } },
     skus: { type: 'array', maxItems: 200, items: sku },
@@ -155,6 +170,8 @@ export const RULE_SCHEMA = {
 
 /** What JSON schema cannot say: a window must not be empty. */
 export function ruleProblem(r: PromotionRule): string | undefined {
+  // the gateway records what a member price took off a POS order under this id
+  if (r.id === 'member-price') return 'the rule id member-price is reserved (member prices)';
   if (r.kind === 'happy-hour')
     for (const w of r.windows) if (w.from === w.to) return `window ${w.from}-${w.to} is empty`;
   return undefined;

@@ -1,6 +1,7 @@
 // Journaled gateway transactions (docs/sync-api.md) → ledger operations. Used by the sync batch
 // route and by the cashier REST routes (a REST spend is a one-item batch).
 import { num, type Tx } from '../db/connect.js';
+import { textArray } from '../ledger/cards.js';
 import type { PostingEngine } from '../ledger/engine.js';
 import {
   type AccountKey,
@@ -28,6 +29,11 @@ export interface SyncItem {
   cashierId?: string;
   offline?: boolean;
   reason?: string;
+  /**
+   * The card's issue (re-issue count) whose lease the gateway authorized against. Absent: booked
+   * on the card's current wallet, as before issues existed (docs/sync-api.md).
+   */
+  cardIssue?: number;
 }
 
 export const MAX_BATCH_ITEMS = 5000;
@@ -105,6 +111,12 @@ export async function processItems(
   const cards = await started.cardsP;
   const voidIds = started.voidIds;
   const alreadyVoided = await voidedTargets(tx, voidIds);
+  // The re-issues of the cards whose items name an issue (one indexed read per batch). Not
+  // pipelined with the reads above: node-postgres deprecates queueing a second query.
+  const history = await reissueHistory(
+    tx,
+    items.filter((it) => it.cardIssue !== undefined && !known.has(it.id)).map((it) => it.cardUid),
+  );
 
   const results: OpResult[] = new Array(items.length);
   let pending: { idx: number; op: Operation }[] = [];
@@ -137,7 +149,12 @@ export async function processItems(
       continue;
     }
     if (it.type === 'void' && it.voids && pendingIds.has(it.voids)) await flush();
-    const card = cards.get(it.cardUid);
+    const holder = issueHolder(it, cards.get(it.cardUid), history.get(it.cardUid));
+    if ('reject' in holder) {
+      results[i] = holder.reject;
+      continue;
+    }
+    const card = holder.card;
     const mapped =
       it.type === 'void'
         ? await voidOperation(
@@ -148,7 +165,7 @@ export async function processItems(
             card,
             alreadyVoided,
           )
-        : toOperation(venue, keys, it, hashes[i], card);
+        : toOperation(venue, keys, it, hashes[i], card, holder.previous);
     if ('reject' in mapped) {
       results[i] = mapped.reject;
       continue;
@@ -169,6 +186,72 @@ export async function processItems(
 }
 
 type Mapped = { op: Operation } | { reject: OpResult };
+
+/** A card's re-issues, oldest first: the wallet each one closed, and when (epoch ms). */
+interface Reissue {
+  oldWallet: number;
+  at: number;
+}
+
+async function reissueHistory(tx: Tx, uids: string[]): Promise<Map<string, Reissue[]>> {
+  const out = new Map<string, Reissue[]>();
+  if (!uids.length) return out;
+  const { rows } = await tx.query<{ card_uid: string; old_wallet_id: unknown; at_ms: unknown }>(
+    `SELECT card_uid, old_wallet_id, floor(extract(epoch FROM created_at) * 1000)::int8 AS at_ms
+     FROM card_reissues WHERE card_uid = ANY($1::text[]) ORDER BY card_uid, created_at, id`,
+    [textArray([...new Set(uids)])],
+  );
+  for (const r of rows) {
+    const list = out.get(r.card_uid) ?? [];
+    list.push({ oldWallet: num(r.old_wallet_id), at: num(r.at_ms) });
+    out.set(r.card_uid, list);
+  }
+  return out;
+}
+
+type CardRef = { walletId: number; blocked: boolean };
+
+/**
+ * Whose wallet an item is booked on, from the card issue the gateway authorized against
+ * (docs/sync-api.md, "Re-issued cards"). No issue, or the current one: the card's wallet. An
+ * earlier issue tapped before that issue ended (the card was re-issued after the tap): the
+ * previous holder's wallet (`previous`). An earlier issue tapped after the re-issue (a gateway
+ * that sold on a former holder's lease), or an issue the card never had: refused, nothing written
+ * (a top-up after the re-issue credits the card's wallet now: the cash was its new holder's).
+ */
+function issueHolder(
+  it: SyncItem,
+  card: CardRef | undefined,
+  history: Reissue[] | undefined,
+): { card: CardRef | undefined; previous: boolean } | { reject: OpResult } {
+  const k = it.cardIssue;
+  if (k === undefined || !card) return { card, previous: false };
+  const n = history?.length ?? 0;
+  if (k > n)
+    return {
+      reject: reject(
+        it.id,
+        'bad-card-issue',
+        `card ${it.cardUid} is at issue ${n}: issue ${k} was never issued`,
+      ),
+    };
+  if (k === n) return { card, previous: false };
+  const ended = history![k];
+  // Cash paid in after the re-issue was the card's holder's then: the new holder's, debiting no one.
+  if (it.type === 'topup' && it.at >= ended.at) return { card, previous: false };
+  // A void gives back what a booked spend took: it follows that spend's wallet, whenever it comes.
+  if (it.type !== 'void' && it.at >= ended.at)
+    return {
+      reject: reject(
+        it.id,
+        'card-reissued',
+        `card ${it.cardUid} was re-issued at ${new Date(ended.at).toISOString()} (now issue ${n}): ` +
+          `a tap at ${new Date(it.at).toISOString()} authorized against issue ${k} is not booked on the new holder; reconcile at the venue`,
+      ),
+    };
+  // The card was not blocked when re-issued; a later block is the new holder's.
+  return { card: { walletId: ended.oldWallet, blocked: false }, previous: true };
+}
 
 /** Checks common to every item type; null when the item may proceed. */
 function precheck(
@@ -228,6 +311,8 @@ function toOperation(
   it: SyncItem,
   bodyHash: Buffer | string,
   card: { walletId: number; blocked: boolean } | undefined,
+  /** Booked on a former holder's wallet (tapped before the card was re-issued). */
+  previous = false,
 ): Mapped {
   const bad = precheck(venue, it, card);
   if (bad) return { reject: bad };
@@ -239,7 +324,9 @@ function toOperation(
     case 'spend':
       for (const l of it.legs)
         postings.push(
-          it.offline
+          // A former holder's wallet was settled at the re-issue: what it no longer holds is the
+          // venue's stand-in, as for an offline tap.
+          it.offline || previous
             ? {
                 asset: l.asset,
                 from: wallet,
@@ -275,9 +362,21 @@ function toOperation(
     default:
       return { reject: reject(it.id, 'bad-item', `unknown item type ${String(it.type)}`) };
   }
-  return {
-    op: { id: it.id, venueId: v, kind: it.type, bodyHash, at: it.at, postings, reportWallet: walletId },
+  const op: Operation = {
+    id: it.id,
+    venueId: v,
+    kind: it.type,
+    bodyHash,
+    at: it.at,
+    postings,
+    reportWallet: walletId,
   };
+  if (previous)
+    op.extra = {
+      bookedOn: 'previous-holder',
+      detail: `tapped before card ${it.cardUid} was re-issued: booked on the previous holder's wallet (issue ${it.cardIssue})`,
+    };
+  return { op };
 }
 
 async function voidedTargets(tx: Tx, ids: string[]): Promise<Set<string>> {

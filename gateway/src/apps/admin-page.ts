@@ -80,7 +80,7 @@ function ruleSummary(t: T, r: PromotionRule, cur: string, lang: Lang): string {
   }
   if (r.kind === 'history')
     return `${t.bought} ${r.bought} ≥ ${r.times} / ${r.days} j → ${r.target} −${pct(r.pct)}`;
-  return `${t.partner}: ${r.badge} → −${pct(r.pct)}${r.categories?.length ? ` (${r.categories.join(', ')})` : ''}`;
+  return `${t.partner}: ${r.product ?? r.badge} → −${pct(r.pct)}${r.categories?.length ? ` (${r.categories.join(', ')})` : ''}`;
 }
 
 function promotionsTab(t: T, c: VenueConfig, timeZone: string, report: RuleDiscount[], lang: Lang): string {

@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Gateway } from '../gateway.js';
 import { decideAndJournal } from '../handlers/tap.js';
-import type { ChargedItem } from '../authorizer/promotions.js';
+import { type ChargedItem, MEMBER_PRICE_NAME, MEMBER_PRICE_RULE } from '../authorizer/promotions.js';
 import type { CartLine, ResultBody, TapBody } from '../types.js';
 import type { PointOfSale, Product } from '../venue-config.js';
 import { colourOf, esc, money, page } from './html.js';
@@ -625,6 +625,8 @@ export class Pos {
       return;
     }
     const names = new Map((this.gw.ctx.config().promotions ?? []).map((r) => [r.id, r.name]));
+    const nameOf = (rule: string) =>
+      names.get(rule) ?? (rule === MEMBER_PRICE_RULE ? MEMBER_PRICE_NAME : rule);
     this.db.transaction(() => {
       const price = this.db.prepare('UPDATE app_order_lines SET price = ? WHERE order_id = ? AND n = ?');
       const note = this.db.prepare(
@@ -634,7 +636,9 @@ export class Pos {
         if (it.unit === o.lines[n].price) return;
         price.run(it.unit, orderId, n);
         const rule = it.rule ?? '';
-        note.run(orderId, n, rule, names.get(rule) ?? rule, o.lines[n].price, body.tx);
+        // a member price then a rule: both named on the line (the journal splits the amounts)
+        const name = it.member !== undefined ? `${MEMBER_PRICE_NAME} + ${nameOf(rule)}` : nameOf(rule);
+        note.run(orderId, n, rule, name, o.lines[n].price, body.tx);
       });
       this.db
         .prepare("UPDATE app_orders SET total = ? WHERE id = ? AND status = 'open'")

@@ -7,6 +7,7 @@
 import type { PosCharge } from '../context.js';
 import type { Leg } from '../journal/journal.js';
 import type { Purchase } from '../promotions/engine.js';
+import { partnerKey } from '../promotions/rules.js';
 import type { TapBody } from '../types.js';
 import { configIndex, type PointOfSale, type VenueConfig } from '../venue-config.js';
 import type { CardBook, CardState } from './card-book.js';
@@ -47,6 +48,11 @@ export interface DecideContext {
   charge?: PosCharge;
   /** Membership from the gateway's cache of the cloud's status (undefined: standalone, badges decide). */
   member?: boolean;
+  /**
+   * Partner perks: whether the card holds a valid membership the key names (the membership cache),
+   * undefined when the cloud never named that key (the badge balance decides).
+   */
+  partner?: (key: string) => boolean | undefined;
   /** The card's purchases here since a time (history promotions); read only when a rule needs it. */
   history?: (since: number) => Purchase[];
 }
@@ -101,22 +107,31 @@ export function decide(tap: TapBody, ctx: DecideContext): Decision {
 
   let amount = 0;
   let promotion: Promotion = {};
+  // The partner memberships the card holds, by the rules' keys: the membership periods when the
+  // cloud names that membership, else (standalone, a badge that is no membership) the badge balance.
   const badges = () =>
-    (config.promotions ?? []).flatMap((r) =>
-      r.kind === 'partner' && book.available(card, r.badge) > 0 ? [r.badge] : [],
-    );
+    (config.promotions ?? []).flatMap((r) => {
+      if (r.kind !== 'partner') return [];
+      const key = partnerKey(r);
+      const held = ctx.partner?.(key) ?? (r.badge !== undefined && book.available(card, r.badge) > 0);
+      return held ? [key] : [];
+    });
   if (tap.ref !== undefined) {
     // A POS charge: the amount is the one the POS pushed, never the terminal's own.
     if (!ctx.charge) return { ok: false, reason: 'not-allowed' };
     amount = ctx.charge.amt;
-    // A charge for a whole order carries its lines: the card's own rules (history, partner perks)
-    // may lower them, as they would a terminal cart. The POS settles the order at what was charged.
+    // A charge for a whole order carries its lines: the member price (a member of this venue) and
+    // the card's own rules (history, partner perks) may lower them, as they would a terminal cart.
+    // The POS settles the order at what was charged.
     const cart = ctx.charge.cart;
-    if (cart && cart.length > 0 && config.promotions?.length) {
+    const member =
+      cart && cart.length > 0 ? (ctx.member ?? isMember(book, card, config.memberBadges)) : false;
+    if (cart && cart.length > 0 && (config.promotions?.length || member)) {
       const p = promoteCharge({
         config,
         pos: ctx.pos,
         cart,
+        member,
         badges: badges(),
         now: ctx.now,
         history: ctx.history,

@@ -14,6 +14,13 @@ export interface CardState {
   sunCounter: number;
   /** Overdraft approved offline for this card, not yet acknowledged. */
   standIn: number;
+  /**
+   * The card's issue (the cloud's re-issue count) whose holder these balances are: a returned
+   * card re-issued to a new holder has a higher one. undefined: the cloud has not said yet.
+   */
+  issue?: number;
+  /** The issue learned first: the one of records journaled before the gateway knew any (unstamped). */
+  baseIssue?: number;
 }
 
 export class CardBook {
@@ -73,20 +80,74 @@ export class CardBook {
     sign: 1 | -1,
     cloudBalances: Leg[] | undefined,
     standIn: number,
+    recIssue?: number,
   ): void {
     const c = this.get(uid);
+    if (!this.sameHolder(c, recIssue)) {
+      // A former holder's record: the cloud booked it on their side; this holder's state is untouched.
+      this.venueStandIn = Math.max(0, this.venueStandIn - standIn);
+      return;
+    }
     for (const l of legs) c.unsynced.set(l.asset, (c.unsynced.get(l.asset) ?? 0) - sign * l.amount);
     c.standIn = Math.max(0, c.standIn - standIn);
     this.venueStandIn = Math.max(0, this.venueStandIn - standIn);
     if (cloudBalances) c.cloud = new Map(cloudBalances.map((b) => [b.asset, b.amount]));
   }
 
-  lease(uid: string, balances: Leg[], leaseUntil: number, blocked: boolean): CardState {
+  /**
+   * A lease from the cloud. `issue`: the card issue it is for (clouds before re-issues send none).
+   * A lease of an earlier issue than the one known here is stale and changes nothing.
+   */
+  lease(uid: string, balances: Leg[], leaseUntil: number, blocked: boolean, issue?: number): CardState {
     const c = this.get(uid);
+    if (issue !== undefined) {
+      if (c.issue !== undefined && issue < c.issue) return c;
+      this.reissued(uid, issue);
+    }
     c.cloud = new Map(balances.map((b) => [b.asset, b.amount]));
     c.leaseUntil = leaseUntil;
     c.blocked = blocked;
     return c;
+  }
+
+  /**
+   * The cloud says the card is at `issue`. A higher issue than this book's is a new holder: the
+   * former holder's lease, balances, unacknowledged deltas and stand-in are dropped (their records
+   * still go to the cloud, which books them on the former holder's side: `sameHolder`), and the
+   * next tap needs a fresh lease (offline: the stand-in of an unknown card). The first issue heard
+   * of a card is learned; a lease older than it is dropped too when the card was ever re-issued.
+   * 'dropped' / 'learned' when the card's state changed (to be saved), false otherwise.
+   */
+  reissued(uid: string, issue: number): 'dropped' | 'learned' | false {
+    const c = this.cards.get(uid);
+    if (!c) return false;
+    if (c.issue === undefined) {
+      c.issue = issue;
+      c.baseIssue = issue;
+      // Balances of a lease taken before issues were known may be an earlier holder's.
+      if (issue === 0 || (c.leaseUntil === 0 && c.cloud.size === 0)) return 'learned';
+      c.cloud = new Map();
+      c.leaseUntil = 0;
+      return 'dropped';
+    }
+    if (issue <= c.issue) return false;
+    c.issue = issue;
+    c.cloud = new Map();
+    c.unsynced = new Map();
+    c.leaseUntil = 0;
+    c.standIn = 0;
+    return 'dropped';
+  }
+
+  /** A journaled record stamped with card issue `recIssue` (undefined: unstamped) is this holder's. */
+  sameHolder(c: CardState, recIssue: number | undefined): boolean {
+    return (recIssue ?? c.baseIssue) === c.issue;
+  }
+
+  /** Startup: a record not yet acknowledged counts for its card's holder, or only for the venue. */
+  replay(c: CardState, legs: Leg[], sign: 1 | -1, standIn: number, recIssue: number | undefined): void {
+    if (this.sameHolder(c, recIssue)) this.apply(c, legs, sign, standIn);
+    else this.venueStandIn += standIn;
   }
 
   all(): IterableIterator<CardState> {

@@ -31,8 +31,12 @@ export async function handlePour(
   if (p.amt !== expected) return refuse(`amount ${p.amt} differs from ${expected}`);
   const card = ctx.book.get(hold.card);
   const legs = takeFromLegs(hold.legs, expected);
-  ctx.book.apply(card, hold.legs, 1); // release the hold…
-  ctx.book.apply(card, legs, -1); // …and take what was poured
+  // A hold of a former holder (the card was re-issued since) is no longer in this holder's balances.
+  const mine = ctx.book.sameHolder(card, hold.extra?.issue);
+  if (mine) {
+    ctx.book.apply(card, hold.legs, 1); // release the hold…
+    ctx.book.apply(card, legs, -1); // …and take what was poured
+  }
   const body: ResultBody = { tx: p.tx, ok: true, amt: expected };
   const bal = ctx.book.shown(card);
   if (bal.length > 0) body.bal = bal;
@@ -48,14 +52,19 @@ export async function handlePour(
       result,
       offline: hold.offline,
       at: Date.now(),
-      extra: { reason: `pour ${p.ml} ml (${p.end})` },
+      extra:
+        hold.extra?.issue === undefined
+          ? { reason: `pour ${p.ml} ml (${p.end})` }
+          : { reason: `pour ${p.ml} ml (${p.end})`, issue: hold.extra.issue },
     },
     moves ? 0 : 3,
   );
   if (!inserted) {
     // A concurrent copy of this pour won: undo ours, answer with the journaled one.
-    ctx.book.apply(card, legs, 1);
-    ctx.book.apply(card, hold.legs, -1);
+    if (mine) {
+      ctx.book.apply(card, legs, 1);
+      ctx.book.apply(card, hold.legs, -1);
+    }
     const first = ctx.journal.find(id);
     return ctx.send(deviceId, 'result', first ? (JSON.parse(first.result) as ResultBody) : body);
   }

@@ -11,7 +11,7 @@ import { handleDoorTap } from '../door/door-tap.js';
 import type { TxRecord } from '../journal/journal.js';
 import type { ResultBody, TapBody } from '../types.js';
 import { cardHistory } from '../promotions/history.js';
-import { memberForPrices } from '../sync/membership-cache.js';
+import { memberForPrices, partnerForPrices } from '../sync/membership-cache.js';
 import { configIndex, type PointOfSale } from '../venue-config.js';
 
 const LEASE_WAIT_MS = 800;
@@ -104,6 +104,7 @@ export async function decideAndJournal(
         leaseValid,
         charge: via?.charge ?? (tap.ref ? ctx.charge(deviceId, tap.ref) : undefined),
         member: memberForPrices(ctx, tap.uid, Date.now()),
+        partner: (key) => partnerForPrices(ctx, tap.uid, key, Date.now()),
         history: (since) => cardHistory(ctx.journal.db, tap.uid, since),
       });
 
@@ -151,13 +152,16 @@ export async function decideAndJournal(
     // Which promotion rules applied, and what a terminal cart bought (history promotions read it).
     if (decision.type === 'spend' && (decision.items || decision.promo))
       rec.extra = { ...rec.extra, items: decision.items, promo: decision.promo };
+    // The card issue whose balances approved it: the cloud never books it on a later holder.
+    if (card.issue !== undefined && decision.type !== 'balance')
+      rec.extra = { ...rec.extra, issue: card.issue };
   }
   const bal = ctx.book.shown(card);
   if (bal.length > 0) body.bal = bal;
   rec.result = protocol.encodeCanonical(body as unknown as protocol.Json);
   const moves = rec.type === 'spend' || rec.type === 'topup';
   const undo = () => {
-    if (moves && decision.ok)
+    if (moves && decision.ok && ctx.book.sameHolder(card, rec.extra?.issue))
       ctx.book.apply(card, decision.legs, decision.type === 'spend' ? 1 : -1, -decision.standIn);
   };
   try {
@@ -181,6 +185,8 @@ export async function decideAndJournal(
       leaseUntil: card.leaseUntil,
       blocked: card.blocked,
       sunCounter,
+      issue: card.issue,
+      baseIssue: card.baseIssue,
     });
   if (moves) ctx.sync?.notify();
   return body;

@@ -39,6 +39,8 @@ export interface TxRecord {
     reason?: string;
     cashierId?: string;
     standIn?: number;
+    /** The card issue (cloud's re-issue count) authorized against, when the gateway knew it. */
+    issue?: number;
     /** A terminal cart's items, and the promotion rules that lowered its price (discount per rule). */
     items?: { sku: string; qty: number }[];
     promo?: { rule: string; amount: number }[];
@@ -104,6 +106,9 @@ export interface CardRow {
   leaseUntil: number;
   blocked: boolean;
   sunCounter: number;
+  /** The card's issue (see CardState.issue), and the first one learned. */
+  issue?: number;
+  baseIssue?: number;
 }
 
 const COUNTER_WRITE_MS = 1000;
@@ -167,6 +172,14 @@ export class Journal {
     // Checkpoints still fsync the WAL before copying it into the database.
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    // Journals made before card issues existed: the card cache gains the issue columns.
+    const cardCols = (this.db.prepare('PRAGMA table_info(cards)').all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    if (!cardCols.includes('issue'))
+      this.db.exec(
+        'ALTER TABLE cards ADD COLUMN issue INTEGER; ALTER TABLE cards ADD COLUMN base_issue INTEGER;',
+      );
     this.insert = this.db.prepare(
       'INSERT INTO tx (tx, device, card, type, legs, result, offline, at, extra, sync) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tx) DO NOTHING',
     );
@@ -347,11 +360,20 @@ export class Journal {
   saveCard(c: CardRow): void {
     this.db
       .prepare(
-        `INSERT INTO cards (uid, cloud, lease_until, blocked, sun_ctr) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO cards (uid, cloud, lease_until, blocked, sun_ctr, issue, base_issue) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(uid) DO UPDATE SET cloud = excluded.cloud, lease_until = excluded.lease_until,
-           blocked = excluded.blocked, sun_ctr = max(sun_ctr, excluded.sun_ctr)`,
+           blocked = excluded.blocked, sun_ctr = max(sun_ctr, excluded.sun_ctr),
+           issue = coalesce(excluded.issue, issue), base_issue = coalesce(base_issue, excluded.base_issue)`,
       )
-      .run(c.uid, JSON.stringify(c.cloud), c.leaseUntil, c.blocked ? 1 : 0, c.sunCounter);
+      .run(
+        c.uid,
+        JSON.stringify(c.cloud),
+        c.leaseUntil,
+        c.blocked ? 1 : 0,
+        c.sunCounter,
+        c.issue ?? null,
+        c.baseIssue ?? null,
+      );
   }
 
   cards(): CardRow[] {
@@ -362,6 +384,8 @@ export class Journal {
         lease_until: number;
         blocked: number;
         sun_ctr: number;
+        issue: number | null;
+        base_issue: number | null;
       }[]
     ).map((r) => ({
       uid: r.uid,
@@ -369,6 +393,8 @@ export class Journal {
       leaseUntil: r.lease_until,
       blocked: r.blocked === 1,
       sunCounter: r.sun_ctr,
+      issue: r.issue ?? undefined,
+      baseIssue: r.base_issue ?? undefined,
     }));
   }
 

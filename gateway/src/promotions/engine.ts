@@ -14,7 +14,7 @@
  */
 import type { Product } from '../venue-config.js';
 import { inWindow, type LocalTime, localTime } from './clock.js';
-import type { HappyHourRule, PromotionRule } from './rules.js';
+import { type HappyHourRule, type PromotionRule, partnerKey } from './rules.js';
 
 export interface Purchase {
   sku: string;
@@ -31,7 +31,10 @@ export interface PricingInput {
   timeZone: string;
   pos?: string;
   member: boolean;
-  /** Badge assets the card holds (partner perks). */
+  /**
+   * The partner memberships the card holds (partner perks), by key (partnerKey: `product:<id>` or
+   * a badge): a valid membership period, or the badge balance where the cloud names no membership.
+   */
   badges: string[];
   /** The card's past purchases here (history rules); only those before `at` count. */
   history: Purchase[];
@@ -100,7 +103,7 @@ function ruleUnit(
     case 'history':
       return r.target === p.sku && bought(r.bought, r.days) >= r.times ? percentOff(base, r.pct) : undefined;
     case 'partner': {
-      if (!i.badges.includes(r.badge)) return undefined;
+      if (!i.badges.includes(partnerKey(r))) return undefined;
       const scoped = r.categories !== undefined || r.skus !== undefined;
       const inScope =
         (r.skus?.includes(p.sku) ?? false) ||

@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { PointOfSale, VenueConfig } from '../venue-config.js';
+import { MEMBER_PRICE_NAME, MEMBER_PRICE_RULE } from '../authorizer/promotions.js';
 import { menuAt } from './menu.js';
 
 export interface RuleDiscount {
@@ -98,7 +99,12 @@ export function discountsByRule(
     : [];
   const out = new Map<string, RuleDiscount>();
   for (const r of [...taps, ...orders]) {
-    const d = out.get(r.rule) ?? { rule: r.rule, name: names.get(r.rule) ?? r.rule, uses: 0, amount: 0 };
+    const d = out.get(r.rule) ?? {
+      rule: r.rule,
+      name: names.get(r.rule) ?? (r.rule === MEMBER_PRICE_RULE ? MEMBER_PRICE_NAME : r.rule),
+      uses: 0,
+      amount: 0,
+    };
     d.uses += r.uses;
     d.amount += r.amount;
     out.set(r.rule, d);

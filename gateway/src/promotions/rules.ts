@@ -8,8 +8,10 @@
  * - `happy-hour`: during its windows (ISO weekday 1 = Monday … 7 = Sunday, local time of the
  *   venue, `from` inclusive, `to` exclusive; `to` ≤ `from` crosses midnight and belongs to the
  *   day it starts on), a fixed price per product and/or a % off per category.
- * - `partner`: holders of the badge asset `badge` (membership of another venue) get `pct` % off,
- *   optionally only on some categories or products.
+ * - `partner`: holders of a valid membership of another venue, named by its product (`product`)
+ *   or its badge asset (`badge`), get `pct` % off, optionally only on some categories or products.
+ *   The membership periods decide (the cloud ships them, see membership-cache.ts), not the badge
+ *   balance; a badge the cloud names no membership for is read from the card's balance.
  */
 
 // One definition, the cloud's (it stores the rules and checks them on its routes); the gateway
@@ -18,6 +20,7 @@ export {
   type HappyHourRule,
   type HistoryRule,
   type PartnerRule,
+  partnerKey,
   type PromotionRule,
   RULE_SCHEMA,
   ruleProblem,
@@ -48,7 +51,14 @@ export function isRule(x: unknown): x is PromotionRule {
         text(r.bought) && text(r.target) && int(r.times, 1, 1000) && int(r.days, 1, 366) && percent(r.pct)
       );
     case 'partner':
-      return text(r.badge) && percent(r.pct) && texts(r.categories) && texts(r.skus);
+      return (
+        (r.badge === undefined || text(r.badge)) &&
+        (r.product === undefined || text(r.product)) &&
+        (r.badge !== undefined || r.product !== undefined) &&
+        percent(r.pct) &&
+        texts(r.categories) &&
+        texts(r.skus)
+      );
     case 'happy-hour':
       return (
         Array.isArray(r.windows) &&

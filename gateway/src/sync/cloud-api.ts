@@ -15,6 +15,8 @@ export interface SyncItem {
   funding?: 'cash' | 'card' | 'online';
   voids?: string;
   reason?: string;
+  /** The card issue authorized against (cloud ≥ card issues). */
+  cardIssue?: number;
 }
 
 export interface ItemResult {
@@ -23,6 +25,9 @@ export interface ItemResult {
   reason?: string;
   balances?: Leg[];
   shortfall?: Leg[];
+  /** Booked on the card's former holder (tapped before it was re-issued). */
+  bookedOn?: 'previous-holder';
+  detail?: string;
 }
 
 export interface Lease {
@@ -30,6 +35,8 @@ export interface Lease {
   balances: Leg[];
   blocked: boolean;
   leaseUntil: number;
+  /** The card's issue (re-issue count) these balances are for (cloud ≥ card issues). */
+  issue?: number;
   /** The card's membership at this venue (cloud ≥ memberships). */
   membership?: LeaseMembership;
 }

@@ -26,12 +26,15 @@ export interface CloudMembershipDoc {
   standInMs?: number;
   membersOnlyEvents?: string[];
   cards?: { cardUid: string; validFrom: number; validUntil: number }[];
+  /** Partner perks: the holders of each membership the venue's partner rules name (by key). */
+  partners?: { key: string; cards: { cardUid: string; validFrom: number; validUntil: number }[] }[];
 }
 
 export interface LeaseMembership {
   state: 'valid' | 'expired' | 'none';
   validFrom: number | null;
   validUntil: number | null;
+  partners?: { key: string; validFrom: number | null; validUntil: number | null }[];
 }
 
 interface Entry {
@@ -71,6 +74,11 @@ export class MembershipCache {
   private listAt = 0;
   private listSavedAt = 0;
   private readonly cards = new Map<string, Entry>();
+  /**
+   * Partner memberships (another venue's, named by a partner rule's key): per key, when its full
+   * list was confirmed and its holders. Same rule, TTL and stand-in as the venue's own members.
+   */
+  private readonly partners = new Map<string, { listAt: number; cards: Map<string, Entry> }>();
 
   constructor(private readonly db?: Database.Database) {
     if (!db) return;
@@ -80,6 +88,10 @@ export class MembershipCache {
       CREATE TABLE IF NOT EXISTS membership_cache_meta (
         id INTEGER PRIMARY KEY CHECK (id = 1), list_at INTEGER NOT NULL, ttl_ms INTEGER NOT NULL,
         stand_in_ms INTEGER NOT NULL, members_only TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS membership_partner_cache (
+        key TEXT NOT NULL, card_uid TEXT NOT NULL, valid_from INTEGER, valid_until INTEGER,
+        fetched_at INTEGER NOT NULL, PRIMARY KEY (key, card_uid));
+      CREATE TABLE IF NOT EXISTS membership_partner_keys (key TEXT PRIMARY KEY, list_at INTEGER NOT NULL);
     `);
     const meta = db.prepare('SELECT * FROM membership_cache_meta WHERE id = 1').get() as
       | { list_at: number; ttl_ms: number; stand_in_ms: number; members_only: string }
@@ -101,6 +113,31 @@ export class MembershipCache {
         validUntil: r.valid_until,
         fetchedAt: r.fetched_at,
       });
+    for (const r of db.prepare('SELECT key, list_at FROM membership_partner_keys').all() as {
+      key: string;
+      list_at: number;
+    }[])
+      this.partners.set(r.key, { listAt: r.list_at, cards: new Map() });
+    for (const r of db.prepare('SELECT * FROM membership_partner_cache').all() as {
+      key: string;
+      card_uid: string;
+      valid_from: number | null;
+      valid_until: number | null;
+      fetched_at: number;
+    }[])
+      this.partnerOf(r.key).cards.set(r.card_uid, {
+        validFrom: r.valid_from,
+        validUntil: r.valid_until,
+        fetchedAt: r.fetched_at,
+      });
+  }
+
+  private partnerOf(key: string): { listAt: number; cards: Map<string, Entry> } {
+    const known = this.partners.get(key);
+    if (known) return known;
+    const p = { listAt: 0, cards: new Map<string, Entry>() };
+    this.partners.set(key, p);
+    return p;
   }
 
   /** A full list from the config download, as of `at` (replaces every entry). */
@@ -112,6 +149,20 @@ export class MembershipCache {
     this.cards.clear();
     for (const c of doc.cards ?? [])
       this.cards.set(c.cardUid, { validFrom: c.validFrom, validUntil: c.validUntil, fetchedAt: at });
+    // An older cloud sends no partners: what is known stays (it ages into 'unknown' as usual).
+    if (doc.partners) {
+      this.partners.clear();
+      for (const k of doc.partners)
+        this.partners.set(k.key, {
+          listAt: at,
+          cards: new Map(
+            k.cards.map((c) => [
+              c.cardUid,
+              { validFrom: c.validFrom, validUntil: c.validUntil, fetchedAt: at },
+            ]),
+          ),
+        });
+    }
     this.persistAll();
   }
 
@@ -122,6 +173,7 @@ export class MembershipCache {
   confirmed(at: number): void {
     if (this.listAt === 0) return; // nothing was ever listed: a 304 confirms nothing
     this.listAt = at;
+    for (const p of this.partners.values()) if (p.listAt > 0) p.listAt = at;
     // The in-memory time is authoritative while running; on disk at most once a minute (an older
     // time after a restart only makes the cache look staler, never fresher).
     if (at - this.listSavedAt >= 60_000) this.persistMeta();
@@ -139,6 +191,39 @@ export class MembershipCache {
            fetched_at = excluded.fetched_at`,
       )
       .run(cardUid, e.validFrom, e.validUntil, e.fetchedAt);
+    for (const x of m.partners ?? []) {
+      const pe: Entry = { validFrom: x.validFrom, validUntil: x.validUntil, fetchedAt: at };
+      this.partnerOf(x.key).cards.set(cardUid, pe);
+      this.db
+        ?.prepare(
+          `INSERT INTO membership_partner_cache (key, card_uid, valid_from, valid_until, fetched_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (key, card_uid) DO UPDATE SET valid_from = excluded.valid_from,
+             valid_until = excluded.valid_until, fetched_at = excluded.fetched_at`,
+        )
+        .run(x.key, cardUid, pe.validFrom, pe.validUntil, pe.fetchedAt);
+      this.db
+        ?.prepare(
+          'INSERT INTO membership_partner_keys (key, list_at) VALUES (?, 0) ON CONFLICT (key) DO NOTHING',
+        )
+        .run(x.key);
+    }
+  }
+
+  /**
+   * A card's standing in a partner membership (`key`: see partnerKey), by the same rule and
+   * stand-in as verdict(); undefined when the cloud never named that key (not a membership it knows:
+   * the caller falls back to the badge balance, as a standalone gateway does).
+   */
+  partnerVerdict(cardUid: string, key: string, now: number): MemberVerdict | undefined {
+    const p = this.partners.get(key);
+    if (!p) return undefined;
+    const e = p.cards.get(cardUid);
+    const entry = e
+      ? { ...e, fetchedAt: Math.max(e.fetchedAt, p.listAt) }
+      : p.listAt > 0
+        ? { validFrom: null, validUntil: null, fetchedAt: p.listAt }
+        : undefined;
+    return membershipVerdict(entry, now, this.ttlMs, this.standInMs);
   }
 
   private entry(cardUid: string): Entry | undefined {
@@ -175,6 +260,10 @@ export class MembershipCache {
            stand_in_ms = excluded.stand_in_ms, members_only = excluded.members_only`,
       )
       .run(this.listAt, this.ttlMs, this.standInMs, JSON.stringify([...this.membersOnly]));
+    const key = this.db?.prepare(
+      'INSERT INTO membership_partner_keys (key, list_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET list_at = excluded.list_at',
+    );
+    if (key) for (const [k, p] of this.partners) key.run(k, p.listAt);
   }
 
   private persistAll(): void {
@@ -186,6 +275,13 @@ export class MembershipCache {
         'INSERT INTO membership_cache (card_uid, valid_from, valid_until, fetched_at) VALUES (?, ?, ?, ?)',
       );
       for (const [uid, e] of this.cards) ins.run(uid, e.validFrom, e.validUntil, e.fetchedAt);
+      db.prepare('DELETE FROM membership_partner_cache').run();
+      db.prepare('DELETE FROM membership_partner_keys').run();
+      const pins = db.prepare(
+        'INSERT INTO membership_partner_cache (key, card_uid, valid_from, valid_until, fetched_at) VALUES (?, ?, ?, ?, ?)',
+      );
+      for (const [k, p] of this.partners)
+        for (const [uid, e] of p.cards) pins.run(k, uid, e.validFrom, e.validUntil, e.fetchedAt);
       this.persistMeta();
     })();
   }
@@ -204,4 +300,20 @@ export function memberForPrices(ctx: object, cardUid: string, now: number): bool
   const c = caches.get(ctx);
   if (!c?.known) return undefined;
   return c.verdict(cardUid, now).member;
+}
+
+/**
+ * Partner perks at the tills: whether the card holds a valid membership the key names (the cache,
+ * by the cloud's periods: never on a guess past the stand-in window), or undefined when the cloud
+ * never named that key (standalone gateway, older cloud, a badge that is no membership: the badge
+ * balance decides).
+ */
+export function partnerForPrices(
+  ctx: object,
+  cardUid: string,
+  key: string,
+  now: number,
+): boolean | undefined {
+  const v = caches.get(ctx)?.partnerVerdict(cardUid, key, now);
+  return v === undefined ? undefined : v.member;
 }

@@ -6,7 +6,7 @@
  * backoff; each item's id is the terminal's tx id, which the cloud ingests idempotently.
  */
 import type { Logger } from 'pino';
-import type { CardBook } from '../authorizer/card-book.js';
+import type { CardBook, CardState } from '../authorizer/card-book.js';
 import type { Journal, StoredTx, SyncState } from '../journal/journal.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudConfigDoc } from '../venue-config.js';
@@ -46,6 +46,9 @@ export function toSyncItem(r: StoredTx): SyncItem {
     item.reason = r.extra?.reason;
   }
   if (r.extra?.cashierId) item.cashierId = r.extra.cashierId;
+  // The card issue the gateway authorized against: the cloud books a tap made before the card was
+  // re-issued on the former holder's side, never on the new holder (docs/sync-api.md).
+  if (r.extra?.issue !== undefined) item.cardIssue = r.extra.issue;
   return item;
 }
 
@@ -97,14 +100,8 @@ export class SyncWorker {
         this.succeeded();
         for (const l of leases) {
           this.o.memberships?.applyLease(l.cardUid, l.membership, at);
-          const c = this.o.book.lease(l.cardUid, l.balances, l.leaseUntil, l.blocked);
-          this.o.journal.saveCard({
-            uid: c.uid,
-            cloud: l.balances,
-            leaseUntil: l.leaseUntil,
-            blocked: l.blocked,
-            sunCounter: c.sunCounter,
-          });
+          const c = this.o.book.lease(l.cardUid, l.balances, l.leaseUntil, l.blocked, l.issue);
+          this.saveCard(c);
         }
         return leases;
       } catch (e) {
@@ -121,6 +118,17 @@ export class SyncWorker {
         const at = Date.now();
         const r = await this.o.api.config(this.o.venueId, etag);
         this.succeeded();
+        // Re-issued cards: a lease of a former holder is dropped now, not when it expires.
+        for (const x of r?.doc.reissued ?? []) {
+          const changed = this.o.book.reissued(x.cardUid, x.issue);
+          if (!changed) continue;
+          this.saveCard(this.o.book.get(x.cardUid));
+          if (changed === 'dropped')
+            this.o.log.info(
+              { card: x.cardUid, issue: x.issue },
+              "card re-issued: former holder's lease dropped",
+            );
+        }
         const m = this.o.memberships;
         if (m && !r) m.confirmed(at);
         else if (m && r) {
@@ -132,6 +140,18 @@ export class SyncWorker {
         this.failed(e as Error);
         throw e;
       }
+    });
+  }
+
+  private saveCard(c: CardState): void {
+    this.o.journal.saveCard({
+      uid: c.uid,
+      cloud: [...c.cloud].map(([asset, amount]) => ({ asset, amount })),
+      leaseUntil: c.leaseUntil,
+      blocked: c.blocked,
+      sunCounter: c.sunCounter,
+      issue: c.issue,
+      baseIssue: c.baseIssue,
     });
   }
 
@@ -233,9 +253,9 @@ export class SyncWorker {
           { tx: row.tx, card: row.card, reason: r.reason },
           'cloud rejected a transaction the venue approved: reconcile',
         );
-        this.o.book.acknowledged(row.card, row.legs, sign(row.type), undefined, standIn);
+        this.o.book.acknowledged(row.card, row.legs, sign(row.type), undefined, standIn, row.extra?.issue);
       } else {
-        this.o.book.acknowledged(row.card, row.legs, sign(row.type), r.balances, standIn);
+        this.o.book.acknowledged(row.card, row.legs, sign(row.type), r.balances, standIn, row.extra?.issue);
       }
       marks.push({ tx: row.tx, sync: r.status === 'rejected' ? 2 : 1 });
     }

@@ -113,9 +113,10 @@ describe('admin screen in Chromium', () => {
 
     // The POS's cart still says 4,20 €: paying is refused as stale, and the grid is repriced.
     await pos.click('#pay-cash');
-    await expect(pos.locator('#msg').textContent()).resolves.toMatch(/420 → 250/);
-    await expect(pos.locator('.tile[data-sku="beer"] .price').textContent()).resolves.toMatch(/2,50/);
-    await expect(pos.locator('#total').textContent()).resolves.toMatch(/2,50/);
+    // The refusal comes back from the gateway: wait for it (a single read races the response).
+    await pos.locator('#msg', { hasText: '420 → 250' }).waitFor();
+    await pos.locator('.tile[data-sku="beer"] .price', { hasText: '2,50' }).waitFor();
+    await pos.locator('#total', { hasText: '2,50' }).waitFor();
     await pos.screenshot({ path: join(SHOTS, 'admin-pos-stale-happy-hour.png') });
     await pos.click('#pay-cash');
     await until('the order is paid', () => {
@@ -136,7 +137,8 @@ describe('admin screen in Chromium', () => {
     const row = admin.locator('form.terminal', { hasText: 'till-1' });
     await row.locator('select[name="pos"]').selectOption('cash');
     const modes = configs().length;
-    await row.locator('button').click();
+    // The page reloads once the save is answered: a screenshot taken during that reload hangs.
+    await Promise.all([admin.waitForEvent('load'), row.locator('button').click()]);
     await until(
       'top-up mode on the terminal',
       () => configs().length > modes && configs().at(-1)?.mode === 'topup',
