@@ -8,7 +8,7 @@ import { LedgerError } from '../ledger/types.js';
 import { newToken, tokenHash, verifyPassword } from '../util/secrets.js';
 import { assertVenueAccess, requireAuth } from './auth.js';
 import { registerFundRoutes } from './fund-routes.js';
-import { VENUE } from './schemas.js';
+import { credentialsBody, VENUE } from './schemas.js';
 
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -26,15 +26,7 @@ export function registerAdminRoutes(
       schema: {
         tags: ['auth'],
         security: [],
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['email', 'password'],
-          properties: {
-            email: { type: 'string', maxLength: 200 },
-            password: { type: 'string', maxLength: 200 },
-          },
-        },
+        body: credentialsBody(),
       },
     },
     async (req, reply) => {

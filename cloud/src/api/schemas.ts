@@ -18,3 +18,17 @@ export const errorSchema = {
   409: error,
   413: error,
 } as const;
+
+/** Body of a login by email and password (admins, artists); `extra` adds optional fields. */
+export function credentialsBody(extra: Record<string, object> = {}) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['email', 'password'],
+    properties: {
+      email: { type: 'string', maxLength: 200 },
+      password: { type: 'string', maxLength: 200 },
+      ...extra,
+    },
+  } as const;
+}

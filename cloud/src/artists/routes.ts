@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Lang, pickLang } from '../agenda/i18n.js';
 import { assertVenueAccess, requireAuth } from '../api/auth.js';
-import { VENUE } from '../api/schemas.js';
+import { credentialsBody, VENUE } from '../api/schemas.js';
 import type { Db, Queryable } from '../db/connect.js';
 import { LedgerError } from '../ledger/types.js';
 import { withRetry } from '../sync/batches.js';
@@ -302,16 +302,7 @@ export async function registerArtistRoutes(
           tags,
           security: [],
           summary: 'Send a new verification link (the password of the sign-up proves who asks)',
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['email', 'password'],
-            properties: {
-              email: { type: 'string', maxLength: 200 },
-              password: { type: 'string', maxLength: 200 },
-              lang: LANG,
-            },
-          },
+          body: credentialsBody({ lang: LANG }),
         },
       },
       async (req, reply) => {
@@ -332,15 +323,7 @@ export async function registerArtistRoutes(
         schema: {
           tags,
           security: [],
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['email', 'password'],
-            properties: {
-              email: { type: 'string', maxLength: 200 },
-              password: { type: 'string', maxLength: 200 },
-            },
-          },
+          body: credentialsBody(),
         },
       },
       async (req, reply) => {
