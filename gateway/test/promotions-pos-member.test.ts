@@ -5,16 +5,14 @@
 // records the discounted lines, the receipt shows the discount. Partner perks follow the partner
 // venue's membership periods (an expired one gets nothing, badge or not). Split payments keep
 // the list prices.
-import type { protocol } from '@tibillet/firmware';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketData } from '../src/apps/fiscal.js';
 import { MEMBER_PRICE_RULE } from '../src/authorizer/promotions.js';
 import { baseConfig } from '../src/promotions/menu.js';
 import type { PromotionRule } from '../src/promotions/rules.js';
 import { membershipCacheOf } from '../src/sync/membership-cache.js';
-import { cartId, json, type Rig, rig } from './apps/apps-helpers.js';
+import { json, posOrders, type Rig, rig } from './apps/apps-helpers.js';
 import { printerSim } from './apps/printer-sim.js';
-import { sleep, tap } from './helpers.js';
 
 const MEMBER = '04000000000401';
 const BOTH = '04000000000402'; // a member here and of the partner café
@@ -38,37 +36,7 @@ describe('member prices on POS orders paid by card', () => {
   let printer: Awaited<ReturnType<typeof printerSim>>;
   let jobs = 0;
   const bal = (uid: string) => r.gw.ctx.book.available(r.gw.ctx.book.get(uid), 'EUR');
-  const order = async (lines: { sku: string; qty: number; price: number }[]) => {
-    const id = cartId();
-    const res = await json(r.base, 'POST', '/apps/api/pos/bar/orders', { id, cashier: 'alice', lines });
-    expect(res.status).toBe(200);
-    return id;
-  };
-  const getOrder = async (id: string) => (await json(r.base, 'GET', `/apps/api/orders/${id}`)).body;
-  const payByTap = async (id: string, uid: string, amount?: number) => {
-    const p = await json(r.base, 'POST', `/apps/api/orders/${id}/payments`, {
-      method: 'card',
-      cashier: 'alice',
-      ...(amount !== undefined && { amount }),
-    });
-    expect(p.status).toBe(200);
-    const ref = p.body.payment.ref as string;
-    const t0 = Date.now();
-    while (!r.till.received.some((m) => m.k === 'charge' && (m.b as protocol.ChargeBody).ref === ref)) {
-      if (Date.now() - t0 > 5000) throw new Error('the charge never reached the terminal');
-      await sleep(10);
-    }
-    const charge = r.till.received.find((m) => m.k === 'charge' && (m.b as protocol.ChargeBody).ref === ref)!
-      .b as protocol.ChargeBody;
-    const result = await r.till.waitResult(tap(r.till, uid, { ref }));
-    const until = Date.now() + 5000;
-    let o = await getOrder(id);
-    while (o.payments.some((x: { status: string }) => x.status === 'pending') && Date.now() < until) {
-      await sleep(10);
-      o = await getOrder(id);
-    }
-    return { charge, result, order: o };
-  };
+  const { order, payByTap } = posOrders(() => r);
   const fiscal = (orderId: string) => {
     const recs = (
       r.gw.ctx.journal.db

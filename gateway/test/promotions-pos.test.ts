@@ -4,7 +4,6 @@
 // and the POS settles the order at what was charged: discounted lines on the inalterable fiscal
 // chain (VAT per rate, FEC balanced), the receipt shows the discount, the reports count it per
 // rule, a void gives back exactly what was charged. A split payment keeps the order's prices.
-import type { protocol } from '@tibillet/firmware';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayOf, type TicketData } from '../src/apps/fiscal.js';
 import { decide } from '../src/authorizer/authorizer.js';
@@ -13,7 +12,7 @@ import { promoteCharge } from '../src/authorizer/promotions.js';
 import { baseConfig, effectiveConfig } from '../src/promotions/menu.js';
 import { orderDiscounts } from '../src/promotions/report.js';
 import type { PromotionRule } from '../src/promotions/rules.js';
-import { cartId, json, type Rig, rig } from './apps/apps-helpers.js';
+import { json, posOrders, type Rig, rig } from './apps/apps-helpers.js';
 import { printerSim } from './apps/printer-sim.js';
 import { sleep, tap } from './helpers.js';
 import { defaultVenueConfig } from '../src/venue-config.js';
@@ -41,40 +40,7 @@ describe('card promotions at the POS', () => {
   let printer: Awaited<ReturnType<typeof printerSim>>;
   const bal = (uid: string) => r.gw.ctx.book.available(r.gw.ctx.book.get(uid), 'EUR');
 
-  const order = async (lines: { sku: string; qty: number; price: number }[]) => {
-    const id = cartId();
-    const res = await json(r.base, 'POST', '/apps/api/pos/bar/orders', { id, cashier: 'alice', lines });
-    expect(res.status).toBe(200);
-    return id;
-  };
-  const getOrder = async (id: string) => (await json(r.base, 'GET', `/apps/api/orders/${id}`)).body;
-  /** The cashier asks for a card payment; the card is tapped on the POS's terminal. */
-  const payByTap = async (id: string, uid: string, amount?: number) => {
-    const p = await json(r.base, 'POST', `/apps/api/orders/${id}/payments`, {
-      method: 'card',
-      cashier: 'alice',
-      ...(amount !== undefined && { amount }),
-    });
-    expect(p.status).toBe(200);
-    const ref = p.body.payment.ref as string;
-    const t0 = Date.now();
-    while (!r.till.received.some((m) => m.k === 'charge' && (m.b as protocol.ChargeBody).ref === ref)) {
-      if (Date.now() - t0 > 5000) throw new Error('the charge never reached the terminal');
-      await sleep(10);
-    }
-    const charge = r.till.received.find((m) => m.k === 'charge' && (m.b as protocol.ChargeBody).ref === ref)!
-      .b as protocol.ChargeBody;
-    const tx = tap(r.till, uid, { ref });
-    const result = await r.till.waitResult(tx);
-    // the POS hears the result through the gateway's event; wait until the payment is settled
-    const until = Date.now() + 5000;
-    let o = await getOrder(id);
-    while (o.payments.some((x: { status: string }) => x.status === 'pending') && Date.now() < until) {
-      await sleep(10);
-      o = await getOrder(id);
-    }
-    return { ref, charge, result, order: o };
-  };
+  const { order, getOrder, payByTap } = posOrders(() => r);
   const fiscalOf = (orderId: string) =>
     r.gw.ctx.journal.db
       .prepare("SELECT kind, data FROM app_fiscal WHERE ref = ? AND kind IN ('line', 'ticket') ORDER BY seq")

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../src/gateway.js';
 import { startHttp } from '../../src/http/server.js';
 import type { VenueConfig } from '../../src/venue-config.js';
-import { device, startGateway, type TestDevice, tap, venueConfig } from '../helpers.js';
+import type { protocol } from '@tibillet/firmware';
+import { device, sleep, startGateway, type TestDevice, tap, venueConfig } from '../helpers.js';
 
 export const CARD = '04A1B2C3D4E5F6';
 export const EVIL = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>';
@@ -156,3 +157,45 @@ export async function sse(url: string, headers: Record<string, string> = {}) {
 
 let n = 0;
 export const cartId = () => `cart${Date.now().toString(36)}${(n++).toString(36).padStart(4, '0')}`;
+
+/**
+ * POS orders of the `bar` point of sale paid by card: the cashier rings the order up, asks for a
+ * card payment (optionally part of it), the card is tapped on the POS's terminal, and the payment
+ * is waited for until settled. `r` is read at call time (the rig is built in beforeAll).
+ */
+export function posOrders(r: () => Rig) {
+  const order = async (lines: { sku: string; qty: number; price: number }[]) => {
+    const id = cartId();
+    const res = await json(r().base, 'POST', '/apps/api/pos/bar/orders', { id, cashier: 'alice', lines });
+    if (res.status !== 200) throw new Error(`order refused: ${res.status} ${JSON.stringify(res.body)}`);
+    return id;
+  };
+  const getOrder = async (id: string) => (await json(r().base, 'GET', `/apps/api/orders/${id}`)).body;
+  const payByTap = async (id: string, uid: string, amount?: number) => {
+    const { base, till } = r();
+    const p = await json(base, 'POST', `/apps/api/orders/${id}/payments`, {
+      method: 'card',
+      cashier: 'alice',
+      ...(amount !== undefined && { amount }),
+    });
+    if (p.status !== 200) throw new Error(`payment refused: ${p.status} ${JSON.stringify(p.body)}`);
+    const ref = p.body.payment.ref as string;
+    const isCharge = (m: protocol.Message) => m.k === 'charge' && (m.b as protocol.ChargeBody).ref === ref;
+    const t0 = Date.now();
+    while (!till.received.some(isCharge)) {
+      if (Date.now() - t0 > 5000) throw new Error('the charge never reached the terminal');
+      await sleep(10);
+    }
+    const charge = till.received.find(isCharge)!.b as protocol.ChargeBody;
+    const result = await till.waitResult(tap(till, uid, { ref }));
+    // The POS hears the result through the gateway's event: wait until the payment is settled.
+    const until = Date.now() + 5000;
+    let o = await getOrder(id);
+    while (o.payments.some((x: { status: string }) => x.status === 'pending') && Date.now() < until) {
+      await sleep(10);
+      o = await getOrder(id);
+    }
+    return { ref, charge, result, order: o };
+  };
+  return { order, getOrder, payByTap };
+}
