@@ -63,13 +63,23 @@ async function loadPcsclite(): Promise<PcscFactory> {
 }
 
 /**
- * PC/SC contexts are never closed, only left to the process's exit: pcsclite's close() (and its
- * destructor, run when the object is garbage-collected) cancels the monitor thread's
- * SCardGetStatusChange and then joins the thread with no time limit; when the cancel lands before
- * the thread is back in its wait, the join never returns and the event loop is blocked for good
- * (seen under load: Ctrl-C could no longer stop the terminal). Kept here so none is collected.
+ * pcsclite's native objects are never closed nor collected, only left to the process's exit. Its
+ * close() of a context or a reader (called by the module itself when a reader leaves the list,
+ * e.g. an ACR122U unplugged) and their destructors (run when the object is garbage-collected)
+ * signal the object's status thread and then join it with no time limit: when the signal lands
+ * before the thread is back in SCardGetStatusChange (the reader's destructor even cancels the
+ * wrong context), the join never returns and the event loop is blocked for good. Seen in CI (a
+ * test worker blocked after a virtual card left its reader) and under load (Ctrl-C could no
+ * longer stop the terminal). A reader's status thread ends by itself once pcscd reports the
+ * reader unknown; a context's at exit.
  */
-const contexts: PcscContext[] = [];
+const kept: object[] = [];
+
+/** Keeps `r` from collection and turns its blocking close() into a no-op (see above). */
+function neverClose(r: object): void {
+  kept.push(r);
+  (r as { close?: () => void }).close = () => {};
+}
 
 export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
   const log = o.log ?? (() => {});
@@ -77,7 +87,7 @@ export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
   let pcsc: PcscContext;
   try {
     pcsc = factory();
-    contexts.push(pcsc);
+    kept.push(pcsc);
   } catch (e) {
     // SCardEstablishContext fails at once when no daemon listens (0x8010001D, service not available).
     throw new Error(`${PCSCD_MISSING} (${(e as Error).message})`);
@@ -105,6 +115,7 @@ export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
         reject(new Error(`${PCSCD_MISSING} (${err.message})`));
       });
       pcsc.on('reader', (r) => {
+        neverClose(r);
         if (done) return;
         seen.push(r.name);
         // A reader error (unplugged, daemon gone) is logged; the exchanges then fail with their own reason.

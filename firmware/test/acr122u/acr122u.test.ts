@@ -295,8 +295,15 @@ describe('openAcr122u', () => {
   it('picks the reader by name and lists the readers it saw when none matches', async () => {
     const clock = new pn532.VirtualClock();
     const names = ['Yubico YubiKey OTP+FIDO+CCID 00 00', 'ACS ACR122U PICC Interface 00 00'];
-    const acr = await openAcr122u({ load: async () => fakeFactory(names, clock) as never, waitMs: 200 });
+    const plugged: FakeReader[] = [];
+    const acr = await openAcr122u({
+      load: async () => fakeFactory(names, clock, plugged) as never,
+      waitMs: 200,
+    });
     expect(acr.readerName).toBe('ACS ACR122U PICC Interface 00 00');
+    expect(plugged).toHaveLength(2);
+    // Every announced reader's close() (pcsclite calls it on unplug; it can block for good) is inert.
+    for (const r of plugged) expect(() => r.close()).not.toThrow();
     const fw = acr.firmware();
     await new Promise((r) => setTimeout(r, 5));
     clock.advance(100);

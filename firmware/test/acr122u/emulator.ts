@@ -122,6 +122,11 @@ export class FakeReader implements PcscReader {
   /** Round-trip time of each PC/SC call (tests change it to simulate a slow USB answer). */
   latencyMs: number;
 
+  /** pcsclite's close() of a reader joins its status thread and can block for good: must never run. */
+  close(): void {
+    throw new Error('pcsclite reader close() called: it can block the event loop for good');
+  }
+
   constructor(
     readonly emu: Acr122uEmulator,
     private readonly clock: Clock,
