@@ -8,6 +8,7 @@
  * (the escape path itself is covered with the PC/SC double in acr122u.test.ts).
  * Needs: apt-get install pcscd vsmartcard-vpcd libpcsclite-dev (and systemd for
  * systemd-socket-activate), and the pcsclite npm module built; skipped with the reason otherwise.
+ * Opt-in (TB_PCSCD_E2E=1): see missing() below for why it does not run unattended.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,14 @@ function which(bin: string): boolean {
 }
 
 function missing(): string | undefined {
+  // Opt-in: in this rig the virtual card answers pcscd from this test's own event loop, while
+  // pcsclite's SCardEstablishContext (synchronous, no time limit) waits for pcscd; when pcscd is
+  // itself waiting for the card at that moment, both wait for good (caught with gdb: the test
+  // worker's main thread in poll(-1) under SCardEstablishContext, about 1 run in 10 under load).
+  // A real ACR122U answers from its own hardware, so the product is not concerned; the rig needs
+  // the virtual card in another process before it can run unattended in CI.
+  if (process.env.TB_PCSCD_E2E !== '1')
+    return 'opt-in (TB_PCSCD_E2E=1): the virtual card shares the event loop pcsclite blocks';
   if (!which('pcscd')) return 'pcscd not installed (apt-get install pcscd)';
   if (!existsSync(VPCD_DRIVER)) return 'vpcd not installed (apt-get install vsmartcard-vpcd)';
   if (!which('systemd-socket-activate'))
