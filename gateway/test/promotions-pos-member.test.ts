@@ -11,8 +11,8 @@ import { MEMBER_PRICE_RULE } from '../src/authorizer/promotions.js';
 import { baseConfig } from '../src/promotions/menu.js';
 import type { PromotionRule } from '../src/promotions/rules.js';
 import { membershipCacheOf } from '../src/sync/membership-cache.js';
-import { json, posOrders, type Rig, rig } from './apps/apps-helpers.js';
-import { printerSim } from './apps/printer-sim.js';
+import { json, posOrders, type Rig, receiptPrinter, rig } from './apps/apps-helpers.js';
+import type { printerSim } from './apps/printer-sim.js';
 
 const MEMBER = '04000000000401';
 const BOTH = '04000000000402'; // a member here and of the partner café
@@ -84,15 +84,7 @@ describe('member prices on POS orders paid by card', () => {
       },
       now,
     );
-    printer = await printerSim();
-    const put = await json(r.base, 'PUT', '/apps/api/printers/rp1', {
-      host: '127.0.0.1',
-      port: printer.port,
-      kind: 'receipt',
-      target: 'bar',
-      width: 42,
-    });
-    expect(put.status).toBe(200);
+    printer = await receiptPrinter(r);
   });
   afterAll(async () => {
     await printer?.close();

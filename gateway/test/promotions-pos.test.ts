@@ -12,8 +12,8 @@ import { promoteCharge } from '../src/authorizer/promotions.js';
 import { baseConfig, effectiveConfig } from '../src/promotions/menu.js';
 import { orderDiscounts } from '../src/promotions/report.js';
 import type { PromotionRule } from '../src/promotions/rules.js';
-import { json, posOrders, type Rig, rig } from './apps/apps-helpers.js';
-import { printerSim } from './apps/printer-sim.js';
+import { json, posOrders, type Rig, receiptPrinter, rig } from './apps/apps-helpers.js';
+import type { printerSim } from './apps/printer-sim.js';
 import { sleep, tap } from './helpers.js';
 import { defaultVenueConfig } from '../src/venue-config.js';
 
@@ -86,15 +86,7 @@ describe('card promotions at the POS', () => {
     for (const uid of [LOYAL, PARTNER, SPLIT])
       r.gw.ctx.book.apply(r.gw.ctx.book.get(uid), [{ asset: 'EUR', amount: 10_000 }], 1);
     r.gw.ctx.book.apply(r.gw.ctx.book.get(PARTNER), [{ asset: 'BADGE:venue-a', amount: 1 }], 1);
-    printer = await printerSim();
-    const put = await json(r.base, 'PUT', '/apps/api/printers/rp1', {
-      host: '127.0.0.1',
-      port: printer.port,
-      kind: 'receipt',
-      target: 'bar',
-      width: 42,
-    });
-    expect(put.status).toBe(200);
+    printer = await receiptPrinter(r);
   });
   afterAll(async () => {
     await printer?.close();

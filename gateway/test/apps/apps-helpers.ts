@@ -6,6 +6,7 @@ import type { Gateway } from '../../src/gateway.js';
 import { startHttp } from '../../src/http/server.js';
 import type { VenueConfig } from '../../src/venue-config.js';
 import type { protocol } from '@tibillet/firmware';
+import { printerSim } from './printer-sim.js';
 import { device, sleep, startGateway, type TestDevice, tap, venueConfig } from '../helpers.js';
 
 export const CARD = '04A1B2C3D4E5F6';
@@ -198,4 +199,21 @@ export function posOrders(r: () => Rig) {
     return { ref, charge, result, order: o };
   };
   return { order, getOrder, payByTap };
+}
+
+/** An ESC/POS printer simulator registered as the `bar` receipt printer `rp1` (42 columns). */
+export async function receiptPrinter(r: Rig): Promise<Awaited<ReturnType<typeof printerSim>>> {
+  const printer = await printerSim();
+  const put = await json(r.base, 'PUT', '/apps/api/printers/rp1', {
+    host: '127.0.0.1',
+    port: printer.port,
+    kind: 'receipt',
+    target: 'bar',
+    width: 42,
+  });
+  if (put.status !== 200) {
+    await printer.close();
+    throw new Error(`receipt printer refused: ${put.status} ${JSON.stringify(put.body)}`);
+  }
+  return printer;
 }
