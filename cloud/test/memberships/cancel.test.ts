@@ -503,6 +503,15 @@ withBothDatabases('membership cancellation', (getDb) => {
       expect(r.statusCode).toBe(302);
       return cookieOf(r);
     };
+    /** The holder's memberships page of the wallet, in English. */
+    const membershipsPage = async (cookie: string) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/me/wallets/${walletId}/memberships?lang=en`,
+          headers: { cookie },
+        })
+      ).body;
     const form = (url: string, cookie: string, payload: Record<string, string>) =>
       app.inject({
         method: 'POST',
@@ -539,13 +548,7 @@ withBothDatabases('membership cancellation', (getDb) => {
     it('the holder stops them on /me (CSRF), the period stays valid, the job sends nothing', async () => {
       const cookie = await login();
       const url = `/me/wallets/${walletId}/memberships/${monthly.id}/reminders?lang=en`;
-      const page = (
-        await app.inject({
-          method: 'GET',
-          url: `/me/wallets/${walletId}/memberships?lang=en`,
-          headers: { cookie },
-        })
-      ).body;
+      const page = await membershipsPage(cookie);
       expect(page).toContain('Renewal reminders on.');
       expect(page).toContain('Adhésion &lt;annuelle&gt;');
       expect(page).not.toContain('Adhésion <annuelle>');
@@ -624,13 +627,7 @@ withBothDatabases('membership cancellation', (getDb) => {
       expect(mail.rows).toHaveLength(1);
       expect(mail.rows[0].body).toContain('départ');
       const cookie = await login();
-      const page = (
-        await app.inject({
-          method: 'GET',
-          url: `/me/wallets/${walletId}/memberships?lang=en`,
-          headers: { cookie },
-        })
-      ).body;
+      const page = await membershipsPage(cookie);
       expect(page).toContain('Cancelled by the venue on');
       expect(page).not.toContain('Renewal reminders on.');
       // Even with reminders on and no step sent yet, a cancelled period gets none.
