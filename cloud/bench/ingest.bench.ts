@@ -9,7 +9,14 @@
 //   cloud.ingestHttpPerSecond the same batches as POST /v1/sync/batches requests (fastify inject:
 //                         JSON parsing, schema validation, gateway key check, response
 //                         serialisation; no socket), 50,000 items
+// Where the time goes (PostgreSQL on this machine: its processes' CPU time read from /proc, so
+// only when the server is local; absent otherwise):
+//   cloud.copyDbCpuUsPerRow     PostgreSQL CPU per row of the raw COPY
+//   cloud.ingestDbCpuUsPerItem  PostgreSQL CPU per item of the ingest (all its server processes)
+//   cloud.ingestAppCpuUsPerItem this process's CPU per item of the ingest (all its threads)
+//   cloud.ingestDbBoundPerSecond items/s the ingest would reach were the application free
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import PgClient from 'pg/lib/client.js';
 import { createFederation, createGateway, createVenue } from '../src/admin/setup.js';
 import { createCloud } from '../src/app.js';
@@ -21,6 +28,30 @@ import type { SyncItem } from '../src/sync/items.js';
 
 const URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH = Number(process.env.BENCH_INGEST_BATCH) || 5000;
+
+/** CPU ms used so far by the machine's PostgreSQL processes (null when none is visible). */
+function postgresCpuMs(): number | null {
+  let ticks = 0;
+  let seen = false;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+      seen = true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return seen ? ticks * 10 : null; // USER_HZ = 100 on Linux
+}
+
+const appCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 export async function run(): Promise<Record<string, number>> {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
@@ -55,6 +86,7 @@ export async function run(): Promise<Record<string, number>> {
     await db.query('CREATE TABLE raw_transfers (LIKE transfers INCLUDING DEFAULTS)');
     const copyRounds = 20;
     let copyMs = 0;
+    const copyDb0 = postgresCpuMs();
     for (let r = 0; r < copyRounds; r++) {
       let data = '';
       for (let i = 0; i < BATCH; i++)
@@ -69,6 +101,7 @@ export async function run(): Promise<Record<string, number>> {
       copyMs += performance.now() - t0;
     }
     const copyPerSecond = (copyRounds * BATCH * 1000) / copyMs;
+    const copyDb1 = postgresCpuMs();
 
     const ingest = async (batches: number): Promise<number> => {
       let ms = 0;
@@ -82,7 +115,9 @@ export async function run(): Promise<Record<string, number>> {
       return ms;
     };
     const ingestBatches = Math.ceil(100_000 / BATCH);
+    const [ingestDb0, ingestApp0] = [postgresCpuMs(), appCpuMs()];
     const ingestMs = await ingest(ingestBatches);
+    const [ingestDb1, ingestApp1] = [postgresCpuMs(), appCpuMs()];
     const ingestPerSecond = (ingestBatches * BATCH * 1000) / ingestMs;
     const drainStart = performance.now();
     await ingest(Math.ceil(1_000_000 / BATCH));
@@ -111,7 +146,18 @@ export async function run(): Promise<Record<string, number>> {
     } finally {
       await cloud.close();
     }
+    const ingested = ingestBatches * BATCH;
+    const dbCpu =
+      copyDb0 !== null && copyDb1 !== null && ingestDb0 !== null && ingestDb1 !== null
+        ? {
+            'cloud.copyDbCpuUsPerRow': Number((((copyDb1 - copyDb0) * 1000) / (copyRounds * BATCH)).toFixed(2)),
+            'cloud.ingestDbCpuUsPerItem': Number((((ingestDb1 - ingestDb0) * 1000) / ingested).toFixed(2)),
+            'cloud.ingestDbBoundPerSecond': Math.round((ingested * 1000) / (ingestDb1 - ingestDb0)),
+          }
+        : {};
     return {
+      ...dbCpu,
+      'cloud.ingestAppCpuUsPerItem': Number((((ingestApp1 - ingestApp0) * 1000) / ingested).toFixed(2)),
       'cloud.copyPerSecond': Math.round(copyPerSecond),
       'cloud.ingestPerSecond': Math.round(ingestPerSecond),
       'cloud.drain1MSeconds': Number(drain1MSeconds.toFixed(2)),
