@@ -3,7 +3,8 @@
 // at a time (a gateway drains its backlog sequentially), with 5,000-item batches (the cloud's
 // MAX_BATCH_ITEMS; BENCH_INGEST_BATCH=500 measures the gateway's own batch size) of one-leg
 // spends on as many cards:
-//   cloud.copyPerSecond   raw COPY of the same transfer rows into an unindexed table
+//   cloud.copyPerSecond   raw COPY of the same transfer rows (log entry hashes included) into an
+//                         unindexed table
 //   cloud.ingestPerSecond double-entry + idempotency + log append, 100,000 items
 //   cloud.drain1MSeconds  1,000,000 items (200 batches of 5,000) from a gateway backlog
 //   cloud.ingestHttpPerSecond the same batches as POST /v1/sync/batches requests (fastify inject:
@@ -82,7 +83,8 @@ export async function run(): Promise<Record<string, number>> {
         items: batchOf('topup', 1_000_000),
       });
 
-    // Raw COPY baseline: the transfer rows of 20 batches into an unindexed copy of the table.
+    // Raw COPY baseline: the transfer rows (with their log entry's two hashes, as the ingest writes
+    // them) of 20 batches into an unindexed copy of the table.
     await db.query('CREATE TABLE raw_transfers (LIKE transfers INCLUDING DEFAULTS)');
     const copyRounds = 20;
     let copyMs = 0;
@@ -90,11 +92,11 @@ export async function run(): Promise<Record<string, number>> {
     for (let r = 0; r < copyRounds; r++) {
       let data = '';
       for (let i = 0; i < BATCH; i++)
-        data += `${r * BATCH + i + 1}\tc${r}_${i}#0\t${i + 10}\t3\tEUR\t${1 + (i % 9)}\tspend\tbar\tc${r}_${i}\t${at}\n`;
+        data += `${r * BATCH + i + 1}\tc${r}_${i}#0\t${i + 10}\t3\tEUR\t${1 + (i % 9)}\tspend\tbar\tc${r}_${i}\t${at}\t\\\\x${randomBytes(32).toString('hex')}\t\\\\x${randomBytes(32).toString('hex')}\n`;
       const t0 = performance.now();
       await db.tx((tx) =>
         tx.copy!(
-          'COPY raw_transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
+          'COPY raw_transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at, entry_hash, chain_hash) FROM STDIN',
           data,
         ),
       );

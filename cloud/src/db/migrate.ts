@@ -8,8 +8,9 @@ import { type Db, num } from './connect.js';
 /** Works from src/db and dist/db alike: both sit two levels under cloud/. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
-export async function migrate(db: Db): Promise<number> {
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+/** `count`: apply only the first `count` migrations (upgrade tests start from an older schema). */
+export async function migrate(db: Db, opts: { count?: number } = {}): Promise<number> {
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).slice(0, opts.count);
   const journal = `${db.schema ?? 'drizzle'}.__drizzle_migrations`;
   return db.tx(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('tibillet-migrate'))");

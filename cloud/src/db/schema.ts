@@ -1,4 +1,4 @@
-// Ledger schema. Money columns are bigint minor units. Hot tables (transfers, log_entries,
+// Ledger schema. Money columns are bigint minor units. Hot tables (transfers with their log entries,
 // operations) carry no foreign keys: the ingest path writes thousands of rows per batch and the
 // engine resolves every account id itself under the log lock, so an FK lookup per row would only
 // re-check what the engine just read.
@@ -184,6 +184,13 @@ export const transfers = pgTable(
     operationId: text('operation_id').notNull(),
     /** Epoch ms when the terminal/gateway/admin approved it. */
     at: bigint('at', { mode: 'number' }).notNull(),
+    /**
+     * The transfer's transparency log entry (seq = id): SHA-256 of its canonical entry, and the
+     * chain hash over the previous entry's. Kept on the transfer row: one row written per
+     * transfer, not two (the `log_entries` view shows them as the log's own table).
+     */
+    entryHash: bytea('entry_hash').notNull(),
+    chainHash: bytea('chain_hash').notNull(),
     createdAt: created(),
   },
   (t) => [
@@ -191,13 +198,6 @@ export const transfers = pgTable(
     check('transfers_two_accounts', sql`${t.debit} <> ${t.credit}`),
   ],
 );
-
-export const logEntries = pgTable('log_entries', {
-  seq: bigint('seq', { mode: 'number' }).primaryKey(),
-  transferId: bigint('transfer_id', { mode: 'number' }).notNull(),
-  entryHash: bytea('entry_hash').notNull(),
-  chainHash: bytea('chain_hash').notNull(),
-});
 
 /** Single row; locked FOR UPDATE by every ledger write so the log never forks. */
 export const logHead = pgTable(

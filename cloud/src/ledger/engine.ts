@@ -3,7 +3,7 @@
 // known operation ids, one read of the accounts involved (no row locks needed: the log_head lock
 // serialises ledger writers), then ONE `UPDATE accounts ... FROM unnest(...)` applying each
 // account's net delta with the no-overdraft guard in SQL, and COPY (PostgreSQL, large batches) or
-// multi-row INSERTs of operations, transfers and log entries, queued on the connection while JS
+// multi-row INSERTs of operations and transfers (each with its log entry), queued on the connection while JS
 // builds the next one. Balances are never written back
 // from application memory: the in-memory copy only decides, per operation in order, whether it
 // fits; the database applies deltas and refuses (and the transaction aborts) if a guard fails.
@@ -516,23 +516,19 @@ export class PostingEngine {
     if (transfers.length) {
       const entries = chainEntries(this.head, transfers);
       if (tx.copy !== null && transfers.length >= COPY_THRESHOLD) {
-        const t = new CopyRows(transfers.length * 96);
+        const t = new CopyRows(transfers.length * 240);
         for (let i = 0; i < transfers.length; i++) {
           const r = transfers[i];
+          const e = entries[i];
           t.push(
-            `${r.seq}\t${copyText(r.idempotencyKey)}\t${r.debit}\t${r.credit}\t${few(r.asset)}\t${r.amount}\t${few(r.kind)}\t${r.venueId === null ? '\\N' : few(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\n`,
+            `${r.seq}\t${copyText(r.idempotencyKey)}\t${r.debit}\t${r.credit}\t${few(r.asset)}\t${r.amount}\t${few(r.kind)}\t${r.venueId === null ? '\\N' : few(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`,
           );
         }
         await next(async () => {
           await tx.copy!(
-            'COPY transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at) FROM STDIN',
+            'COPY transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at, entry_hash, chain_hash) FROM STDIN',
             t.bytes(),
           );
-        });
-        const l = new CopyRows(entries.length * 160);
-        for (const e of entries) l.push(`${e.seq}\t${e.seq}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`);
-        await next(async () => {
-          await tx.copy!('COPY log_entries (seq, transfer_id, entry_hash, chain_hash) FROM STDIN', l.bytes());
         });
       } else {
         const tParams = [
@@ -546,24 +542,16 @@ export class PostingEngine {
           transfers.map((r) => r.venueId),
           transfers.map((r) => r.operationId),
           transfers.map((r) => r.at),
-        ];
-        await next(async () => {
-          await tx.query(
-            `INSERT INTO transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at)
-             SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::text[], $6::int8[], $7::text[], $8::text[], $9::text[], $10::int8[])`,
-            tParams,
-          );
-        });
-        const lParams = [
-          entries.map((e) => e.seq),
           entries.map((e) => e.entryHash),
           entries.map((e) => e.chainHash),
         ];
         await next(async () => {
           await tx.query(
-            `INSERT INTO log_entries (seq, transfer_id, entry_hash, chain_hash)
-             SELECT s, s, decode(e, 'hex'), decode(c, 'hex') FROM unnest($1::int8[], $2::text[], $3::text[]) u(s, e, c)`,
-            lParams,
+            `INSERT INTO transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at, entry_hash, chain_hash)
+             SELECT id, k, d, c, a, n, kind, v, o, at, decode(e, 'hex'), decode(h, 'hex')
+             FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::text[], $6::int8[], $7::text[], $8::text[], $9::text[], $10::int8[], $11::text[], $12::text[])
+               u(id, k, d, c, a, n, kind, v, o, at, e, h)`,
+            tParams,
           );
         });
       }

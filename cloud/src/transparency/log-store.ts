@@ -1,5 +1,5 @@
 // Server side of the transparency log: an in-memory Merkle tree (merkle.ts MerkleLog) kept in
-// step with log_entries (any process may append; appends are serialised by log_head, so the
+// step with the transfers' log entries (any process may append; appends are serialised by log_head, so the
 // committed entries are always a contiguous prefix), the sealed Ed25519 log key, signed
 // checkpoints and witness cosignatures.
 import { buf, type Db, num, type Queryable } from '../db/connect.js';
@@ -33,8 +33,9 @@ interface EntryRowDb {
   chain_hash: unknown;
 }
 
-const ENTRY_SELECT = `SELECT l.seq, t.idempotency_key, t.asset, t.debit, t.credit, t.amount, t.kind, t.at, l.entry_hash, l.chain_hash
-  FROM log_entries l JOIN transfers t ON t.id = l.transfer_id`;
+/** A transfer row is its log entry (seq = transfer id). */
+const ENTRY_SELECT = `SELECT t.id AS seq, t.idempotency_key, t.asset, t.debit, t.credit, t.amount, t.kind, t.at, t.entry_hash, t.chain_hash
+  FROM transfers t`;
 
 function toEntry(r: EntryRowDb): PublicLogEntry {
   const seq = num(r.seq);
@@ -57,7 +58,7 @@ function toEntry(r: EntryRowDb): PublicLogEntry {
 export async function readEntries(q: Queryable, start: number, end: number): Promise<PublicLogEntry[]> {
   if (end <= start) return [];
   const { rows } = await q.query<EntryRowDb>(
-    `${ENTRY_SELECT} WHERE l.seq > $1 AND l.seq <= $2 ORDER BY l.seq`,
+    `${ENTRY_SELECT} WHERE t.id > $1 AND t.id <= $2 ORDER BY t.id`,
     [start, end],
   );
   return rows.map(toEntry);
@@ -89,14 +90,14 @@ export class TransparencyLog {
     for (;;) {
       const from = this.tree.size;
       const { rows } = await this.db.query<EntryRowDb>(
-        `${ENTRY_SELECT} WHERE l.seq > $1 ORDER BY l.seq LIMIT ${SYNC_PAGE}`,
+        `${ENTRY_SELECT} WHERE t.id > $1 ORDER BY t.id LIMIT ${SYNC_PAGE}`,
         [from],
       );
       const hashes: Buffer[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const e = toEntry(rows[i]);
         if (e.seq !== from + i + 1)
-          throw new Error(`log_entries not contiguous: expected seq ${from + i + 1}, found ${e.seq}`);
+          throw new Error(`log not contiguous: expected seq ${from + i + 1}, found ${e.seq}`);
         hashes[i] = leafHash(entryBytes(e));
       }
       this.tree.appendLeafHashes(hashes);
