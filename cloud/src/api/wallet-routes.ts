@@ -11,6 +11,7 @@
 //   POST /v1/venues/:venueId/cards/:uid/reissue             returned card: settle, close, fresh wallet
 //   GET|PUT|DELETE /v1/venues/:venueId/time-voucher-rule    hours → vouchers rule (admins write)
 //   POST /v1/venues/:venueId/time-vouchers                  convert a holder's hours into vouchers
+//   GET  /v1/venues/:venueId/closed-wallets (+ …/:walletId/settle)  see closed-wallet-routes.ts
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Tx } from '../db/connect.js';
 import type { PostingEngine } from '../ledger/engine.js';
@@ -34,6 +35,7 @@ import {
 } from '../ledger/time-vouchers.js';
 import { requireVenue, type VenueCtx } from '../ledger/venue.js';
 import { assertVenueAccess, type Principal, requireAuth } from './auth.js';
+import { registerClosedWalletRoutes } from './closed-wallet-routes.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
 import { walletPath } from '../public/wallet-link.js';
 import { assetAmounts, errorSchema, UID, VENUE } from './schemas.js';
@@ -88,6 +90,8 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
   const tags = ['wallets'];
   const venueParams = { type: 'object', properties: { venueId: VENUE } } as const;
   const refundParams = { type: 'object', properties: { venueId: VENUE, refundId: UUID } } as const;
+  // Late money on wallets closed by a re-issue: listed and settled at the venue that re-issued.
+  registerClosedWalletRoutes(app, db);
 
   /** Tenant check + venue context + idempotent transaction. */
   const write =
