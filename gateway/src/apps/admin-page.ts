@@ -1,10 +1,11 @@
 /** The admin screen (server-rendered, mobile-first): one tab at a time, plain forms driven by static/admin-js.ts. */
 import type { DeviceStatus } from '../devices/registry.js';
 import type { RuleDiscount } from '../promotions/report.js';
-import type { PromotionRule } from '../promotions/rules.js';
+import { type PromotionRule, partnerKey } from '../promotions/rules.js';
 import type { PointOfSale, Product, VenueConfig } from '../venue-config.js';
 import { colourOf, esc, money, page } from './html.js';
 import { type Lang, strings } from './i18n.js';
+import { PARTNER_KEY_CHARS, PARTNER_KEY_MAX } from './partner-rule-input.js';
 import type { Session, StaffMember } from './staff.js';
 
 export type AdminTab = 'menu' | 'promotions' | 'terminals' | 'staff';
@@ -68,7 +69,8 @@ function menuTab(t: T, c: VenueConfig, lang: Lang): string {
   return `<p class="hint">${esc(t.livePush)}</p>${sections}`;
 }
 
-function ruleSummary(t: T, r: PromotionRule, cur: string, lang: Lang): string {
+/** `known`: the partner keys the cloud ships periods for (a product rule naming another gives nothing). */
+function ruleSummary(t: T, r: PromotionRule, cur: string, lang: Lang, known: Set<string>): string {
   const pct = (v: number) => `${v} %`;
   if (r.kind === 'happy-hour') {
     const w = r.windows
@@ -80,11 +82,38 @@ function ruleSummary(t: T, r: PromotionRule, cur: string, lang: Lang): string {
   }
   if (r.kind === 'history')
     return `${t.bought} ${r.bought} ≥ ${r.times} / ${r.days} j → ${r.target} −${pct(r.pct)}`;
-  return `${t.partner}: ${r.product ?? r.badge} → −${pct(r.pct)}${r.categories?.length ? ` (${r.categories.join(', ')})` : ''}`;
+  // `product` wins when a cloud rule names both (partnerKey)
+  const who = r.product !== undefined ? `${t.membershipProduct} ${r.product}` : `${t.badgeShort} ${r.badge}`;
+  const noPeriods = r.product !== undefined && !known.has(partnerKey(r)) ? ` · ⚠ ${t.noPeriods}` : '';
+  return `${t.partner}: ${who} → −${pct(r.pct)}${r.categories?.length ? ` (${r.categories.join(', ')})` : ''}${noPeriods}`;
 }
 
-function promotionsTab(t: T, c: VenueConfig, timeZone: string, report: RuleDiscount[], lang: Lang): string {
+/** The partner rule form: the membership named by its product (periods) or its badge, one field. */
+function partnerForm(t: T, idName: string, partnerKeys: string[]): string {
+  const options = partnerKeys
+    .map((k) =>
+      k.startsWith('product:')
+        ? `<option value="${esc(k.slice(8))}">${esc(t.membershipProduct)}</option>`
+        : `<option value="${esc(k)}">${esc(t.badgeShort)}</option>`,
+    )
+    .join('');
+  return `<details class="card" id="new-partner"><summary>+ ${esc(t.partner)}</summary><form class="api grid-form" data-method="PUT" data-url="/apps/api/admin/promotions/{id}">
+<input type="hidden" name="kind" value="partner">${idName}
+${field(t.partnerBy, `<select name="keyKind" data-url-only><option value="product" selected>${esc(t.byProduct)}</option><option value="badge">${esc(t.badge)}</option></select>`)}${field(t.partnerKey, `<input name="partnerKey" data-name-from="keyKind" required maxlength="${PARTNER_KEY_MAX}" pattern="${esc(PARTNER_KEY_CHARS)}" title="${esc(t.partnerKeyChars)}" list="partner-keys" autocomplete="off">`)}<datalist id="partner-keys">${options}</datalist>
+${field(t.pct, '<input name="pct" data-type="number" type="number" min="0.01" max="100" step="0.01" required value="10">')}${field(t.onlyCategories, '<input name="categories" data-type="list" maxlength="400">')}
+<p class="hint">${esc(t.partnerHelp)}</p>${msg}<div class="actions"><button class="btn primary">${esc(t.add)}</button></div></form></details>`;
+}
+
+function promotionsTab(
+  t: T,
+  c: VenueConfig,
+  timeZone: string,
+  report: RuleDiscount[],
+  lang: Lang,
+  partnerKeys: string[],
+): string {
   const cur = c.currency;
+  const known = new Set(partnerKeys);
   const rules = (c.promotions ?? [])
     .map((r) => {
       const on = r.active !== false;
@@ -92,7 +121,7 @@ function promotionsTab(t: T, c: VenueConfig, timeZone: string, report: RuleDisco
       delete (toggled as { source?: string }).source;
       const url = `/apps/api/admin/promotions/${encodeURIComponent(r.id)}`;
       return `<li class="card rule${on ? '' : ' off'}" data-rule="${esc(r.id)}"><b>${esc(r.name)}</b> <small>${esc(r.id)} · ${esc(t.source[r.source ?? 'local'])} · ${esc(on ? t.active : t.inactive)}</small>
-<p>${esc(ruleSummary(t, r, cur, lang))}</p>${msg}<div class="actions"><button type="button" class="btn" data-put="${esc(url)}" data-json="${esc(JSON.stringify(toggled))}">${esc(on ? t.disable : t.enable)}</button><button type="button" class="btn danger" data-delete="${esc(url)}">${esc(t.delete)}</button></div></li>`;
+<p>${esc(ruleSummary(t, r, cur, lang, known))}</p>${msg}<div class="actions"><button type="button" class="btn" data-put="${esc(url)}" data-json="${esc(JSON.stringify(toggled))}">${esc(on ? t.disable : t.enable)}</button><button type="button" class="btn danger" data-delete="${esc(url)}">${esc(t.delete)}</button></div></li>`;
     })
     .join('');
   const products = [...new Map(c.pointsOfSale.flatMap((p) => p.products).map((p) => [p.sku, p])).values()];
@@ -118,11 +147,7 @@ ${field(t.bought, `<select name="bought" required>${skuOptions}</select>`)}${fie
 ${field(t.withinDays, '<input name="days" data-type="int" type="number" min="1" max="366" required value="30">')}${field(t.target, `<select name="target" required>${skuOptions}</select>`)}
 ${field(t.pct, '<input name="pct" data-type="number" type="number" min="0.01" max="100" step="0.01" required value="10">')}
 ${msg}<div class="actions"><button class="btn primary">${esc(t.add)}</button></div></form></details>`;
-  const partner = `<details class="card"><summary>+ ${esc(t.partner)}</summary><form class="api grid-form" data-method="PUT" data-url="/apps/api/admin/promotions/{id}">
-<input type="hidden" name="kind" value="partner">${idName}
-${field(t.badge, '<input name="badge" required maxlength="64" placeholder="BADGE:venue">')}${field(t.pct, '<input name="pct" data-type="number" type="number" min="0.01" max="100" step="0.01" required value="10">')}
-${field(t.onlyCategories, '<input name="categories" data-type="list" maxlength="400">')}
-${msg}<div class="actions"><button class="btn primary">${esc(t.add)}</button></div></form></details>`;
+  const partner = partnerForm(t, idName, partnerKeys);
   const rows = report
     .map(
       (r) =>
@@ -200,6 +225,8 @@ export function adminPage(o: {
   timeZone: string;
   terminals: DeviceStatus[];
   report: RuleDiscount[];
+  /** The partner memberships the cloud ships periods for (MembershipCache.partnerKeys). */
+  partnerKeys: string[];
 }): string {
   const s = strings(o.lang);
   const t = s.admin;
@@ -215,7 +242,7 @@ export function adminPage(o: {
     : o.tab === 'menu'
       ? menuTab(t, o.config, o.lang)
       : o.tab === 'promotions'
-        ? promotionsTab(t, o.config, o.timeZone, o.report, o.lang)
+        ? promotionsTab(t, o.config, o.timeZone, o.report, o.lang, o.partnerKeys)
         : o.tab === 'terminals'
           ? terminalsTab(t, o.config, o.terminals)
           : staffTab(t, o.staff, o.withPin);

@@ -16,9 +16,11 @@ import { validTimeZone } from '../promotions/clock.js';
 import { baseConfig, DEFAULT_TIME_ZONE } from '../promotions/menu.js';
 import { discountsByRule } from '../promotions/report.js';
 import { type PromotionRule, RULE_SCHEMA, ruleProblem } from '../promotions/rules.js';
+import { membershipCacheOf } from '../sync/membership-cache.js';
 import type { PointOfSale, Product, VenueConfig } from '../venue-config.js';
 import { adminPage, type AdminTab } from './admin-page.js';
 import { pickLang } from './i18n.js';
+import { partnerInputProblem } from './partner-rule-input.js';
 import { ID, type Session, type Staff, tokenOf } from './staff.js';
 
 export const MODES = ['cashier', 'topup', 'balance', 'door', 'selfpour'] as const;
@@ -147,6 +149,11 @@ export class Admin {
     return this.edit(by, `promotion ${rule.id}`, (c) => {
       const problem = ruleProblem(rule);
       if (problem) return refuse(400, 'bad-rule', problem);
+      const partner = partnerInputProblem(
+        rule,
+        (c.promotions ?? []).find((r) => r.id === rule.id),
+      );
+      if (partner) return refuse(400, 'bad-partner', partner);
       const skus = new Set(c.pointsOfSale.flatMap((p) => p.products.map((x) => x.sku)));
       const named =
         rule.kind === 'history'
@@ -254,6 +261,7 @@ export function adminRoutes(app: FastifyInstance, admin: Admin, staff: Staff, gw
         'session' in a && tab === 'promotions'
           ? admin.report(Date.now() - 30 * 86_400_000, Date.now() + 1)
           : [],
+      partnerKeys: membershipCacheOf(gw.ctx)?.partnerKeys() ?? [],
     });
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
@@ -343,11 +351,36 @@ export function adminRoutes(app: FastifyInstance, admin: Admin, staff: Staff, gw
   );
   app.put(
     '/apps/api/admin/promotions/:id',
-    opts({
-      params: { type: 'object', properties: { id: { type: 'string', pattern: ID } } },
-      body: RULE_SCHEMA,
-    }),
+    {
+      ...opts({
+        params: { type: 'object', properties: { id: { type: 'string', pattern: ID } } },
+        body: RULE_SCHEMA,
+      }),
+      // Refused bodies reach the handler (after the admin check): logged, and a partner rule's
+      // product/badge problem said in words rather than as the schema's anyOf branches.
+      attachValidation: true,
+    },
     async (req, reply) => {
+      if (req.validationError) {
+        const b = req.body as { id?: unknown } | null;
+        const stored = (admin.config().promotions ?? []).find((r) => r.id === b?.id);
+        const partner = partnerInputProblem(req.body, stored);
+        const r = refuse(
+          400,
+          partner ? 'bad-partner' : 'bad-request',
+          partner ?? req.validationError.message,
+        );
+        gw.ctx.log.warn(
+          {
+            by: by(req),
+            what: `promotion ${(req.params as { id: string }).id}`,
+            error: r.error,
+            detail: r.message,
+          },
+          'admin: edit refused',
+        );
+        return send(reply, r);
+      }
       // The staff hook writes the session's member into `by`: not part of the rule.
       const { by: _by, ...rule } = req.body as PromotionRule & { by?: string };
       if (rule.id !== (req.params as { id: string }).id)

@@ -226,6 +226,11 @@ export class MembershipCache {
     return membershipVerdict(entry, now, this.ttlMs, this.standInMs);
   }
 
+  /** The partner memberships the cloud named (keys, see partnerKey): a rule naming another gets no perk. */
+  partnerKeys(): string[] {
+    return [...this.partners.keys()].sort();
+  }
+
   private entry(cardUid: string): Entry | undefined {
     const e = this.cards.get(cardUid);
     if (e) return { ...e, fetchedAt: Math.max(e.fetchedAt, this.listAt) };

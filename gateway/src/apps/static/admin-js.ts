@@ -2,7 +2,9 @@
  * The admin screen's script: every `form.api` is sent as JSON to its data-url (with {field}
  * placeholders filled in), then the page reloads to show the server's state. Field types:
  * data-type="money" (decimal → minor units), "int", "number", "list" (comma separated),
- * "nullable" (empty → null); `window.*`, `price:<sku>` and `cat:<category>` build a happy hour.
+ * "nullable" (empty → null); `window.*`, `price:<sku>` and `cat:<category>` build a happy hour;
+ * data-name-from="<field>" sends the input under the name chosen in that field (a partner rule's
+ * `product` or `badge`, never both).
  * Text goes into the page through textContent only.
  */
 export const ADMIN_CSS = `
@@ -16,7 +18,7 @@ export const ADMIN_CSS = `
 .narrow{max-width:420px;margin:1rem auto}
 .rules{padding:0;margin:0;list-style:none}
 .grid-form{display:grid;grid-template-columns:1fr;gap:.5rem;margin-top:.5rem}
-@media (min-width:640px){.grid-form{grid-template-columns:1fr 1fr}.grid-form fieldset,.grid-form .actions,.grid-form .msg{grid-column:1/3}}
+@media (min-width:640px){.grid-form{grid-template-columns:1fr 1fr}.grid-form fieldset,.grid-form .actions,.grid-form .msg,.grid-form .hint{grid-column:1/3}}
 .inline-form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
 .field{display:flex;flex-direction:column;gap:.2rem;font-size:.9rem;flex:1 1 140px}
 .field input,.field select{font:inherit;min-height:44px;background:#0d1115;color:inherit;border:1px solid #3a4753;border-radius:8px;padding:0 .5rem;width:100%}
@@ -56,6 +58,7 @@ export const ADMIN_JS = String.raw`(function () {
       var v = el.value;
       url = url.split('{' + name + '}').join(encodeURIComponent(v.trim()));
       if (el.hasAttribute('data-url-only')) return;
+      if (el.hasAttribute('data-name-from')) name = form.elements.namedItem(el.getAttribute('data-name-from')).value;
       if (name.indexOf('window.') === 0) {
         w = w || { days: [] };
         if (name === 'window.days') { if (el.checked) w.days.push(Number(v)); }
