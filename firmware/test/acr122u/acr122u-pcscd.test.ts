@@ -4,11 +4,16 @@
  * vpcd driver → a virtual ACR122U card over TCP whose PN532 is the simulator. The host terminal's
  * ACR122U code (openAcr122u, PcscLink, Acr122uTransport) and the unchanged PN532 driver and
  * reader loop run on top, on real time.
+ * The virtual card runs in a child process (vpcd-card-process.ts): pcsclite blocks this test's
+ * event loop in calls that wait for pcscd (SCardEstablishContext; a reader's status-change
+ * callback taking the reader mutex that a pending SCardTransmit holds), and pcscd may be waiting
+ * for the card at that moment; a card answering from this event loop made both wait for good
+ * (caught with gdb: 5 runs in 14 on a loaded 2-CPU machine; none in 49 since).
  * vpcd implements no SCardControl, so the escape path meets a real "Feature not supported" here
  * (the escape path itself is covered with the PC/SC double in acr122u.test.ts).
  * Needs: apt-get install pcscd vsmartcard-vpcd libpcsclite-dev (and systemd for
  * systemd-socket-activate), and the pcsclite npm module built; skipped with the reason otherwise.
- * Opt-in (TB_PCSCD_E2E=1): see missing() below for why it does not run unattended.
+ * Runs wherever those are installed (CI installs them); TB_PCSCD_E2E=0 turns it off.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,8 +25,8 @@ import { type Clock, pn532, terminal } from '@tibillet/firmware';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAcr122u } from '../../targets/host/acr122u.js';
 import { Acr122uTransport } from '../../targets/host/acr122u-transport.js';
-import { Acr122uEmulator, FIRMWARE_ASCII } from './emulator.js';
-import { connectVirtualCard, type VirtualCard } from './vpcd-card.js';
+import { FIRMWARE_ASCII } from './emulator.js';
+import { startVirtualCardProcess, type VirtualCardProcess } from './vpcd-card-child.js';
 
 const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 const UID = [0x04, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40];
@@ -36,14 +41,7 @@ function which(bin: string): boolean {
 }
 
 function missing(): string | undefined {
-  // Opt-in: in this rig the virtual card answers pcscd from this test's own event loop, while
-  // pcsclite's SCardEstablishContext (synchronous, no time limit) waits for pcscd; when pcscd is
-  // itself waiting for the card at that moment, both wait for good (caught with gdb: the test
-  // worker's main thread in poll(-1) under SCardEstablishContext, about 1 run in 10 under load).
-  // A real ACR122U answers from its own hardware, so the product is not concerned; the rig needs
-  // the virtual card in another process before it can run unattended in CI.
-  if (process.env.TB_PCSCD_E2E !== '1')
-    return 'opt-in (TB_PCSCD_E2E=1): the virtual card shares the event loop pcsclite blocks';
+  if (process.env.TB_PCSCD_E2E === '0') return 'turned off (TB_PCSCD_E2E=0)';
   if (!which('pcscd')) return 'pcscd not installed (apt-get install pcscd)';
   if (!existsSync(VPCD_DRIVER)) return 'vpcd not installed (apt-get install vsmartcard-vpcd)';
   if (!which('systemd-socket-activate'))
@@ -88,6 +86,19 @@ async function waitFor(what: string, done: () => boolean | Promise<boolean>, ms 
   }
 }
 
+/** Signals `child` and waits (bounded) for it to exit; false if it is still there. */
+function stopped(child: ChildProcess, signal: NodeJS.Signals, ms = 5000): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    child.kill(signal);
+  });
+}
+
 const realClock: Clock = {
   now: () => performance.now(),
   setTimeout: (cb, ms) => setTimeout(cb, ms) as unknown as number,
@@ -101,8 +112,7 @@ describe.skipIf(skip !== undefined)(
     let daemon: ChildProcess | undefined;
     let daemonLog = '';
     let port = 0;
-    const emu = new Acr122uEmulator(realClock);
-    let card: VirtualCard | undefined;
+    let card: VirtualCardProcess | undefined;
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'tb-pcscd-'));
@@ -126,6 +136,7 @@ describe.skipIf(skip !== undefined)(
         daemonLog += d;
       });
       process.env.PCSCLITE_CSOCK_NAME = socket; // read by libpcsclite when pcsclite establishes its context
+      card = await startVirtualCardProcess();
       // vpcd accepts one card connection per slot: probing with a connect would take the slot, so
       // wait for the socket file, then connect the card for good (retrying until vpcd listens).
       await waitFor('pcscd socket', () => existsSync(socket));
@@ -140,22 +151,21 @@ describe.skipIf(skip !== undefined)(
       await waitFor('vpcd listening', async () => {
         if (daemon?.exitCode !== null) throw new Error(`pcscd exited (${daemon?.exitCode}): ${daemonLog}`);
         try {
-          card = await connectVirtualCard(port, emu);
+          await card?.connect(port);
           return true;
         } catch {
           return false;
         }
       });
-    }, 30_000);
+    }, 60_000);
 
     afterAll(async () => {
-      await card?.close();
-      if (daemon?.pid !== undefined && daemon.exitCode === null) {
-        const exited = new Promise((r) => daemon?.once('exit', r));
-        daemon.kill('SIGTERM');
-        await exited;
+      try {
+        await card?.stop();
+      } finally {
+        if (daemon !== undefined && !(await stopped(daemon, 'SIGTERM'))) await stopped(daemon, 'SIGKILL');
+        if (dir) rmSync(dir, { recursive: true, force: true });
       }
-      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     it('pcsclite → pcscd → vpcd: firmware string, PN532 commands by SCardTransmit, one tap and its removal', async () => {
@@ -163,7 +173,8 @@ describe.skipIf(skip !== undefined)(
       const acr = await openAcr122u({ name: 'Virtual PCD 00 00', waitMs: 8000, log: (l) => logs.push(l) });
       try {
         expect(acr.readerName).toBe('Virtual PCD 00 00');
-        await waitFor('card power-on', () => card?.controls.includes(0x04) === true);
+        const vcard = card as VirtualCardProcess;
+        await waitFor('card power-on', async () => (await vcard.state()).controls.includes(0x04));
         expect(await acr.firmware()).toBe(FIRMWARE_ASCII);
         const driver = new pn532.Pn532Driver({
           clock: realClock,
@@ -173,14 +184,14 @@ describe.skipIf(skip !== undefined)(
         const poller = terminal.startReader(driver, realClock, (ev) => events.push(ev), { intervalMs: 40 });
         await waitFor('reader-ready', () => events.length > 0);
         expect(events[0]).toEqual({ type: 'reader-ready', version: 'PN532 1.6' });
-        emu.sim.placeCard(pn532.uidCard(UID));
+        await vcard.place(UID);
         await waitFor('the tap', () => events.some((e) => e.type === 'card'));
-        emu.sim.removeCard();
+        await vcard.remove();
         await waitFor('the removal', () => events.some((e) => e.type === 'removed'));
         poller.stop();
         expect(events.slice(1)).toEqual([{ type: 'card', uid: '04DE5F1EACC040' }, { type: 'removed' }]);
         // The bytes pcscd carried: Direct Transmit pseudo-APDUs, exactly as sent.
-        const sent = card?.apdus ?? [];
+        const sent = (await vcard.state()).apdus;
         expect(sent[0]).toEqual([0xff, 0x00, 0x48, 0x00, 0x00]);
         expect(sent[1]).toEqual([0xff, 0x00, 0x00, 0x00, 0x05, 0xd4, 0x14, 0x01, 0x14, 0x01]);
         expect(sent.some((a) => a[5] === 0xd4 && a[6] === 0x4a)).toBe(true); // InListPassiveTarget
@@ -196,21 +207,21 @@ describe.skipIf(skip !== undefined)(
     it('the card leaves the virtual reader: real PC/SC errors, vpcd refuses escape, a clear error; back: it works again', async () => {
       const logs: string[] = [];
       const acr = await openAcr122u({ name: 'Virtual PCD 00 00', waitMs: 8000, log: (l) => logs.push(l) });
+      const vcard = card as VirtualCardProcess;
       try {
         const firmware = () =>
           new Promise<string | undefined>((resolve) =>
             acr.link.exchange([0xff, 0x00, 0x48, 0x00, 0x00], (err) => resolve(err)),
           );
         expect(await firmware()).toBeUndefined();
-        await card?.close();
-        card = undefined;
+        await vcard.disconnect();
         await waitFor('vpcd to notice', async () => (await firmware()) !== undefined);
         const err = await firmware();
         expect(err).toMatch(
           /Virtual PCD 00 00: SCardControl\(IOCTL_CCID_ESCAPE\) refused .*0x8010001F.*ifdDriverOptions 0x0001/i,
         );
         expect(acr.link.mode).toBe('direct');
-        card = await connectVirtualCard(port, emu);
+        await vcard.connect(port);
         await waitFor('the card back', async () => (await firmware()) === undefined);
         expect(acr.link.mode).toBe('card');
       } finally {
