@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { createFederation, createGateway, createUser, createVenue } from './admin/setup.js';
 import { createCloud, DEFAULT_LOG_ORIGIN } from './app.js';
+import { purgeArtistSignups, startArtistSignupPurge } from './artists/purge.js';
 import { openDb } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { runDormancy } from './dormancy/job.js';
@@ -81,6 +82,11 @@ dbOptions(program.command('start').description('serve the cloud API'))
     process.env.MAIL_FROM ?? 'cooperative@localhost',
   )
   .option('--mail-interval <ms>', 'how often the email outbox is sent', '5000')
+  .option(
+    '--purge-interval <ms>',
+    'how often unconfirmed artist sign-ups and dead verification links past retention are deleted (0 = never; then cron purge-signups)',
+    '3600000',
+  )
   .action(
     async (
       o: DbOpts & {
@@ -93,6 +99,7 @@ dbOptions(program.command('start').description('serve the cloud API'))
         smtp?: string;
         from: string;
         mailInterval: string;
+        purgeInterval: string;
       },
     ) => {
       const db = await open(o);
@@ -127,8 +134,16 @@ dbOptions(program.command('start').description('serve the cloud API'))
         : undefined;
       if (!mail)
         cloud.app.log.warn('no --smtp: emails (login links, verifications) stay queued in the outbox');
+      const purge =
+        Number(o.purgeInterval) > 0
+          ? startArtistSignupPurge(db, {
+              intervalMs: Number(o.purgeInterval),
+              log: (line, data) => cloud.app.log.info(data ?? {}, line),
+            })
+          : undefined;
       const stop = async () => {
         await mail?.stop();
+        await purge?.stop();
         transport?.close();
         await cloud.close();
         await db.close();
@@ -241,6 +256,18 @@ dbOptions(
     }
     await db.close();
   });
+
+dbOptions(
+  program
+    .command('purge-signups')
+    .description(
+      'delete once the artist sign-ups never confirmed and the verification links used or expired more than 7 days ago (start does it hourly)',
+    ),
+).action(async (o: DbOpts) => {
+  const db = await open(o);
+  process.stdout.write(`${JSON.stringify(await purgeArtistSignups(db, Date.now()))}\n`);
+  await db.close();
+});
 
 dbOptions(
   program

@@ -1,6 +1,7 @@
 export { createFederation, createGateway, createUser, createVenue } from './admin/setup.js';
 export { registerAgendaRoutes } from './agenda/routes.js';
 export { buildApp, type Cloud, type CloudOptions, createCloud } from './app.js';
+export { type PurgeResult, purgeArtistSignups, SIGNUP_RETENTION_MS } from './artists/purge.js';
 export { type Db, openDb, openPglite, openPostgres, type Tx } from './db/connect.js';
 export { migrate } from './db/migrate.js';
 export { type DormancyRunResult, runDormancy } from './dormancy/job.js';

@@ -75,7 +75,7 @@ const fr = {
   linkBad: 'Lien invalide : vérifiez qu’il est complet, ou connectez-vous pour en recevoir un nouveau.',
   verifySubject: 'Confirmez votre compte artiste TiBillet',
   verifyBody:
-    'Bonjour,\n\nPour activer votre compte artiste TiBillet, confirmez votre adresse e-mail avec ce lien (valable 48 heures, une seule fois) :\n\n{url}\n\nSi vous n’avez pas créé ce compte, ignorez ce message : personne ne pourra s’y connecter et rien ne sera publié.\n',
+    'Bonjour,\n\nPour activer votre compte artiste TiBillet, confirmez votre adresse e-mail avec ce lien (valable 48 heures, une seule fois) :\n\n{url}\n\nSi vous n’avez pas créé ce compte, ignorez ce message : personne ne pourra s’y connecter, rien ne sera publié et l’inscription sera effacée 7 jours après l’expiration du lien.\n',
 };
 
 const en: typeof fr = {
@@ -146,7 +146,7 @@ const en: typeof fr = {
   linkBad: 'Invalid link: check that it is complete, or sign in to get a new one.',
   verifySubject: 'Confirm your TiBillet artist account',
   verifyBody:
-    'Hello,\n\nTo activate your TiBillet artist account, confirm your email address with this link (valid 48 hours, once):\n\n{url}\n\nIf you did not create this account, ignore this message: nobody will be able to sign in to it and nothing will be published.\n',
+    'Hello,\n\nTo activate your TiBillet artist account, confirm your email address with this link (valid 48 hours, once):\n\n{url}\n\nIf you did not create this account, ignore this message: nobody will be able to sign in to it, nothing will be published and the sign-up will be erased 7 days after the link expires.\n',
 };
 
 export type ArtistDict = typeof fr;
