@@ -425,13 +425,14 @@ export class PostingEngine {
   ): Promise<void> {
     if (!applied.length) return;
     const tx = this.tx;
-    // One statement at a time on the connection, but each is started before JS builds the rows
-    // of the next one, so the server works while JS serialises (a pipeline of depth one).
-    let running: Promise<void> = Promise.resolve();
-    const next = async (start: () => Promise<void>): Promise<void> => {
-      await running;
-      running = start();
-      running.catch(() => {});
+    // The statements run one after the other on the connection (a chain of promises) while JS
+    // builds the next payloads in slices, yielding between them: a COPY only starts moving once
+    // the server has answered its CopyInResponse and the socket drained, and both need the event
+    // loop. Built in one go, the next payload held the previous COPY still for its whole length.
+    let chain: Promise<unknown> = Promise.resolve();
+    const run = (start: () => Promise<unknown>): void => {
+      chain = chain.then(start);
+      chain.catch(() => {});
     };
 
     const ids: number[] = [];
@@ -444,7 +445,7 @@ export class PostingEngine {
     if (ids.length) {
       // The guard re-checks the overdraft rule in SQL; a row it refuses is simply not updated and
       // the count mismatch aborts the whole transaction.
-      await next(async () => {
+      run(async () => {
         const upd = await tx.query(
           `UPDATE accounts a SET balance = a.balance + d.delta
            FROM unnest($1::int8[], $2::int8[]) d(id, delta)
@@ -483,14 +484,11 @@ export class PostingEngine {
         o.push(
           `${copyText(op.id)}\t${op.venueId === null ? '\\N' : few(op.venueId)}\t${few(op.kind)}\t\\\\x${opHex[i]}\t${op.ref ? copyText(op.ref) : '\\N'}\t${copyText(JSON.stringify(result))}\n`,
         );
+        if (i % SLICE === SLICE - 1) await yieldToIo();
       }
-      await next(async () =>
-        checkOps(
-          await tx.copy!(
-            'COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN',
-            o.bytes(),
-          ),
-        ),
+      const data = o.bytes();
+      run(async () =>
+        checkOps(await tx.copy!('COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN', data)),
       );
     } else {
       const params = [
@@ -501,7 +499,7 @@ export class PostingEngine {
         applied.map((a) => a.op.ref ?? null),
         applied.map((a) => JSON.stringify(a.result)),
       ];
-      await next(async () => {
+      run(async () => {
         const r = await tx.query(
           `INSERT INTO operations (id, venue_id, kind, body_hash, ref, result)
            SELECT id, venue, kind, decode(h, 'hex'), ref, r::json
@@ -514,23 +512,29 @@ export class PostingEngine {
     }
 
     if (transfers.length) {
-      const entries = chainEntries(this.head, transfers);
       if (tx.copy !== null && transfers.length >= COPY_THRESHOLD) {
         const t = new CopyRows(transfers.length * 240);
-        for (let i = 0; i < transfers.length; i++) {
-          const r = transfers[i];
-          const e = entries[i];
-          t.push(
-            `${r.seq}\t${copyText(r.idempotencyKey)}\t${r.debit}\t${r.credit}\t${few(r.asset)}\t${r.amount}\t${few(r.kind)}\t${r.venueId === null ? '\\N' : few(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`,
-          );
+        for (let from = 0; from < transfers.length; from += SLICE) {
+          const slice = transfers.slice(from, from + SLICE);
+          const entries = chainEntries(this.head, slice);
+          for (let i = 0; i < slice.length; i++) {
+            const r = slice[i];
+            const e = entries[i];
+            t.push(
+              `${r.seq}\t${copyText(r.idempotencyKey)}\t${r.debit}\t${r.credit}\t${few(r.asset)}\t${r.amount}\t${few(r.kind)}\t${r.venueId === null ? '\\N' : few(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`,
+            );
+          }
+          await yieldToIo();
         }
-        await next(async () => {
-          await tx.copy!(
+        const data = t.bytes();
+        run(() =>
+          tx.copy!(
             'COPY transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at, entry_hash, chain_hash) FROM STDIN',
-            t.bytes(),
-          );
-        });
+            data,
+          ),
+        );
       } else {
+        const entries = chainEntries(this.head, transfers);
         const tParams = [
           transfers.map((r) => r.seq),
           transfers.map((r) => r.idempotencyKey),
@@ -545,21 +549,26 @@ export class PostingEngine {
           entries.map((e) => e.entryHash),
           entries.map((e) => e.chainHash),
         ];
-        await next(async () => {
-          await tx.query(
+        run(() =>
+          tx.query(
             `INSERT INTO transfers (id, idempotency_key, debit, credit, asset, amount, kind, venue_id, operation_id, at, entry_hash, chain_hash)
              SELECT id, k, d, c, a, n, kind, v, o, at, decode(e, 'hex'), decode(h, 'hex')
              FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::text[], $6::int8[], $7::text[], $8::text[], $9::text[], $10::int8[], $11::text[], $12::text[])
                u(id, k, d, c, a, n, kind, v, o, at, e, h)`,
             tParams,
-          );
-        });
+          ),
+        );
       }
     }
-    await next(() => saveLogHead(tx, this.head));
-    await running;
+    const head = { seq: this.head.seq, chainHash: this.head.chainHash };
+    run(() => saveLogHead(tx, head));
+    await chain;
   }
 }
+
+/** Rows built between two turns of the event loop while statements are in flight. */
+const SLICE = 1000;
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A body hash as hex (operations carry bytes or hex). */
 const hexOf = (h: Buffer | string): string => (typeof h === 'string' ? h : h.toString('hex'));
