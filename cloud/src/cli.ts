@@ -8,13 +8,13 @@ import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { createFederation, createGateway, createUser, createVenue } from './admin/setup.js';
 import { createCloud, DEFAULT_LOG_ORIGIN } from './app.js';
-import { purgeArtistSignups, startArtistSignupPurge } from './artists/purge.js';
 import { openDb } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { runDormancy } from './dormancy/job.js';
 import { sendOutbox, smtpTransport, startOutboxSender } from './dormancy/outbox.js';
 import { queueMembershipReminders } from './memberships/reminders.js';
 import { StripeCheckout } from './payments/stripe.js';
+import { purgePersonalData, startRetentionPurge } from './retention/purge.js';
 import { cardAccounts, exportLog } from './transparency/log-routes.js';
 import { CheckpointService, TransparencyLog } from './transparency/log-store.js';
 import { parseMasterKey } from './util/secrets.js';
@@ -84,7 +84,7 @@ dbOptions(program.command('start').description('serve the cloud API'))
   .option('--mail-interval <ms>', 'how often the email outbox is sent', '5000')
   .option(
     '--purge-interval <ms>',
-    'how often unconfirmed artist sign-ups and dead verification links past retention are deleted (0 = never; then cron purge-signups)',
+    'how often personal data past retention is deleted: unconfirmed artist sign-ups and dead verification links, sent emails, expired sessions (0 = never; then cron purge)',
     '3600000',
   )
   .action(
@@ -136,7 +136,7 @@ dbOptions(program.command('start').description('serve the cloud API'))
         cloud.app.log.warn('no --smtp: emails (login links, verifications) stay queued in the outbox');
       const purge =
         Number(o.purgeInterval) > 0
-          ? startArtistSignupPurge(db, {
+          ? startRetentionPurge(db, {
               intervalMs: Number(o.purgeInterval),
               log: (line, data) => cloud.app.log.info(data ?? {}, line),
             })
@@ -259,13 +259,14 @@ dbOptions(
 
 dbOptions(
   program
-    .command('purge-signups')
+    .command('purge')
+    .alias('purge-signups')
     .description(
-      'delete once the artist sign-ups never confirmed and the verification links used or expired more than 7 days ago (start does it hourly)',
+      'delete once the personal data past retention: artist sign-ups never confirmed and verification links used or expired more than 7 days ago, emails sent (or given up) more than 30 days ago, sessions expired more than 7 days ago (start does it hourly); prints the counts',
     ),
 ).action(async (o: DbOpts) => {
   const db = await open(o);
-  process.stdout.write(`${JSON.stringify(await purgeArtistSignups(db, Date.now()))}\n`);
+  process.stdout.write(`${JSON.stringify(await purgePersonalData(db, Date.now()))}\n`);
   await db.close();
 });
 

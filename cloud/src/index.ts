@@ -19,6 +19,14 @@ export {
   verifyStripeSignature,
 } from './payments/stripe.js';
 export { cardIssue, walletPath, walletSig } from './public/wallet-link.js';
+export {
+  OUTBOX_RETENTION_MS,
+  purgeOutbox,
+  purgePersonalData,
+  purgeSessions,
+  type RetentionResult,
+  SESSION_RETENTION_MS,
+} from './retention/purge.js';
 export { type BatchResponse, ingestBatch, type SyncBatch } from './sync/batches.js';
 export { MAX_BATCH_ITEMS, processItems, type SyncItem } from './sync/items.js';
 export { TicketKeys } from './ticketing/keys.js';

@@ -91,39 +91,3 @@ export async function purgeArtistSignups(
   out.skipped = Number(skipped.rows[0]?.n ?? 0);
   return out;
 }
-
-export interface PurgeSchedule {
-  stop(): Promise<void>;
-}
-
-/**
- * Runs the purge now and then every `intervalMs` while the cloud runs (one round at a time, as the
- * email outbox sender). Logs counts only, never an address.
- */
-export function startArtistSignupPurge(
-  db: Db,
-  o: { intervalMs: number; log?: (line: string, data?: object) => void },
-): PurgeSchedule {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const round = (): void => {
-    running = purgeArtistSignups(db)
-      .then((r) => {
-        if (r.accounts || r.links || r.skipped) o.log?.('artist sign-ups purged', r);
-      })
-      .catch((err: Error) => o.log?.('artist sign-up purge failed', { err: err.message }))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(round, o.intervalMs);
-      });
-  };
-  round();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
-}

@@ -620,7 +620,12 @@ export const cardReissues = pgTable(
     by: text('by').notNull(),
     createdAt: created(),
   },
-  (t) => [index('card_reissues_card').on(t.cardUid)],
+  // The closed-wallets listing filters by venue (newest first) and looks a wallet up by id.
+  (t) => [
+    index('card_reissues_card').on(t.cardUid),
+    index('card_reissues_venue').on(t.venueId, t.createdAt),
+    index('card_reissues_old_wallet').on(t.oldWalletId),
+  ],
 );
 
 /** Disbursements out of the cooperative fund (the transfer is in the log; the memo is not). */

@@ -32,6 +32,9 @@ export function smtpTransport(
   ) as unknown as MailTransport & { close(): void };
 }
 
+/** After this many attempts a row is never retried: definitively failed (and purged later). */
+export const OUTBOX_MAX_ATTEMPTS = 10;
+
 export interface OutboxRunResult {
   sent: number;
   failed: number;
@@ -51,7 +54,7 @@ export async function sendOutbox(
     kind: string;
   }>(
     'SELECT id, to_address, subject, body, kind FROM email_outbox WHERE sent_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2',
-    [o.maxAttempts ?? 10, o.limit ?? 500],
+    [o.maxAttempts ?? OUTBOX_MAX_ATTEMPTS, o.limit ?? 500],
   );
   for (const r of rows) {
     const id = num(r.id);

@@ -1,0 +1,2 @@
+CREATE INDEX "card_reissues_venue" ON "card_reissues" USING btree ("venue_id","created_at");--> statement-breakpoint
+CREATE INDEX "card_reissues_old_wallet" ON "card_reissues" USING btree ("old_wallet_id");

@@ -1,0 +1,119 @@
+// Retention of personal data the cloud only needs for a while, in one job (start runs it hourly,
+// `tibillet-cloud purge` from cron):
+//  - artists' abandoned sign-ups and dead verification links (artists/purge.ts);
+//  - the email outbox: a mail holds an address, a name and often a login or verification link;
+//    once sent (or given up after OUTBOX_MAX_ATTEMPTS) it serves only to answer "was it sent?",
+//    which OUTBOX_RETENTION covers. An unsent row is the mail itself and is never touched;
+//  - sessions (admin, artist, holder): every reader already refuses them once expired; the grace
+//    period only keeps them around for an investigation of the days just before.
+import type { Db } from '../db/connect.js';
+import { type PurgeResult as SignupPurgeResult, purgeArtistSignups } from '../artists/purge.js';
+import { OUTBOX_MAX_ATTEMPTS } from '../dormancy/outbox.js';
+
+export const OUTBOX_RETENTION_MS = 30 * 24 * 3600_000;
+export const SESSION_RETENTION_MS = 7 * 24 * 3600_000;
+const BATCH = 500;
+
+/** Every table of sessions keyed by token_hash with an expires_at (revocation deletes the row). */
+export const SESSION_TABLES = ['sessions', 'artist_sessions', 'holder_sessions'] as const;
+export type SessionTable = (typeof SESSION_TABLES)[number];
+
+export interface RetentionResult {
+  signups: SignupPurgeResult;
+  /** Outbox rows deleted: sent, and given up (never sent, no retry left). */
+  outbox: { sent: number; failed: number };
+  /** Expired session rows deleted, per table. */
+  sessions: Record<SessionTable, number>;
+}
+
+/** Deletes in batches of BATCH rows until a batch comes back short; returns the rows deleted. */
+async function drain(db: Db, table: string, key: string, where: string, params: unknown[]): Promise<number> {
+  let total = 0;
+  for (;;) {
+    // The condition is repeated outside the sub-select so that on PostgreSQL a row changed by a
+    // concurrent writer after the sub-select read it is re-checked before it goes.
+    const r = await db.query(
+      `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${where} LIMIT ${BATCH}) AND ${where}`,
+      params,
+    );
+    total += r.count;
+    if (r.count < BATCH) return total;
+  }
+}
+
+export async function purgeOutbox(
+  db: Db,
+  now: number = Date.now(),
+  o: { retentionMs?: number; maxAttempts?: number } = {},
+): Promise<RetentionResult['outbox']> {
+  const cutoff = new Date(now - (o.retentionMs ?? OUTBOX_RETENTION_MS));
+  const sent = await drain(db, 'email_outbox', 'id', 'sent_at < $1', [cutoff]);
+  // A given-up row has no time of its last attempt; the sender tries every few seconds, so its
+  // creation is close enough (and only earlier, i.e. the row is kept a little longer).
+  const failed = await drain(
+    db,
+    'email_outbox',
+    'id',
+    'sent_at IS NULL AND attempts >= $2 AND created_at < $1',
+    [cutoff, o.maxAttempts ?? OUTBOX_MAX_ATTEMPTS],
+  );
+  return { sent, failed };
+}
+
+export async function purgeSessions(
+  db: Db,
+  now: number = Date.now(),
+  o: { retentionMs?: number } = {},
+): Promise<RetentionResult['sessions']> {
+  const cutoff = new Date(now - (o.retentionMs ?? SESSION_RETENTION_MS));
+  const out = {} as RetentionResult['sessions'];
+  for (const t of SESSION_TABLES) out[t] = await drain(db, t, 'token_hash', 'expires_at < $1', [cutoff]);
+  return out;
+}
+
+export async function purgePersonalData(db: Db, now: number = Date.now()): Promise<RetentionResult> {
+  // Sessions first: an unverified artist owning a session row is skipped by the sign-up purge.
+  const sessions = await purgeSessions(db, now);
+  const outbox = await purgeOutbox(db, now);
+  const signups = await purgeArtistSignups(db, now);
+  return { signups, outbox, sessions };
+}
+
+export interface PurgeSchedule {
+  stop(): Promise<void>;
+}
+
+const anything = (r: RetentionResult): boolean =>
+  [...Object.values(r.signups), ...Object.values(r.outbox), ...Object.values(r.sessions)].some((n) => n > 0);
+
+/**
+ * Runs the purge now and then every `intervalMs` while the cloud runs (one round at a time, as the
+ * email outbox sender). Logs counts only, never an address.
+ */
+export function startRetentionPurge(
+  db: Db,
+  o: { intervalMs: number; log?: (line: string, data?: object) => void },
+): PurgeSchedule {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const round = (): void => {
+    running = purgePersonalData(db)
+      .then((r) => {
+        if (anything(r)) o.log?.('personal data purged', r);
+      })
+      .catch((err: Error) => o.log?.('personal data purge failed', { err: err.message }))
+      .finally(() => {
+        running = undefined;
+        if (!stopped) timer = setTimeout(round, o.intervalMs);
+      });
+  };
+  round();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
