@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { num, type Queryable, type Tx } from '../db/connect.js';
 import type { PostingEngine } from './engine.js';
 import { post, walletBalances } from './lifecycle.js';
-import { classifyRefund, type RefundQuote } from './refund.js';
-import { type AssetAmount, LedgerError, type Posting } from './types.js';
-import { sys, type VenueCtx } from './venue.js';
+import { classifyRefund, describeLines, type RefundQuote, refundPostings } from './refund.js';
+import { type AssetAmount, LedgerError } from './types.js';
+import type { VenueCtx } from './venue.js';
 
 export interface ClosedWallet extends RefundQuote {
   walletId: number;
@@ -139,8 +139,6 @@ const sameLines = (a: AssetAmount[], b: AssetAmount[]): boolean => {
       .join(',');
   return key(a) === key(b);
 };
-const describe = (lines: AssetAmount[]): string =>
-  lines.length ? lines.map((l) => `${l.amount} ${l.asset}`).join(', ') : 'nothing';
 
 /**
  * Pays out and voids, per the venue's policy, what a closed wallet holds now: one ledger
@@ -159,38 +157,22 @@ export async function settleClosedWallet(
   if (!split.payout.length && !split.voided.length)
     throw new LedgerError(
       'nothing-to-settle',
-      `closed wallet ${walletId} holds nothing to pay out or void (kept: ${describe(split.kept)})`,
+      `closed wallet ${walletId} holds nothing to pay out or void (kept: ${describeLines(split.kept)})`,
       409,
     );
   if (o.expectedPayout && !sameLines(o.expectedPayout, split.payout))
     throw new LedgerError(
       'payout-changed',
-      `closed wallet ${walletId} would pay out ${describe(split.payout)}, not ${describe(o.expectedPayout)}: list it again`,
+      `closed wallet ${walletId} would pay out ${describeLines(split.payout)}, not ${describeLines(o.expectedPayout)}: list it again`,
       409,
     );
   if (split.payout.length && !o.payoutMethod)
     throw new LedgerError(
       'payout-method-required',
-      `closed wallet ${walletId} holds refundable money (${describe(split.payout)}): say how it is paid out`,
+      `closed wallet ${walletId} holds refundable money (${describeLines(split.payout)}): say how it is paid out`,
       400,
     );
-  const w = { wallet: walletId };
-  const postings: Posting[] = [
-    ...split.payout.map((l) => ({
-      asset: l.asset,
-      from: w,
-      to: sys.payout(venue.id),
-      amount: l.amount,
-      kind: 'refund',
-    })),
-    ...split.voided.map((l) => ({
-      asset: l.asset,
-      from: w,
-      to: sys.forfeit(venue.id),
-      amount: l.amount,
-      kind: 'refund-void',
-    })),
-  ];
+  const postings = refundPostings(venue, walletId, split);
   const logSeqs = await post(engine, venue, 'closed-wallet-settle', postings);
   const refundId = randomUUID();
   const quote: RefundQuote = { cardUid: reissue.cardUid, ...split };

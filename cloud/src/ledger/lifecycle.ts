@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { num, type Tx } from '../db/connect.js';
 import { resolveCards } from './cards.js';
 import type { PostingEngine } from './engine.js';
-import { classifyRefund, type RefundQuote } from './refund.js';
+import { classifyRefund, type RefundQuote, refundPostings } from './refund.js';
 import { type AssetAmount, LedgerError, type Posting } from './types.js';
 import { sys, type VenueCtx } from './venue.js';
 
@@ -207,23 +207,7 @@ export async function approveRefund(
   if (req.status !== 'requested')
     throw new LedgerError('refund-not-pending', `refund ${refundId} is ${req.status}`, 409);
   const split = classifyRefund(venue, await walletBalances(engine, req.walletId));
-  const w = { wallet: req.walletId };
-  const seqs = await post(engine, venue, 'refund', [
-    ...split.payout.map((l) => ({
-      asset: l.asset,
-      from: w,
-      to: sys.payout(venue.id),
-      amount: l.amount,
-      kind: 'refund',
-    })),
-    ...split.voided.map((l) => ({
-      asset: l.asset,
-      from: w,
-      to: sys.forfeit(venue.id),
-      amount: l.amount,
-      kind: 'refund-void',
-    })),
-  ]);
+  const seqs = await post(engine, venue, 'refund', refundPostings(venue, req.walletId, split));
   const payout = { cardUid: req.cardUid, ...split, logSeqs: seqs };
   await tx.query(
     `UPDATE refund_requests SET status = 'paid', approved_by = $2, payout_method = $3, payout_reference = $4, payout = $5, decided_at = now() WHERE id = $1`,

@@ -2,8 +2,8 @@
 // (federated EUR; the venue's own LOC at that venue) are paid out; gift, loyalty, time and
 // membership are kept or voided per the venue policy (default: kept on the card).
 import { num, type Queryable } from '../db/connect.js';
-import type { AssetAmount } from './types.js';
-import { isRefundableHere, type KeepOrVoid, type VenueCtx } from './venue.js';
+import type { AssetAmount, Posting } from './types.js';
+import { isRefundableHere, type KeepOrVoid, sys, type VenueCtx } from './venue.js';
 
 export interface RefundQuote {
   cardUid: string;
@@ -59,3 +59,36 @@ export function classifyRefund(venue: VenueCtx, balances: AssetAmount[]): Omit<R
   }
   return quote;
 }
+
+/**
+ * The postings that carry out a split of a wallet's balances at this venue: what is paid out to its
+ * payout account (`refund`), what its policy voids to its forfeit account (`refund-void`); kept
+ * lines stay. Used by the refund, the card re-issue and the closed-wallet settlement alike.
+ */
+export function refundPostings(
+  venue: VenueCtx,
+  walletId: number,
+  split: Pick<RefundQuote, 'payout' | 'voided'>,
+): Posting[] {
+  const w = { wallet: walletId };
+  return [
+    ...split.payout.map((l) => ({
+      asset: l.asset,
+      from: w,
+      to: sys.payout(venue.id),
+      amount: l.amount,
+      kind: 'refund',
+    })),
+    ...split.voided.map((l) => ({
+      asset: l.asset,
+      from: w,
+      to: sys.forfeit(venue.id),
+      amount: l.amount,
+      kind: 'refund-void',
+    })),
+  ];
+}
+
+/** Asset lines as text for error messages ("1200 EUR, 3 GIFT"). */
+export const describeLines = (lines: AssetAmount[]): string =>
+  lines.length ? lines.map((l) => `${l.amount} ${l.asset}`).join(', ') : 'nothing';

@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { num, type Queryable, type Tx } from '../db/connect.js';
 import type { PostingEngine } from './engine.js';
 import { loadCard, post, walletBalances } from './lifecycle.js';
-import { classifyRefund, type RefundQuote } from './refund.js';
-import { type AssetAmount, LedgerError, type Posting } from './types.js';
-import { sys, type VenueCtx } from './venue.js';
+import { classifyRefund, describeLines, type RefundQuote, refundPostings } from './refund.js';
+import { LedgerError } from './types.js';
+import type { VenueCtx } from './venue.js';
 
 export type ReissueMode = 'refunded' | 'detached';
 
@@ -187,32 +187,16 @@ export async function reissueCard(
     if (split.payout.length && !o.mayPayOut)
       throw new LedgerError(
         'approval-required',
-        `card ${uid} holds refundable money (${describe(split.payout)}): a venue admin must pay it out`,
+        `card ${uid} holds refundable money (${describeLines(split.payout)}): a venue admin must pay it out`,
         403,
       );
     if (split.payout.length && !o.payoutMethod)
       throw new LedgerError(
         'payout-method-required',
-        `card ${uid} holds refundable money (${describe(split.payout)}): say how it is paid out`,
+        `card ${uid} holds refundable money (${describeLines(split.payout)}): say how it is paid out`,
         400,
       );
-    const w = { wallet: oldWallet };
-    const postings: Posting[] = [
-      ...split.payout.map((l) => ({
-        asset: l.asset,
-        from: w,
-        to: sys.payout(venue.id),
-        amount: l.amount,
-        kind: 'refund',
-      })),
-      ...split.voided.map((l) => ({
-        asset: l.asset,
-        from: w,
-        to: sys.forfeit(venue.id),
-        amount: l.amount,
-        kind: 'refund-void',
-      })),
-    ];
+    const postings = refundPostings(venue, oldWallet, split);
     seqs = await post(engine, venue, 'card-reissue', postings);
     if (postings.length) {
       // The same paid refund record the refund flow writes, so payouts are listed in one place.
@@ -267,5 +251,3 @@ export async function reissueCard(
   );
   return result;
 }
-
-const describe = (lines: AssetAmount[]): string => lines.map((l) => `${l.amount} ${l.asset}`).join(', ');
