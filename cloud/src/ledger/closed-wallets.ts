@@ -5,11 +5,16 @@
 // settles them exactly as the re-issue did: refundable assets paid out through its payout account
 // with a paid refund record, the others voided or kept per its refund policy, in one ledger
 // operation. So money is never stuck, and what was refundable stays refundable.
-import { randomUUID } from 'node:crypto';
 import { num, type Queryable, type Tx } from '../db/connect.js';
 import type { PostingEngine } from './engine.js';
 import { post, walletBalances } from './lifecycle.js';
-import { classifyRefund, describeLines, type RefundQuote, refundPostings } from './refund.js';
+import {
+  classifyRefund,
+  describeLines,
+  type RefundQuote,
+  recordPaidRefund,
+  refundPostings,
+} from './refund.js';
 import { type AssetAmount, LedgerError } from './types.js';
 import type { VenueCtx } from './venue.js';
 
@@ -174,26 +179,19 @@ export async function settleClosedWallet(
     );
   const postings = refundPostings(venue, walletId, split);
   const logSeqs = await post(engine, venue, 'closed-wallet-settle', postings);
-  const refundId = randomUUID();
   const quote: RefundQuote = { cardUid: reissue.cardUid, ...split };
   const payoutMethod = split.payout.length ? o.payoutMethod! : null;
   const payoutReference = split.payout.length ? (o.payoutReference ?? null) : null;
-  await tx.query(
-    `INSERT INTO refund_requests (id, venue_id, card_uid, wallet_id, status, quote, requested_by, approved_by,
-       payout_method, payout_reference, payout, decided_at)
-     VALUES ($1, $2, $3, $4, 'paid', $5, $6, $6, $7, $8, $9, now())`,
-    [
-      refundId,
-      venue.id,
-      reissue.cardUid,
-      walletId,
-      JSON.stringify(quote),
-      o.by,
-      payoutMethod ?? 'none',
-      payoutReference,
-      JSON.stringify({ ...quote, logSeqs, closedWalletId: walletId, reissueId: reissue.reissueId }),
-    ],
-  );
+  const refundId = await recordPaidRefund(tx, {
+    venueId: venue.id,
+    cardUid: reissue.cardUid,
+    walletId,
+    quote,
+    by: o.by,
+    payoutMethod,
+    payoutReference,
+    payout: { ...quote, logSeqs, closedWalletId: walletId, reissueId: reissue.reissueId },
+  });
   return {
     walletId,
     reissueId: reissue.reissueId,

@@ -488,7 +488,9 @@ export class PostingEngine {
       }
       const data = o.bytes();
       run(async () =>
-        checkOps(await tx.copy!('COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN', data)),
+        checkOps(
+          await tx.copy!('COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN', data),
+        ),
       );
     } else {
       const params = [

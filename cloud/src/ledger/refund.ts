@@ -1,7 +1,8 @@
 // Refund semantics per asset, shown to the cashier before confirming: refundable assets
 // (federated EUR; the venue's own LOC at that venue) are paid out; gift, loyalty, time and
 // membership are kept or voided per the venue policy (default: kept on the card).
-import { num, type Queryable } from '../db/connect.js';
+import { randomUUID } from 'node:crypto';
+import { num, type Queryable, type Tx } from '../db/connect.js';
 import type { AssetAmount, Posting } from './types.js';
 import { isRefundableHere, type KeepOrVoid, sys, type VenueCtx } from './venue.js';
 
@@ -92,3 +93,41 @@ export function refundPostings(
 /** Asset lines as text for error messages ("1200 EUR, 3 GIFT"). */
 export const describeLines = (lines: AssetAmount[]): string =>
   lines.length ? lines.map((l) => `${l.amount} ${l.asset}`).join(', ') : 'nothing';
+
+/**
+ * Writes a refund record already paid (a payout made on the spot, by a card re-issue or a
+ * closed-wallet settlement), so every payout is listed with the requested-then-approved ones.
+ * `payout`: what the record's payout column keeps (the quote, the log seqs and any context).
+ */
+export async function recordPaidRefund(
+  tx: Tx,
+  r: {
+    venueId: string;
+    cardUid: string;
+    walletId: number;
+    quote: RefundQuote;
+    by: string;
+    payoutMethod: string | null;
+    payoutReference: string | null;
+    payout: object;
+  },
+): Promise<string> {
+  const id = randomUUID();
+  await tx.query(
+    `INSERT INTO refund_requests (id, venue_id, card_uid, wallet_id, status, quote, requested_by, approved_by,
+       payout_method, payout_reference, payout, decided_at)
+     VALUES ($1, $2, $3, $4, 'paid', $5, $6, $6, $7, $8, $9, now())`,
+    [
+      id,
+      r.venueId,
+      r.cardUid,
+      r.walletId,
+      JSON.stringify(r.quote),
+      r.by,
+      r.payoutMethod ?? 'none',
+      r.payoutReference,
+      JSON.stringify(r.payout),
+    ],
+  );
+  return id;
+}

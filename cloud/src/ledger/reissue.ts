@@ -12,7 +12,13 @@ import { randomUUID } from 'node:crypto';
 import { num, type Queryable, type Tx } from '../db/connect.js';
 import type { PostingEngine } from './engine.js';
 import { loadCard, post, walletBalances } from './lifecycle.js';
-import { classifyRefund, describeLines, type RefundQuote, refundPostings } from './refund.js';
+import {
+  classifyRefund,
+  describeLines,
+  type RefundQuote,
+  recordPaidRefund,
+  refundPostings,
+} from './refund.js';
 import { LedgerError } from './types.js';
 import type { VenueCtx } from './venue.js';
 
@@ -200,24 +206,17 @@ export async function reissueCard(
     seqs = await post(engine, venue, 'card-reissue', postings);
     if (postings.length) {
       // The same paid refund record the refund flow writes, so payouts are listed in one place.
-      refundId = randomUUID();
       const quote = { cardUid: uid, ...split };
-      await tx.query(
-        `INSERT INTO refund_requests (id, venue_id, card_uid, wallet_id, status, quote, requested_by, approved_by,
-           payout_method, payout_reference, payout, decided_at)
-         VALUES ($1, $2, $3, $4, 'paid', $5, $6, $6, $7, $8, $9, now())`,
-        [
-          refundId,
-          venue.id,
-          uid,
-          oldWallet,
-          JSON.stringify(quote),
-          o.by,
-          split.payout.length ? o.payoutMethod! : 'none',
-          o.payoutReference ?? null,
-          JSON.stringify({ ...quote, logSeqs: seqs }),
-        ],
-      );
+      refundId = await recordPaidRefund(tx, {
+        venueId: venue.id,
+        cardUid: uid,
+        walletId: oldWallet,
+        quote,
+        by: o.by,
+        payoutMethod: split.payout.length ? o.payoutMethod! : null,
+        payoutReference: o.payoutReference ?? null,
+        payout: { ...quote, logSeqs: seqs },
+      });
     }
     await tx.query('UPDATE wallets SET closed_at = now() WHERE id = $1', [oldWallet]);
   }
