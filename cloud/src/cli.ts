@@ -84,7 +84,7 @@ dbOptions(program.command('start').description('serve the cloud API'))
   .option('--mail-interval <ms>', 'how often the email outbox is sent', '5000')
   .option(
     '--purge-interval <ms>',
-    'how often personal data past retention is deleted: unconfirmed artist sign-ups and dead verification links, sent emails, expired sessions (0 = never; then cron purge)',
+    'how often personal data past retention is deleted: unconfirmed artist sign-ups and dead verification links, sent emails, expired sessions, used or expired holder links (0 = never; then cron purge)',
     '3600000',
   )
   .action(
@@ -262,7 +262,7 @@ dbOptions(
     .command('purge')
     .alias('purge-signups')
     .description(
-      'delete once the personal data past retention: artist sign-ups never confirmed and verification links used or expired more than 7 days ago, emails sent (or given up) more than 30 days ago, sessions expired more than 7 days ago (start does it hourly); prints the counts',
+      'delete once the personal data past retention: artist sign-ups never confirmed and verification links used or expired more than 7 days ago, emails sent (or given up) more than 30 days ago, sessions expired more than 7 days ago, holder login and invitation links used or expired more than 7 days ago (start does it hourly); prints the counts',
     ),
 ).action(async (o: DbOpts) => {
   const db = await open(o);

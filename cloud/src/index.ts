@@ -20,7 +20,9 @@ export {
 } from './payments/stripe.js';
 export { cardIssue, walletPath, walletSig } from './public/wallet-link.js';
 export {
+  HOLDER_LINK_RETENTION_MS,
   OUTBOX_RETENTION_MS,
+  purgeHolderLinks,
   purgeOutbox,
   purgePersonalData,
   purgeSessions,

@@ -5,13 +5,16 @@
 //    once sent (or given up after OUTBOX_MAX_ATTEMPTS) it serves only to answer "was it sent?",
 //    which OUTBOX_RETENTION covers. An unsent row is the mail itself and is never touched;
 //  - sessions (admin, artist, holder): every reader already refuses them once expired; the grace
-//    period only keeps them around for an investigation of the days just before.
+//    period only keeps them around for an investigation of the days just before;
+//  - card holders' emailed links (login, guardian invitation; holders/links.ts), each with an
+//    address, once used or expired: see purgeHolderLinks.
 import type { Db } from '../db/connect.js';
 import { type PurgeResult as SignupPurgeResult, purgeArtistSignups } from '../artists/purge.js';
 import { OUTBOX_MAX_ATTEMPTS } from '../dormancy/outbox.js';
 
 export const OUTBOX_RETENTION_MS = 30 * 24 * 3600_000;
 export const SESSION_RETENTION_MS = 7 * 24 * 3600_000;
+export const HOLDER_LINK_RETENTION_MS = 7 * 24 * 3600_000;
 const BATCH = 500;
 
 /** Every table of sessions keyed by token_hash with an expires_at (revocation deletes the row). */
@@ -24,6 +27,8 @@ export interface RetentionResult {
   outbox: { sent: number; failed: number };
   /** Expired session rows deleted, per table. */
   sessions: Record<SessionTable, number>;
+  /** Holder link rows (login, invitation) deleted, used or expired past retention. */
+  holderLinks: number;
 }
 
 /** Deletes in batches of BATCH rows until a batch comes back short; returns the rows deleted. */
@@ -71,12 +76,35 @@ export async function purgeSessions(
   return out;
 }
 
+/**
+ * Deletes holder links used or expired more than `retentionMs` ago, and only once expired.
+ * links.ts reads a row in two places, neither of which can miss a deleted one:
+ *  - consumeLink: the token carries its own expiry and is refused as "expired" before any read
+ *    once past it. Every row deleted here is past it (`expires_at <= now`, which also covers a used
+ *    link whose expiry is still ahead), so a dead link still gets the "expired" page, never
+ *    "invalid link", and a link still usable (unused, unexpired) is never deleted;
+ *  - recentLinks (the per-address cap on sends) counts rows created in the last hour, and a row
+ *    deleted here was created before it was used or expired, more than `retentionMs` ago.
+ */
+export async function purgeHolderLinks(
+  db: Db,
+  now: number = Date.now(),
+  o: { retentionMs?: number } = {},
+): Promise<number> {
+  const cutoff = new Date(now - (o.retentionMs ?? HOLDER_LINK_RETENTION_MS));
+  return drain(db, 'holder_links', 'id', '(used_at < $1 OR expires_at < $1) AND expires_at <= $2', [
+    cutoff,
+    new Date(now),
+  ]);
+}
+
 export async function purgePersonalData(db: Db, now: number = Date.now()): Promise<RetentionResult> {
   // Sessions first: an unverified artist owning a session row is skipped by the sign-up purge.
   const sessions = await purgeSessions(db, now);
   const outbox = await purgeOutbox(db, now);
   const signups = await purgeArtistSignups(db, now);
-  return { signups, outbox, sessions };
+  const holderLinks = await purgeHolderLinks(db, now);
+  return { signups, outbox, sessions, holderLinks };
 }
 
 export interface PurgeSchedule {
@@ -84,7 +112,9 @@ export interface PurgeSchedule {
 }
 
 const anything = (r: RetentionResult): boolean =>
-  [...Object.values(r.signups), ...Object.values(r.outbox), ...Object.values(r.sessions)].some((n) => n > 0);
+  [...Object.values(r.signups), ...Object.values(r.outbox), ...Object.values(r.sessions), r.holderLinks].some(
+    (n) => n > 0,
+  );
 
 /**
  * Runs the purge now and then every `intervalMs` while the cloud runs (one round at a time, as the
