@@ -106,7 +106,7 @@ describe('door desk and tills share the cache', () => {
     expect(lapsed).toMatchObject({
       ok: false,
       reason: 'membership-expired',
-      lines: ['membership expired', 'since 2026-05-20'],
+      lines: ['membership expired', '2026-05-20'],
       membershipUntil: Date.UTC(2026, 4, 20),
     });
     expect(s.desk.check(NEVER, 'door-1', undefined, s.cache)).toMatchObject({

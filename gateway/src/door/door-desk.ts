@@ -224,7 +224,7 @@ export class DoorDesk {
       const a = this.rejected(best.reason, best.row);
       if (best.reason === 'membership-expired' && best.until !== undefined) {
         a.membershipUntil = best.until;
-        a.lines.push(`since ${new Date(best.until).toISOString().slice(0, 10)}`);
+        a.lines.push(new Date(best.until).toISOString().slice(0, 10));
       }
       this.rejections.record({ answer: a, cardUid, door, tx, at: now });
       return a;
@@ -261,6 +261,11 @@ export class DoorDesk {
     return { ok: true, lines: ['welcome', r.title.slice(0, 32)], ticketId: r.ticket_id, eventId: r.event_id };
   }
 
+  /**
+   * The verdict's first line is for logs; the terminal words the verdict in its own language and
+   * shows the detail lines as they are, so those hold values only (a time, a date, a door): no
+   * word the gateway would have to translate without knowing the terminal's language.
+   */
   private rejected(reason: DoorReason, r?: TicketRow): DoorAnswer {
     const a: DoorAnswer = { ok: false, reason, lines: [MESSAGES[reason]] };
     if (r) {
@@ -272,8 +277,8 @@ export class DoorDesk {
       const door = r.entry_at !== null ? r.entry_door! : (r.cloud_checked_door ?? '?');
       a.firstScan = { at, door };
       a.lines.push(`${this.time(at, r.timezone)} ${door}`.slice(0, 32));
-    } else if (reason === 'not-yet-valid' && r) a.lines.push(`from ${this.time(r.valid_from, r.timezone)}`);
-    else if (reason === 'expired' && r) a.lines.push(`until ${this.time(r.valid_until, r.timezone)}`);
+    } else if (reason === 'not-yet-valid' && r) a.lines.push(this.time(r.valid_from, r.timezone));
+    else if (reason === 'expired' && r) a.lines.push(this.time(r.valid_until, r.timezone));
     return a;
   }
 
