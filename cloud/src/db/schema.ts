@@ -584,7 +584,11 @@ export const emailOutbox = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: created(),
   },
-  (t) => [index('email_outbox_pending').on(t.id).where(sql`${t.sentAt} is null`)],
+  (t) => [
+    index('email_outbox_pending').on(t.id).where(sql`${t.sentAt} is null`),
+    // The retention purge deletes sent mails by age (retention/purge.ts).
+    index('email_outbox_sent').on(t.sentAt).where(sql`${t.sentAt} is not null`),
+  ],
 );
 
 /** Payment provider webhook events already processed (a replayed event id changes nothing). */

@@ -1,0 +1,1 @@
+CREATE INDEX "email_outbox_sent" ON "email_outbox" USING btree ("sent_at") WHERE "email_outbox"."sent_at" is not null;
