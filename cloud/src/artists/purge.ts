@@ -8,9 +8,9 @@
 // A verified account is never touched: only its dead link rows go, which also erases the password
 // hashes an impostor left in links of that address before the owner verified it.
 import type { Db } from '../db/connect.js';
+import { drain, PURGE_BATCH } from '../retention/drain.js';
 
 export const SIGNUP_RETENTION_MS = 7 * 24 * 3600_000;
-const BATCH = 500;
 
 export interface PurgeResult {
   /** Unverified accounts deleted. */
@@ -53,7 +53,7 @@ export async function purgeArtistSignups(
       // statement (a fresh snapshot on PostgreSQL): a link added just before the lock keeps it.
       const locked = await tx.query<{ id: string }>(
         `SELECT a.id FROM artists a WHERE ${EXPIRED_UNVERIFIED} AND ${OWNS_NOTHING}
-         ORDER BY a.id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+         ORDER BY a.id LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED`,
         [cutoff],
       );
       if (!locked.rows.length) return 0;
@@ -72,18 +72,15 @@ export async function purgeArtistSignups(
       out.accounts += accounts.count;
       return locked.rows.length;
     });
-    if (n < BATCH) break;
+    if (n < PURGE_BATCH) break;
   }
-  for (;;) {
-    const r = await db.query(
-      `DELETE FROM artist_email_verifications WHERE token_hash IN (
-         SELECT token_hash FROM artist_email_verifications
-         WHERE used_at < $1 OR expires_at < $1 LIMIT ${BATCH})`,
-      [cutoff],
-    );
-    out.links += r.count;
-    if (r.count < BATCH) break;
-  }
+  out.links += await drain(
+    db,
+    'artist_email_verifications',
+    'token_hash',
+    '(used_at < $1 OR expires_at < $1)',
+    [cutoff],
+  );
   const skipped = await db.query<{ n: string }>(
     `SELECT count(*)::text AS n FROM artists a WHERE ${EXPIRED_UNVERIFIED} AND NOT (${OWNS_NOTHING})`,
     [cutoff],

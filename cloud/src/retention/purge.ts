@@ -11,11 +11,11 @@
 import type { Db } from '../db/connect.js';
 import { type PurgeResult as SignupPurgeResult, purgeArtistSignups } from '../artists/purge.js';
 import { OUTBOX_MAX_ATTEMPTS } from '../dormancy/outbox.js';
+import { drain } from './drain.js';
 
 export const OUTBOX_RETENTION_MS = 30 * 24 * 3600_000;
 export const SESSION_RETENTION_MS = 7 * 24 * 3600_000;
 export const HOLDER_LINK_RETENTION_MS = 7 * 24 * 3600_000;
-const BATCH = 500;
 
 /** Every table of sessions keyed by token_hash with an expires_at (revocation deletes the row). */
 export const SESSION_TABLES = ['sessions', 'artist_sessions', 'holder_sessions'] as const;
@@ -29,21 +29,6 @@ export interface RetentionResult {
   sessions: Record<SessionTable, number>;
   /** Holder link rows (login, invitation) deleted, used or expired past retention. */
   holderLinks: number;
-}
-
-/** Deletes in batches of BATCH rows until a batch comes back short; returns the rows deleted. */
-async function drain(db: Db, table: string, key: string, where: string, params: unknown[]): Promise<number> {
-  let total = 0;
-  for (;;) {
-    // The condition is repeated outside the sub-select so that on PostgreSQL a row changed by a
-    // concurrent writer after the sub-select read it is re-checked before it goes.
-    const r = await db.query(
-      `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${where} LIMIT ${BATCH}) AND ${where}`,
-      params,
-    );
-    total += r.count;
-    if (r.count < BATCH) return total;
-  }
 }
 
 export async function purgeOutbox(
