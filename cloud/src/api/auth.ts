@@ -100,3 +100,7 @@ export async function assertVenueAccess(
 }
 
 export const principalVenue = (p: Principal): string | null => p.venueId;
+
+/** Who did it, as ledger records and refund records name them: a user id, or `gateway:<id>`. */
+export const principalName = (p: Principal): string =>
+  p.type === 'user' ? p.userId : `gateway:${p.gatewayId}`;

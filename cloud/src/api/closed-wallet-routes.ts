@@ -12,17 +12,12 @@ import {
 } from '../ledger/closed-wallets.js';
 import type { AssetAmount } from '../ledger/types.js';
 import { requireVenue } from '../ledger/venue.js';
-import { assertVenueAccess, type Principal, requireAuth } from './auth.js';
+import { assertVenueAccess, principalName, requireAuth } from './auth.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
-import { assetAmounts, errorSchema, VENUE } from './schemas.js';
+import { ASSET, assetAmounts, errorSchema, VENUE } from './schemas.js';
 
-const who = (p: Principal): string => (p.type === 'user' ? p.userId : `gateway:${p.gatewayId}`);
 /** Wallet ids are bigserial: digits only, within JavaScript's safe integers. */
 const WALLET = { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } as const;
-const ASSET = {
-  type: 'string',
-  pattern: '^(EUR|TIME|(LOC|GIFT|LOYAL|MEMBER):[a-z0-9][a-z0-9-]{0,39})$',
-} as const;
 const split = { payout: assetAmounts, kept: assetAmounts, voided: assetAmounts } as const;
 const closedWallet = {
   type: 'object',
@@ -136,7 +131,7 @@ export function registerClosedWalletRoutes(app: FastifyInstance, db: Db): void {
       const out: { done?: ClosedWalletSettlement } = {};
       const sent = await idempotentWrite(db, req, reply, venue.id, async (tx, engine) => {
         out.done = await settleClosedWallet(tx, engine, venue, Number(walletId), {
-          by: who(req.principal!),
+          by: principalName(req.principal!),
           payoutMethod: body.payoutMethod,
           payoutReference: body.payoutReference,
           expectedPayout: body.expectedPayout,

@@ -16,7 +16,7 @@ import {
   membershipDoc,
 } from '../memberships/gateway-doc.js';
 import type { CloudMetrics } from './metrics.js';
-import { assetAmounts, errorSchema, ID, UID } from './schemas.js';
+import { ASSET, assetAmounts, errorSchema, ID, UID } from './schemas.js';
 import { promotionsDoc } from '../promotions/store.js';
 
 const leg = {
@@ -24,7 +24,7 @@ const leg = {
   additionalProperties: false,
   required: ['asset', 'amount'],
   properties: {
-    asset: { type: 'string', pattern: '^(EUR|TIME|(LOC|GIFT|LOYAL|MEMBER):[a-z0-9][a-z0-9-]{0,39})$' },
+    asset: ASSET,
     amount: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000 },
   },
 } as const;

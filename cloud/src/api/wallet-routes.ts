@@ -34,7 +34,7 @@ import {
   type TimeVoucherRule,
 } from '../ledger/time-vouchers.js';
 import { requireVenue, type VenueCtx } from '../ledger/venue.js';
-import { assertVenueAccess, type Principal, requireAuth } from './auth.js';
+import { assertVenueAccess, type Principal, principalName, requireAuth } from './auth.js';
 import { registerClosedWalletRoutes } from './closed-wallet-routes.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
 import { walletPath } from '../public/wallet-link.js';
@@ -49,7 +49,6 @@ interface WriteCtx<B> {
   principal: Principal;
 }
 
-const who = (p: Principal): string => (p.type === 'user' ? p.userId : `gateway:${p.gatewayId}`);
 const UUID = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 const quoteSchema = {
   type: 'object',
@@ -125,7 +124,7 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
       },
     },
     write<{ cardUid: string }>(201, ({ tx, engine, venue, body, principal }) =>
-      requestRefund(tx, engine, venue, body.cardUid, who(principal)),
+      requestRefund(tx, engine, venue, body.cardUid, principalName(principal)),
     ),
   );
 
@@ -168,7 +167,7 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
     write<{ payoutMethod: string; payoutReference?: string }>(
       200,
       ({ tx, engine, venue, body, params, principal }) =>
-        approveRefund(tx, engine, venue, params.refundId, { approvedBy: who(principal), ...body }),
+        approveRefund(tx, engine, venue, params.refundId, { approvedBy: principalName(principal), ...body }),
     ),
   );
 
@@ -189,7 +188,7 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
       },
     },
     write<object>(200, ({ tx, venue, params, principal }) =>
-      rejectRefund(tx, venue, params.refundId, who(principal)),
+      rejectRefund(tx, venue, params.refundId, principalName(principal)),
     ),
   );
 
@@ -375,7 +374,7 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
       200,
       async ({ tx, engine, venue, body, params, principal }) => {
         const r = await reissueCard(tx, engine, venue, params.uid, {
-          by: who(principal),
+          by: principalName(principal),
           mayPayOut: principal.type === 'user' && principal.role !== 'cashier',
           payoutMethod: body.payoutMethod,
           payoutReference: body.payoutReference,

@@ -10,7 +10,7 @@
 //   POST /v1/venues/:venueId/memberships/:periodId/cancel    cancel, badge back, optional refund (admins, Idempotency-Key)
 //   PUT  /v1/venues/:venueId/memberships/:periodId/reminders renewal reminders off / on again (staff, for the holder)
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertVenueAccess, type Principal, requireAuth } from '../api/auth.js';
+import { assertVenueAccess, principalName, requireAuth } from '../api/auth.js';
 import { IDEMPOTENCY_HEADER, idempotencyHeaders, idempotentWrite } from '../api/idempotency.js';
 import { errorSchema, UID, VENUE } from '../api/schemas.js';
 import { type Db, num } from '../db/connect.js';
@@ -109,8 +109,6 @@ const cancelBody = {
   else: { not: { required: ['amount'] } },
 } as const;
 
-const who = (p: Principal): string => (p.type === 'user' ? p.userId : `gateway:${p.gatewayId}`);
-
 export function registerMembershipRoutes(
   app: FastifyInstance,
   db: Db,
@@ -202,7 +200,7 @@ export function registerMembershipRoutes(
             ...body,
             walletId,
             paidBy: 'wallet',
-            createdBy: who(req.principal!),
+            createdBy: principalName(req.principal!),
           }),
         };
       });
@@ -241,7 +239,7 @@ export function registerMembershipRoutes(
       const view = await openMembershipCheckout(db, opts.payments, venue, product, {
         ...body,
         key: req.headers[IDEMPOTENCY_HEADER] as string,
-        createdBy: who(req.principal!),
+        createdBy: principalName(req.principal!),
       });
       return reply.code(201).send(view);
     },
@@ -381,7 +379,7 @@ export function registerMembershipRoutes(
           reason: body.reason.trim(),
           refund: body.refund ?? 'none',
           amount: body.amount,
-          cancelledBy: who(req.principal!),
+          cancelledBy: principalName(req.principal!),
         });
         req.log.info(
           {

@@ -1,7 +1,7 @@
 // Venue admin routes for promotion rules (happy hours, history rules, partner perks) and the
 // venue's time zone. Rules reach the venue's gateway in its next config download.
 import type { FastifyInstance } from 'fastify';
-import { assertVenueAccess, type Principal, requireAuth } from '../api/auth.js';
+import { assertVenueAccess, principalName, requireAuth } from '../api/auth.js';
 import { errorSchema, VENUE } from '../api/schemas.js';
 import type { Db } from '../db/connect.js';
 import { requireVenue } from '../ledger/venue.js';
@@ -9,7 +9,6 @@ import { type PromotionRule, RULE_SCHEMA } from './rule-schema.js';
 import { deleteRule, listRules, promotionsDoc, putRule, setTimeZone } from './store.js';
 
 const RULE_ID = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } as const;
-const who = (p: Principal): string => (p.type === 'user' ? p.userId : `gateway:${p.gatewayId}`);
 
 export function registerPromotionRoutes(app: FastifyInstance, db: Db): void {
   const writers = requireAuth(db, { roles: ['federation_admin', 'venue_admin'] });
@@ -69,8 +68,11 @@ export function registerPromotionRoutes(app: FastifyInstance, db: Db): void {
         return reply.code(400).send({ error: 'id-mismatch', message: 'the rule id differs from the URL' });
       }
       const venue = await requireVenue(db, venueId);
-      const r = await putRule(db, venue, rule, who(req.principal!));
-      req.log.info({ venueId, id, kind: rule.kind, by: who(req.principal!) }, 'promotion rule saved');
+      const r = await putRule(db, venue, rule, principalName(req.principal!));
+      req.log.info(
+        { venueId, id, kind: rule.kind, by: principalName(req.principal!) },
+        'promotion rule saved',
+      );
       return reply.code(r.created ? 201 : 200).send({ ok: true, rules: await listRules(db, venueId) });
     },
   );
@@ -85,7 +87,7 @@ export function registerPromotionRoutes(app: FastifyInstance, db: Db): void {
       const { venueId, id } = req.params as { venueId: string; id: string };
       await assertVenueAccess(db, req.principal!, venueId);
       await deleteRule(db, venueId, id);
-      req.log.info({ venueId, id, by: who(req.principal!) }, 'promotion rule deleted');
+      req.log.info({ venueId, id, by: principalName(req.principal!) }, 'promotion rule deleted');
       return { ok: true };
     },
   );

@@ -19,7 +19,7 @@
 //   GET  /tickets/:token/ticket.pdf                                printable ticket (PDF)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DICT, pickLang } from '../agenda/i18n.js';
-import { assertVenueAccess, type Principal, requireAuth } from '../api/auth.js';
+import { assertVenueAccess, type Principal, principalName, requireAuth } from '../api/auth.js';
 import { idempotencyHeaders, idempotentWrite } from '../api/idempotency.js';
 import { UID, VENUE } from '../api/schemas.js';
 import type { Db } from '../db/connect.js';
@@ -144,7 +144,6 @@ const scanBody = {
   },
 } as const;
 
-const who = (p: Principal): string => (p.type === 'user' ? p.userId : `gateway:${p.gatewayId}`);
 const isAdmin = (p: Principal): boolean =>
   p.type === 'user' && (p.role === 'federation_admin' || p.role === 'venue_admin');
 
@@ -274,7 +273,7 @@ export function registerTicketingRoutes(
           eventId,
           req.body as OrderInput,
           signer,
-          who(req.principal!),
+          principalName(req.principal!),
         ),
       }));
     },
