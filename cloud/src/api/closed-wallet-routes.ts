@@ -14,7 +14,7 @@ import type { AssetAmount } from '../ledger/types.js';
 import { requireVenue } from '../ledger/venue.js';
 import { assertVenueAccess, principalName, requireAuth } from './auth.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
-import { ASSET, assetAmounts, errorSchema, VENUE } from './schemas.js';
+import { ASSET, assetAmounts, errorSchema, payoutFields, VENUE } from './schemas.js';
 
 /** Wallet ids are bigserial: digits only, within JavaScript's safe integers. */
 const WALLET = { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } as const;
@@ -84,8 +84,7 @@ export function registerClosedWalletRoutes(app: FastifyInstance, db: Db): void {
           type: 'object',
           additionalProperties: false,
           properties: {
-            payoutMethod: { type: 'string', enum: ['cash', 'bank-transfer', 'card-refund'] },
-            payoutReference: { type: 'string', minLength: 1, maxLength: 200 },
+            ...payoutFields,
             expectedPayout: {
               type: 'array',
               maxItems: 20,

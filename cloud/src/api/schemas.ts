@@ -2,6 +2,11 @@
 export const ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 export const UID = { type: 'string', pattern: '^([0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20})$' } as const;
 export const VENUE = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' } as const;
+/** How a refund is paid out, and the payment's reference (refund approval, re-issue, closed wallet). */
+export const payoutFields = {
+  payoutMethod: { type: 'string', enum: ['cash', 'bank-transfer', 'card-refund'] },
+  payoutReference: { type: 'string', minLength: 1, maxLength: 200 },
+} as const;
 /** An asset code: EUR, TIME, or a kind and the venue it belongs to (LOC:bar, GIFT:cafe…). */
 export const ASSET = {
   type: 'string',

@@ -38,7 +38,7 @@ import { assertVenueAccess, type Principal, principalName, requireAuth } from '.
 import { registerClosedWalletRoutes } from './closed-wallet-routes.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
 import { walletPath } from '../public/wallet-link.js';
-import { assetAmounts, errorSchema, UID, VENUE } from './schemas.js';
+import { assetAmounts, errorSchema, payoutFields, UID, VENUE } from './schemas.js';
 
 interface WriteCtx<B> {
   tx: Tx;
@@ -157,8 +157,7 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
           additionalProperties: false,
           required: ['payoutMethod'],
           properties: {
-            payoutMethod: { type: 'string', enum: ['cash', 'bank-transfer', 'card-refund'] },
-            payoutReference: { type: 'string', minLength: 1, maxLength: 200 },
+            ...payoutFields,
           },
         },
         response: { 200: refundView, ...errorSchema },
@@ -343,8 +342,7 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
           type: 'object',
           additionalProperties: false,
           properties: {
-            payoutMethod: { type: 'string', enum: ['cash', 'bank-transfer', 'card-refund'] },
-            payoutReference: { type: 'string', minLength: 1, maxLength: 200 },
+            ...payoutFields,
             reason: { type: 'string', maxLength: 500 },
           },
         },
