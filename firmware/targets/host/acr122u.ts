@@ -4,8 +4,10 @@
  * reader), waits for the reader to show up, and returns the APDU link to it.
  * Missing pieces are reported as what to install, not as a stack trace.
  */
+import { createRequire } from 'node:module';
 import { GET_FIRMWARE_APDU, parseFirmwareVersion } from './acr122u-apdu.js';
 import { type PcscReader, PcscLink } from './pcsc-link.js';
+import { pcscdSilentMessage, probePcscd } from './pcscd-probe.js';
 
 /** The `pcsclite` module's factory and context, as far as this file uses them. */
 export interface PcscContext {
@@ -23,8 +25,10 @@ export interface Acr122uOptions {
   name?: string;
   /** How long to wait for the reader (default 5000 ms). */
   waitMs?: number;
+  /** How long pcscd may take to give a PC/SC context, asked from a child process first (default 5000 ms). */
+  pcscdTimeoutMs?: number;
   log?: (line: string) => void;
-  /** Where `pcsclite` comes from (tests inject a double; default: the optional npm module). */
+  /** Where `pcsclite` comes from (tests inject a double; default: the optional npm module, after the pcscd probe). */
   load?: () => Promise<PcscFactory>;
 }
 
@@ -51,9 +55,18 @@ export const PCSCD_MISSING =
   'cannot reach the PC/SC daemon (pcscd). On Debian: apt-get install pcscd, then systemctl start pcscd.socket ' +
   '(or run pcscd -f). Also unload the kernel NFC driver that grabs the ACR122U: modprobe -r pn533_usb pn533 nfc.';
 
-async function loadPcsclite(): Promise<PcscFactory> {
+async function loadPcsclite(pcscdTimeoutMs: number): Promise<PcscFactory> {
   // A variable specifier: the type-check and the build must not need the optional module.
   const spec = 'pcsclite';
+  let path: string | undefined;
+  try {
+    path = createRequire(import.meta.url).resolve(spec);
+  } catch {
+    // not installed: the import below says so
+  }
+  // Only a silent daemon stops here; any other answer leaves today's errors to the in-process path.
+  if (path !== undefined && (await probePcscd(path, pcscdTimeoutMs)).kind === 'silent')
+    throw new Error(pcscdSilentMessage(pcscdTimeoutMs));
   try {
     const mod = (await import(spec)) as { default?: PcscFactory } & PcscFactory;
     return typeof mod.default === 'function' ? mod.default : mod;
@@ -83,7 +96,7 @@ function neverClose(r: object): void {
 
 export async function openAcr122u(o: Acr122uOptions = {}): Promise<Acr122u> {
   const log = o.log ?? (() => {});
-  const factory = await (o.load ?? loadPcsclite)();
+  const factory = await (o.load ?? (() => loadPcsclite(o.pcscdTimeoutMs ?? 5000)))();
   let pcsc: PcscContext;
   try {
     pcsc = factory();
