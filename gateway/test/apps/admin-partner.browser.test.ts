@@ -13,7 +13,7 @@ import type { PartnerRule } from '../../src/promotions/rules.js';
 import { membershipCacheOf } from '../../src/sync/membership-cache.js';
 import { sleep } from '../helpers.js';
 import { EVIL, json, type Rig, rig } from './apps-helpers.js';
-import { launchChromium, SHOTS } from './browser.js';
+import { launchChromium, phonePage, SHOTS } from './browser.js';
 
 const MEMBER = '04000000000501'; // a current period of the café's yearly membership
 const EXPIRED = '04000000000502'; // that membership ended a month ago (its badge still on the card)
@@ -78,14 +78,7 @@ describe('partner rules on the admin screen', () => {
   it('a rule made on the screen with a membership product: a current period gets the perk, an expired one not; an unknown product gives nothing', {
     timeout: 90_000,
   }, async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const admin = await ctx.newPage();
-    admin.setDefaultTimeout(15_000);
-    const dialogs: string[] = [];
-    admin.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.accept();
-    });
+    const { ctx, page: admin, dialogs } = await phonePage(browser);
     await admin.goto(`${r.base}/apps/admin?lang=fr`);
     await admin.fill('#admin-login input[name="pin"]', '1357');
     await Promise.all([admin.waitForEvent('load'), admin.click('#admin-login button.primary')]);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTime } from '../../src/promotions/clock.js';
 import { sleep } from '../helpers.js';
 import { json, type Rig, rig } from './apps-helpers.js';
-import { launchChromium, SHOTS } from './browser.js';
+import { launchChromium, phonePage, SHOTS } from './browser.js';
 
 const hhmm = (m: number) => {
   const x = ((m % 1440) + 1440) % 1440;
@@ -43,14 +43,7 @@ describe('admin screen in Chromium', () => {
   it('a manager edits a price: the terminal gets the new menu; a happy hour changes the POS price', {
     timeout: 90_000,
   }, async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const admin = await ctx.newPage();
-    admin.setDefaultTimeout(15_000);
-    const dialogs: string[] = [];
-    admin.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.accept();
-    });
+    const { ctx, page: admin, dialogs } = await phonePage(browser);
 
     // No staff yet: the screen offers to create the first manager, who is then logged in.
     await admin.goto(`${r.base}/apps/admin?lang=fr`);

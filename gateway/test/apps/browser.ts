@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { protocol } from '@tibillet/firmware';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { sleep } from '../helpers.js';
 import type { Rig } from './apps-helpers.js';
 
@@ -19,6 +19,24 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
   });
+}
+
+/**
+ * A phone-sized page in a fresh context (the admin screens' target), its confirm dialogs accepted
+ * and recorded (a test asserts none came unexpectedly).
+ */
+export async function phonePage(
+  browser: Browser,
+): Promise<{ ctx: BrowserContext; page: Page; dialogs: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15_000);
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.accept();
+  });
+  return { ctx, page, dialogs };
 }
 
 /** The `seen`-th charge the POS pushed to the rig's terminal. */
