@@ -5,9 +5,9 @@
 // else can. On PGlite and PostgreSQL, with Σ = 0 and the log chain checked after.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { num } from '../src/db/connect.js';
-import { createFederation, createUser } from '../src/index.js';
+import { createFederation } from '../src/index.js';
 import { assertBalanced, withBothDatabases } from './helpers/databases.js';
-import { auth, type Fixture, fixture, id, uid, verifyLog } from './helpers/fixture.js';
+import { auth, type Fixture, fixture, id, staffToken, syncBatch, uid, verifyLog } from './helpers/fixture.js';
 
 type Role = 'federation_admin' | 'venue_admin' | 'cashier' | 'auditor';
 type Lines = { asset: string; amount: number }[];
@@ -26,30 +26,19 @@ withBothDatabases('closed wallets holding money again', (getDb) => {
       ['barCashier', 'cashier', f.bar, f.fed],
       ['cafeAdmin', 'venue_admin', f.cafe, f.fed],
     ];
-    for (const [name, role, venueId, federationId] of users) {
-      const email = `${name}-${f.fed}@example.org`;
-      await createUser(getDb(), { email, password: 'correct horse battery', role, venueId, federationId });
-      const r = await f.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        payload: { email, password: 'correct horse battery' },
+    for (const [name, role, venueId, federationId] of users)
+      tokens[name] = await staffToken(getDb(), f, {
+        email: `${name}-${f.fed}@example.org`,
+        role,
+        venueId,
+        federationId,
       });
-      tokens[name] = r.json().token;
-    }
   });
   afterAll(() => f?.close());
 
   const GIFT = () => `GIFT:${f.bar}`;
   const LOYAL = () => `LOYAL:${f.bar}`;
-  const sync = async (items: object[]) =>
-    (
-      await f.app.inject({
-        method: 'POST',
-        url: '/v1/sync/batches',
-        headers: auth(f.barKey),
-        payload: { batchId: id('b'), venueId: f.bar, items },
-      })
-    ).json().results;
+  const sync = (items: object[]) => syncBatch(f, items);
   const item = (type: string, card: string, asset: string, amount: number, extra: object = {}) => ({
     id: id(),
     type,

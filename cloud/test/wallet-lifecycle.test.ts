@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createUser } from '../src/index.js';
 import { assertBalanced, withBothDatabases } from './helpers/databases.js';
-import { auth, type Fixture, fixture, id, uid, verifyLog } from './helpers/fixture.js';
+import { auth, type Fixture, fixture, id, staffToken, syncBatch, uid, verifyLog } from './helpers/fixture.js';
 
 withBothDatabases('wallet lifecycle', (getDb) => {
   let f: Fixture;
@@ -14,34 +13,12 @@ withBothDatabases('wallet lifecycle', (getDb) => {
       ['barCashier', 'cashier', f.bar],
       ['cafeAdmin', 'venue_admin', f.cafe],
     ];
-    for (const [name, role, venueId] of users) {
-      const email = `${name}-${f.fed}@example.org`;
-      await createUser(getDb(), {
-        email,
-        password: 'correct horse battery',
-        role,
-        venueId,
-        federationId: f.fed,
-      });
-      const r = await f.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        payload: { email, password: 'correct horse battery' },
-      });
-      tokens[name] = r.json().token;
-    }
+    for (const [name, role, venueId] of users)
+      tokens[name] = await staffToken(getDb(), f, { email: `${name}-${f.fed}@example.org`, role, venueId });
   });
   afterAll(() => f?.close());
 
-  const sync = async (items: object[], key = f.barKey, venueId = f.bar) =>
-    (
-      await f.app.inject({
-        method: 'POST',
-        url: '/v1/sync/batches',
-        headers: auth(key),
-        payload: { batchId: id('b'), venueId, items },
-      })
-    ).json().results;
+  const sync = (items: object[], key = f.barKey, venueId = f.bar) => syncBatch(f, items, key, venueId);
   const topup = (card: string, asset: string, amount: number) => ({
     id: id(),
     type: 'topup',

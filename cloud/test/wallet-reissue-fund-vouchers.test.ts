@@ -3,9 +3,9 @@
 // PostgreSQL, through the HTTP API, with Σ = 0 and the log chain checked after.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { num } from '../src/db/connect.js';
-import { createFederation, createUser, createVenue, runDormancy, walletPath } from '../src/index.js';
+import { createFederation, createVenue, runDormancy, walletPath } from '../src/index.js';
 import { assertBalanced, withBothDatabases } from './helpers/databases.js';
-import { auth, type Fixture, fixture, id, uid, verifyLog } from './helpers/fixture.js';
+import { auth, type Fixture, fixture, id, staffToken, syncBatch, uid, verifyLog } from './helpers/fixture.js';
 
 const DAY = 86_400_000;
 type Role = 'federation_admin' | 'venue_admin' | 'cashier' | 'auditor';
@@ -23,34 +23,12 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
       ['cafeAdmin', 'venue_admin', f.cafe],
       ['cafeCashier', 'cashier', f.cafe],
     ];
-    for (const [name, role, venueId] of users) {
-      const email = `${name}-${f.fed}@example.org`;
-      await createUser(getDb(), {
-        email,
-        password: 'correct horse battery',
-        role,
-        venueId,
-        federationId: f.fed,
-      });
-      const r = await f.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        payload: { email, password: 'correct horse battery' },
-      });
-      tokens[name] = r.json().token;
-    }
+    for (const [name, role, venueId] of users)
+      tokens[name] = await staffToken(getDb(), f, { email: `${name}-${f.fed}@example.org`, role, venueId });
   });
   afterAll(() => f?.close());
 
-  const sync = async (items: object[], key = f.barKey, venueId = f.bar) =>
-    (
-      await f.app.inject({
-        method: 'POST',
-        url: '/v1/sync/batches',
-        headers: auth(key),
-        payload: { batchId: id('b'), venueId, items },
-      })
-    ).json().results;
+  const sync = (items: object[], key = f.barKey, venueId = f.bar) => syncBatch(f, items, key, venueId);
   const topup = (card: string, asset: string, amount: number) => ({
     id: id(),
     type: 'topup',

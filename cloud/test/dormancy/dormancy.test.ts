@@ -3,9 +3,18 @@
 // the outbox sent to a real SMTP peer (smtp-server on a random local port).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { num } from '../../src/db/connect.js';
-import { createUser, runDormancy, sendOutbox, smtpTransport, walletPath } from '../../src/index.js';
+import { runDormancy, sendOutbox, smtpTransport, walletPath } from '../../src/index.js';
 import { assertBalanced, withBothDatabases } from '../helpers/databases.js';
-import { auth, type Fixture, fixture, id, uid, verifyLog } from '../helpers/fixture.js';
+import {
+  auth,
+  type Fixture,
+  fixture,
+  id,
+  staffToken,
+  syncBatch,
+  uid,
+  verifyLog,
+} from '../helpers/fixture.js';
 import { startSmtp } from '../helpers/smtp.js';
 
 const DAY = 86_400_000;
@@ -20,15 +29,7 @@ withBothDatabases('dormant wallets', (getDb) => {
   const C = uid();
   let walletA = 0;
 
-  const sync = async (items: object[]) =>
-    (
-      await f.app.inject({
-        method: 'POST',
-        url: '/v1/sync/batches',
-        headers: auth(f.barKey),
-        payload: { batchId: id('b'), venueId: f.bar, items },
-      })
-    ).json().results;
+  const sync = (items: object[]) => syncBatch(f, items);
   const item = (type: 'topup' | 'spend', card: string, amount: number, at: number) => ({
     id: id(),
     type,
@@ -72,21 +73,7 @@ withBothDatabases('dormant wallets', (getDb) => {
   beforeAll(async () => {
     f = await fixture(getDb());
     smtp = await startSmtp();
-    const email = `fed-${f.fed}@example.org`;
-    await createUser(getDb(), {
-      email,
-      password: 'correct horse battery',
-      role: 'federation_admin',
-      venueId: null,
-      federationId: f.fed,
-    });
-    fedToken = (
-      await f.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        payload: { email, password: 'correct horse battery' },
-      })
-    ).json().token;
+    fedToken = await staffToken(getDb(), f, { email: `fed-${f.fed}@example.org`, role: 'federation_admin' });
     const r = await sync([
       item('topup', A, 10_000, T0),
       item('topup', B, 10_000, T0),

@@ -2,7 +2,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buf, num } from '../../src/db/connect.js';
-import { createCloud, createFederation, createGateway, createVenue, type Db } from '../../src/index.js';
+import type { Role } from '../../src/db/schema.js';
+import {
+  createCloud,
+  createFederation,
+  createGateway,
+  createUser,
+  createVenue,
+  type Db,
+} from '../../src/index.js';
 import { chainHash, entryBytes } from '../../src/transparency/chain.js';
 
 export interface Fixture {
@@ -47,6 +55,40 @@ export async function fixture(
 }
 
 export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export const STAFF_PASSWORD = 'correct horse battery';
+
+/** A staff user created (in the fixture's federation unless another is named) and logged in: its token. */
+export async function staffToken(
+  db: Db,
+  f: Fixture,
+  u: { email: string; role: Role; venueId?: string | null; federationId?: string },
+): Promise<string> {
+  await createUser(db, {
+    email: u.email,
+    password: STAFF_PASSWORD,
+    role: u.role,
+    venueId: u.venueId ?? null,
+    federationId: u.federationId ?? f.fed,
+  });
+  const r = await f.app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { email: u.email, password: STAFF_PASSWORD },
+  });
+  return r.json().token;
+}
+
+/** POST /v1/sync/batches as a gateway (the bar's by default): the per-item results. */
+export async function syncBatch(f: Fixture, items: object[], key = f.barKey, venueId = f.bar) {
+  const r = await f.app.inject({
+    method: 'POST',
+    url: '/v1/sync/batches',
+    headers: auth(key),
+    payload: { batchId: id('b'), venueId, items },
+  });
+  return r.json().results;
+}
 
 /** Recomputes every log entry from its transfer and checks seq contiguity and the hash chain. */
 export async function verifyLog(db: Db): Promise<number> {
