@@ -108,6 +108,42 @@ withBothDatabases('sync batches', (getDb) => {
     expect(await balances(card)).toEqual({ EUR: 900 });
   });
 
+  it('a large batch (streamed to PostgreSQL) with replayed ids in its middle: those answer duplicate or conflict, the rest applies once', async () => {
+    const cards = Array.from({ length: 600 }, () => uid());
+    const topups = cards.map((c) => topup(c, 1000));
+    expect((await send(topups)).json().results.every((r: { status: string }) => r.status === 'applied')).toBe(
+      true,
+    );
+    const spends = cards.map((c, k) => spend(c, [{ asset: 'EUR', amount: 10 + (k % 7) }]));
+    const early = spends.slice(0, 300);
+    expect((await send(early)).json().results.every((r: { status: string }) => r.status === 'applied')).toBe(
+      true,
+    );
+    const before = await counts();
+    // A fresh batchId whose items 0..299 were applied already (item 150 with another body), sent as one
+    // batch: the fresh-batch attempt meets their ids in the operations COPY, rolls back and re-runs.
+    const mixed = [...early, ...spends.slice(300)];
+    mixed[150] = { ...mixed[150], legs: [{ asset: 'EUR', amount: 999 }] };
+    const res = (await send(mixed)).json().results as { status: string; reason?: string }[];
+    expect(res.filter((r) => r.status === 'duplicate')).toHaveLength(299);
+    expect(res[150]).toMatchObject({ status: 'rejected', reason: 'idempotency-conflict' });
+    expect(res.slice(300).every((r) => r.status === 'applied')).toBe(true);
+    const after = await counts();
+    expect(Number(after.o) - Number(before.o)).toBe(300);
+    expect(Number(after.t) - Number(before.t)).toBe(300);
+    for (const k of [0, 150, 299, 300, 599])
+      expect(await balances(cards[k])).toEqual({ EUR: 1000 - (10 + (k % 7)) });
+    // Re-sent as is: all duplicates, nothing more written.
+    expect(
+      (await send(spends.slice(300)))
+        .json()
+        .results.every((r: { status: string }) => r.status === 'duplicate'),
+    ).toBe(true);
+    expect(await counts()).toEqual(after);
+    await assertBalanced(getDb());
+    expect(await verifyLog(getDb())).toBeGreaterThanOrEqual(Number(after.l));
+  });
+
   it('same batchId with another body → 409, nothing written; same body → all duplicates', async () => {
     const card = uid();
     const batchId = id('b');

@@ -22,9 +22,14 @@ export interface Queryable {
   query<T = Row>(text: string, params?: unknown[]): Promise<QueryResult<T>>;
 }
 
+export type CopyData = string | Uint8Array | AsyncIterable<Uint8Array>;
+
 export interface Tx extends Queryable {
-  /** COPY ... FROM STDIN, text-format rows (as text or UTF-8 bytes); PostgreSQL only (null on PGlite). */
-  readonly copy: ((statement: string, data: string | Uint8Array) => Promise<number>) | null;
+  /**
+   * COPY ... FROM STDIN, text-format rows (as text or UTF-8 bytes, or streamed as chunks produced
+   * while the statement runs); resolves to the rows copied. PostgreSQL only (null on PGlite).
+   */
+  readonly copy: ((statement: string, data: CopyData) => Promise<number>) | null;
 }
 
 export interface Db extends Queryable {
@@ -124,7 +129,12 @@ export async function openPostgres(
           query: (text, params) => run(client, text, params),
           copy: async (statement, data) => {
             const stream = client.query(copyFrom(statement));
-            await pipeline(Readable.from([data]), stream);
+            await pipeline(
+              typeof data === 'string' || data instanceof Uint8Array
+                ? Readable.from([data])
+                : Readable.from(data),
+              stream,
+            );
             return Number(stream.rowCount ?? 0);
           },
         });

@@ -104,17 +104,36 @@ export class PostingEngine {
     const transfers: TransferRow[] = [];
     const applied: { op: Operation; result: OpResult }[] = [];
     let seq = this.head.seq;
-    for (const i of fresh) {
-      const op = ops[i];
-      const result = this.post(op, seq, transfers);
-      results[i] = result;
-      if (result.status !== 'applied') {
-        seenInCall.delete(op.id);
-        continue;
+    const postRange = (from: number, to: number): void => {
+      for (let k = from; k < to; k++) {
+        const i = fresh[k];
+        const op = ops[i];
+        const result = this.post(op, seq, transfers);
+        results[i] = result;
+        if (result.status !== 'applied') {
+          seenInCall.delete(op.id);
+          continue;
+        }
+        seq = transfers.length ? transfers[transfers.length - 1].seq : seq;
+        applied.push({ op, result });
       }
-      seq = transfers.length ? transfers[transfers.length - 1].seq : seq;
-      applied.push({ op, result });
-    }
+    };
+    // Large batches on PostgreSQL: the operations' COPY starts before posting and receives each
+    // slice's rows as soon as they are posted, so the server ingests them while JS posts the next
+    // slice (posted first and written after, the server sat idle through the posting).
+    const escaper = new CopyEscaper();
+    const streamOps = this.tx.copy !== null && fresh.length >= COPY_THRESHOLD;
+    if (streamOps) {
+      async function* postedRows(): AsyncGenerator<Uint8Array> {
+        for (let from = 0; from < fresh.length; from += SLICE) {
+          const first = applied.length;
+          postRange(from, Math.min(fresh.length, from + SLICE));
+          if (applied.length > first) yield operationRows(applied, first, escaper);
+          await yieldToIo();
+        }
+      }
+      checkRecorded(await this.tx.copy!(OPERATIONS_COPY, postedRows()), applied.length);
+    } else postRange(0, fresh.length);
     // In-call duplicates of an op that ended up rejected are re-evaluated as their own op would
     // be: simplest correct answer is to reject them too (the gateway re-sends).
     if (fresh.length !== ops.length) {
@@ -140,7 +159,7 @@ export class PostingEngine {
       a.listed = false;
     }
     this.touched.length = 0;
-    await this.write(applied, transfers, deltas);
+    await this.write(applied, transfers, deltas, escaper, streamOps);
     return results;
   }
 
@@ -418,10 +437,13 @@ export class PostingEngine {
     a.delta += amount;
   }
 
+  /** Writes balances, operations (unless already copied while posting), transfers and log head. */
   private async write(
     applied: { op: Operation; result: OpResult }[],
     transfers: TransferRow[],
     deltas: Map<number, number>,
+    few: CopyEscaper,
+    operationsWritten: boolean,
   ): Promise<void> {
     if (!applied.length) return;
     const tx = this.tx;
@@ -460,44 +482,12 @@ export class PostingEngine {
     // Operations: ON CONFLICT DO NOTHING + count check (or COPY's unique violation) catches an id
     // recorded by a writer that bypassed the log lock, or a replayed id on the caller's
     // no-look-up first attempt; the whole transaction then aborts (nothing partial).
-    const opHex: string[] = new Array(applied.length);
-    for (let i = 0; i < applied.length; i++) opHex[i] = hexOf(applied[i].op.bodyHash);
-    const checkOps = (inserted: number) => {
-      if (inserted !== applied.length)
-        throw new LedgerError('idempotency-race', 'operation recorded concurrently', 409);
-    };
-    const useCopy = tx.copy !== null && applied.length >= COPY_THRESHOLD;
-    // Venue ids, kinds and asset codes repeat on every row: escape each once.
-    const escaped = new Map<string, string>();
-    const few = (x: string): string => {
-      let e = escaped.get(x);
-      if (e === undefined) {
-        e = copyText(x);
-        escaped.set(x, e);
-      }
-      return e;
-    };
-    if (useCopy) {
-      const o = new CopyRows(applied.length * 160);
-      for (let i = 0; i < applied.length; i++) {
-        const { op, result } = applied[i];
-        o.push(
-          `${copyText(op.id)}\t${op.venueId === null ? '\\N' : few(op.venueId)}\t${few(op.kind)}\t\\\\x${opHex[i]}\t${op.ref ? copyText(op.ref) : '\\N'}\t${copyText(JSON.stringify(result))}\n`,
-        );
-        if (i % SLICE === SLICE - 1) await yieldToIo();
-      }
-      const data = o.bytes();
-      run(async () =>
-        checkOps(
-          await tx.copy!('COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN', data),
-        ),
-      );
-    } else {
+    if (!operationsWritten) {
       const params = [
         applied.map((a) => a.op.id),
         applied.map((a) => a.op.venueId),
         applied.map((a) => a.op.kind),
-        opHex,
+        applied.map((a) => hexOf(a.op.bodyHash)),
         applied.map((a) => a.op.ref ?? null),
         applied.map((a) => JSON.stringify(a.result)),
       ];
@@ -509,7 +499,7 @@ export class PostingEngine {
            ON CONFLICT DO NOTHING`,
           params,
         );
-        checkOps(r.count);
+        checkRecorded(r.count, applied.length);
       });
     }
 
@@ -523,7 +513,7 @@ export class PostingEngine {
             const r = slice[i];
             const e = entries[i];
             t.push(
-              `${r.seq}\t${copyText(r.idempotencyKey)}\t${r.debit}\t${r.credit}\t${few(r.asset)}\t${r.amount}\t${few(r.kind)}\t${r.venueId === null ? '\\N' : few(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`,
+              `${r.seq}\t${copyText(r.idempotencyKey)}\t${r.debit}\t${r.credit}\t${few.get(r.asset)}\t${r.amount}\t${few.get(r.kind)}\t${r.venueId === null ? '\\N' : few.get(r.venueId)}\t${copyText(r.operationId)}\t${r.at}\t\\\\x${e.entryHash}\t\\\\x${e.chainHash}\n`,
             );
           }
           await yieldToIo();
@@ -566,6 +556,42 @@ export class PostingEngine {
     run(() => saveLogHead(tx, head));
     await chain;
   }
+}
+
+const OPERATIONS_COPY = 'COPY operations (id, venue_id, kind, body_hash, ref, result) FROM STDIN';
+
+/** Every applied op got its operations row; fewer means an id was recorded meanwhile. */
+function checkRecorded(inserted: number, applied: number): void {
+  if (inserted !== applied) throw new LedgerError('idempotency-race', 'operation recorded concurrently', 409);
+}
+
+/** COPY text of the values that repeat on every row (venue ids, kinds, asset codes), escaped once. */
+class CopyEscaper {
+  private readonly escaped = new Map<string, string>();
+  get(x: string): string {
+    let e = this.escaped.get(x);
+    if (e === undefined) {
+      e = copyText(x);
+      this.escaped.set(x, e);
+    }
+    return e;
+  }
+}
+
+/** The operations rows of applied[from..] as COPY text bytes. */
+function operationRows(
+  applied: { op: Operation; result: OpResult }[],
+  from: number,
+  few: CopyEscaper,
+): Uint8Array {
+  const o = new CopyRows((applied.length - from) * 160);
+  for (let i = from; i < applied.length; i++) {
+    const { op, result } = applied[i];
+    o.push(
+      `${copyText(op.id)}\t${op.venueId === null ? '\\N' : few.get(op.venueId)}\t${few.get(op.kind)}\t\\\\x${hexOf(op.bodyHash)}\t${op.ref ? copyText(op.ref) : '\\N'}\t${copyText(JSON.stringify(result))}\n`,
+    );
+  }
+  return o.bytes();
 }
 
 /** Rows built between two turns of the event loop while statements are in flight. */
