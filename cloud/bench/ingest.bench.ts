@@ -18,16 +18,11 @@
 //   cloud.ingestDbBoundPerSecond items/s the ingest would reach were the application free
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import PgClient from 'pg/lib/client.js';
-import { createFederation, createGateway, createVenue } from '../src/admin/setup.js';
+import { createGateway } from '../src/admin/setup.js';
 import { createCloud } from '../src/app.js';
-import { openPostgres } from '../src/db/connect.js';
-import { migrate } from '../src/db/migrate.js';
-import { requireVenue } from '../src/ledger/venue.js';
 import { ingestBatch } from '../src/sync/batches.js';
-import type { SyncItem } from '../src/sync/items.js';
+import { ledgerWorld } from './ledger-world.js';
 
-const URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH = Number(process.env.BENCH_INGEST_BATCH) || 5000;
 
 /** CPU ms used so far by the machine's PostgreSQL processes (null when none is visible). */
@@ -55,27 +50,9 @@ const appCpuMs = (): number => {
 };
 
 export async function run(): Promise<Record<string, number>> {
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const db = await openPostgres(URL, { schema, poolSize: 2 });
+  const world = await ledgerWorld(BATCH);
+  const { db, venue, batchOf } = world;
   try {
-    await migrate(db);
-    await createFederation(db, { id: 'fed', name: 'Bench' });
-    await createVenue(db, { id: 'bar', federationId: 'fed', name: 'Bar' });
-    const venue = await requireVenue(db, 'bar');
-    const cards = Array.from({ length: BATCH }, (_, i) =>
-      (0x04000000000000 + i).toString(16).toUpperCase().padStart(14, '0'),
-    );
-    let n = 0;
-    const at = Date.now();
-    const batchOf = (type: 'topup' | 'spend', amount: number): SyncItem[] =>
-      cards.map((cardUid) => ({
-        id: `i${(n++).toString(36)}`,
-        type,
-        cardUid,
-        at,
-        legs: [{ asset: 'EUR', amount }],
-        ...(type === 'topup' ? { funding: 'cash' as const } : {}),
-      }));
     for (let k = 0; k < 4; k++)
       await ingestBatch(db, venue, {
         batchId: `seed${k}`,
@@ -87,6 +64,7 @@ export async function run(): Promise<Record<string, number>> {
     // them) of 20 batches into an unindexed copy of the table.
     await db.query('CREATE TABLE raw_transfers (LIKE transfers INCLUDING DEFAULTS)');
     const copyRounds = 20;
+    const at = Date.now();
     let copyMs = 0;
     const copyDb0 = postgresCpuMs();
     for (let r = 0; r < copyRounds; r++) {
@@ -112,7 +90,7 @@ export async function run(): Promise<Record<string, number>> {
       for (let b = 0; b < batches; b++) {
         const items = batchOf('spend', 1 + (b % 3));
         const t0 = performance.now();
-        const res = await ingestBatch(db, venue, { batchId: `b${n}`, venueId: 'bar', items });
+        const res = await ingestBatch(db, venue, { batchId: `b${world.made}`, venueId: 'bar', items });
         ms += performance.now() - t0;
         if (res.results.some((r) => r.status !== 'applied')) throw new Error('bench item not applied');
       }
@@ -134,7 +112,11 @@ export async function run(): Promise<Record<string, number>> {
     const httpBatches = Math.ceil(50_000 / BATCH);
     try {
       for (let b = 0; b < httpBatches; b++) {
-        const payload = JSON.stringify({ batchId: `h${n}`, venueId: 'bar', items: batchOf('spend', 1) });
+        const payload = JSON.stringify({
+          batchId: `h${world.made}`,
+          venueId: 'bar',
+          items: batchOf('spend', 1),
+        });
         const t0 = performance.now();
         const res = await cloud.app.inject({
           method: 'POST',
@@ -154,7 +136,9 @@ export async function run(): Promise<Record<string, number>> {
     const dbCpu =
       copyDb0 !== null && copyDb1 !== null && ingestDb0 !== null && ingestDb1 !== null
         ? {
-            'cloud.copyDbCpuUsPerRow': Number((((copyDb1 - copyDb0) * 1000) / (copyRounds * BATCH)).toFixed(2)),
+            'cloud.copyDbCpuUsPerRow': Number(
+              (((copyDb1 - copyDb0) * 1000) / (copyRounds * BATCH)).toFixed(2),
+            ),
             'cloud.ingestDbCpuUsPerItem': Number((((ingestDb1 - ingestDb0) * 1000) / ingested).toFixed(2)),
             'cloud.ingestDbBoundPerSecond': Math.round((ingested * 1000) / (ingestDb1 - ingestDb0)),
           }
@@ -168,10 +152,6 @@ export async function run(): Promise<Record<string, number>> {
       'cloud.ingestHttpPerSecond': Math.round((httpBatches * BATCH * 1000) / httpMs),
     };
   } finally {
-    await db.close();
-    const c = new PgClient(URL);
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
+    await world.close();
   }
 }

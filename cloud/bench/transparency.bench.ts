@@ -5,44 +5,21 @@
 //   cloud.exportSeconds      GET /v1/log/export body generation (exportLog), whole log
 //   cloud.verifyPerSecond    tibillet-verify core (verifyExport): chain + Merkle + signatures + replay
 import { randomBytes } from 'node:crypto';
-import PgClient from 'pg/lib/client.js';
-import { createFederation, createVenue } from '../src/admin/setup.js';
-import { openPostgres } from '../src/db/connect.js';
-import { migrate } from '../src/db/migrate.js';
-import { requireVenue } from '../src/ledger/venue.js';
 import { ingestBatch } from '../src/sync/batches.js';
-import type { SyncItem } from '../src/sync/items.js';
 import { exportLog } from '../src/transparency/log-routes.js';
 import { CheckpointService, TransparencyLog } from '../src/transparency/log-store.js';
 import { type LogExport, verifyExport } from '../src/verify/verify.js';
+import { ledgerWorld } from './ledger-world.js';
 
-const URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH = 5000;
 const BATCHES = 40;
 
 export async function run(): Promise<Record<string, number>> {
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const db = await openPostgres(URL, { schema, poolSize: 2 });
+  const world = await ledgerWorld(BATCH);
+  const { db, venue } = world;
   try {
-    await migrate(db);
-    await createFederation(db, { id: 'fed', name: 'Bench' });
-    await createVenue(db, { id: 'bar', federationId: 'fed', name: 'Bar' });
-    const venue = await requireVenue(db, 'bar');
-    const cards = Array.from({ length: BATCH }, (_, i) =>
-      (0x04000000000000 + i).toString(16).toUpperCase().padStart(14, '0'),
-    );
-    let n = 0;
-    const at = Date.now();
     for (let k = 0; k < BATCHES; k++) {
-      const type = k < 2 ? 'topup' : 'spend';
-      const items: SyncItem[] = cards.map((cardUid) => ({
-        id: `i${(n++).toString(36)}`,
-        type,
-        cardUid,
-        at,
-        legs: [{ asset: 'EUR', amount: type === 'topup' ? 100_000 : 1 }],
-        ...(type === 'topup' ? { funding: 'cash' as const } : {}),
-      }));
+      const items = k < 2 ? world.batchOf('topup', 100_000) : world.batchOf('spend', 1);
       await ingestBatch(db, venue, { batchId: `b${k}`, venueId: 'bar', items });
     }
     const masterKey = randomBytes(32);
@@ -72,10 +49,6 @@ export async function run(): Promise<Record<string, number>> {
       'cloud.verifyPerSecond': Math.round(size / verifySeconds),
     };
   } finally {
-    await db.close();
-    const c = new PgClient(URL);
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
+    await world.close();
   }
 }
