@@ -24,8 +24,11 @@ export interface HostTerminalOptions {
   reader: 'sim' | string;
   /** Reader diagnostics (ACR122U: firmware, PC/SC failures). */
   log?: (line: string) => void;
-  /** ACR122U only: where `pcsclite` comes from and how long to wait for the reader (tests). */
-  acr122u?: Pick<Acr122uOptions, 'load' | 'waitMs'>;
+  /**
+   * ACR122U only: how long to wait for the reader and for pcscd's first answer, and where
+   * `pcsclite` comes from (tests).
+   */
+  acr122u?: Pick<Acr122uOptions, 'load' | 'waitMs' | 'pcscdTimeoutMs'>;
   storagePath?: string;
   lang?: 'fr' | 'en';
   board?: string;

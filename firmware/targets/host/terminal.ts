@@ -18,6 +18,11 @@ const key = (v: string) => {
   return v.toLowerCase();
 };
 
+const ms = (v: string) => {
+  if (!/^\d{1,6}$/.test(v) || Number(v) < 100) throw new InvalidArgumentError('milliseconds, 100 to 999999');
+  return Number(v);
+};
+
 const program = new Command('tibillet-terminal')
   .description(
     'Run a TiBillet terminal on this computer (USB PN532 in HSU mode, USB ACR122U, or the simulator)',
@@ -32,6 +37,13 @@ const program = new Command('tibillet-terminal')
     'sim',
   )
   .option('--sim', 'use the simulated PN532 (same as --reader sim)')
+  .option('--reader-wait <ms>', 'ACR122U: how long to wait for the reader to appear in pcscd', ms, 5000)
+  .option(
+    '--pcscd-timeout <ms>',
+    'ACR122U: how long pcscd may take to answer before the terminal gives up with a clear message',
+    ms,
+    5000,
+  )
   .option('--storage <file>', 'file standing in for the flash storage')
   .option('--lang <fr|en>', 'display language', 'fr')
   .action(async (o) => {
@@ -44,6 +56,7 @@ const program = new Command('tibillet-terminal')
       deviceId: o.device,
       keyHex: o.key,
       reader: o.sim ? 'sim' : o.reader,
+      acr122u: { waitMs: o.readerWait, pcscdTimeoutMs: o.pcscdTimeout },
       storagePath: o.storage,
       lang: o.lang === 'en' ? 'en' : 'fr',
       onScreen: (ev) => {

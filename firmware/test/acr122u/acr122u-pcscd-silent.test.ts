@@ -6,11 +6,13 @@
  * through PCSCLITE_CSOCK_NAME (inherited by the probe's child). An absent daemon keeps its error.
  * Needs the pcsclite npm module built; skipped with the reason otherwise.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAcr122u, PCSCD_MISSING } from '../../targets/host/acr122u.js';
 
@@ -98,6 +100,34 @@ describe.skipIf(skip !== undefined)(
         withSocket(join(dir, 'nobody.comm'), () => openAcr122u({ pcscdTimeoutMs: 1500, waitMs: 500 })),
       ).rejects.toThrow(PCSCD_MISSING);
       expect(performance.now() - t0).toBeLessThan(1500);
+    });
+
+    it('tibillet-terminal --pcscd-timeout: the technician sets the limit; out-of-range values are refused', async () => {
+      const cli = fileURLToPath(new URL('../../dist/host/terminal.js', import.meta.url));
+      const run = (...args: string[]) =>
+        new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
+          const t0 = performance.now();
+          // Asynchronous: the fake daemon lives in this process's event loop.
+          execFile(
+            process.execPath,
+            [cli, '--device', 'dev-1', '--key', '00'.repeat(16), '--reader', 'acr122u', ...args],
+            { env: { ...process.env, PCSCLITE_CSOCK_NAME: join(dir, 'pcscd.comm') }, timeout: 20_000 },
+            (err, _stdout, stderr) =>
+              resolve({
+                code: err ? ((err as { code?: number }).code ?? null) : 0,
+                stderr,
+                ms: performance.now() - t0,
+              }),
+          );
+        });
+      const stuck = await run('--pcscd-timeout', '700');
+      expect(stuck.code).toBe(1);
+      expect(stuck.stderr).toContain('pcscd does not answer (no PC/SC context within 0.7 s)');
+      expect(stuck.ms).toBeLessThan(15_000);
+      const bad = await run('--pcscd-timeout', '5');
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain("option '--pcscd-timeout <ms>' argument '5' is invalid");
+      expect(bad.stderr).toContain('milliseconds, 100 to 999999');
     });
   },
 );
