@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertBalanced, withBothDatabases } from './helpers/databases.js';
-import { auth, type Fixture, fixture, id, uid, verifyLog } from './helpers/fixture.js';
+import {
+  auth,
+  type Fixture,
+  fixture,
+  id,
+  leaseBalances,
+  spend,
+  topup,
+  uid,
+  verifyLog,
+} from './helpers/fixture.js';
 
 withBothDatabases('sync batches', (getDb) => {
   let f: Fixture;
@@ -16,33 +26,7 @@ withBothDatabases('sync batches', (getDb) => {
       headers: auth(opts.key ?? f.barKey),
       payload: { batchId: opts.batchId ?? id('b'), venueId: opts.venueId ?? f.bar, items },
     });
-  const topup = (card: string, amount: number, asset = 'EUR') => ({
-    id: id(),
-    type: 'topup',
-    cardUid: card,
-    at: Date.now(),
-    legs: [{ asset, amount }],
-    funding: 'cash',
-  });
-  const spend = (card: string, legs: object[], offline = false) => ({
-    id: id(),
-    type: 'spend',
-    cardUid: card,
-    at: Date.now(),
-    legs,
-    offline,
-  });
-  const balances = async (card: string) => {
-    const r = await f.app.inject({
-      method: 'POST',
-      url: '/v1/sync/leases',
-      headers: auth(f.barKey),
-      payload: { venueId: f.bar, cards: [card] },
-    });
-    return Object.fromEntries(
-      r.json().leases[0].balances.map((b: { asset: string; amount: number }) => [b.asset, b.amount]),
-    );
-  };
+  const balances = (card: string) => leaseBalances(f, card);
   const counts = async () => {
     const r = await getDb().query<{ t: string; o: string; l: string }>(
       'SELECT (SELECT count(*) FROM transfers)::text t, (SELECT count(*) FROM operations)::text o, (SELECT count(*) FROM log_entries)::text l',

@@ -1,57 +1,39 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertBalanced, withBothDatabases } from './helpers/databases.js';
-import { auth, type Fixture, fixture, id, staffToken, syncBatch, uid, verifyLog } from './helpers/fixture.js';
+import {
+  auth,
+  cardWithEveryAsset,
+  type Fixture,
+  fixture,
+  id,
+  leaseBalances,
+  spend,
+  staffTokens,
+  staffWrite,
+  syncBatch,
+  topup,
+  uid,
+  verifyLog,
+} from './helpers/fixture.js';
 
 withBothDatabases('wallet lifecycle', (getDb) => {
   let f: Fixture;
-  const tokens: Record<string, string> = {};
+  let tokens: Record<string, string> = {};
   beforeAll(async () => {
     f = await fixture(getDb(), { policy: { refund: { gift: 'void', loyalty: 'keep', time: 'keep' } } });
-    const users: [string, 'federation_admin' | 'venue_admin' | 'cashier', string | null][] = [
+    tokens = await staffTokens(getDb(), f, [
       ['fed', 'federation_admin', null],
       ['barAdmin', 'venue_admin', f.bar],
       ['barCashier', 'cashier', f.bar],
       ['cafeAdmin', 'venue_admin', f.cafe],
-    ];
-    for (const [name, role, venueId] of users)
-      tokens[name] = await staffToken(getDb(), f, { email: `${name}-${f.fed}@example.org`, role, venueId });
+    ]);
   });
   afterAll(() => f?.close());
 
   const sync = (items: object[], key = f.barKey, venueId = f.bar) => syncBatch(f, items, key, venueId);
-  const topup = (card: string, asset: string, amount: number) => ({
-    id: id(),
-    type: 'topup',
-    cardUid: card,
-    at: Date.now(),
-    legs: [{ asset, amount }],
-    funding: 'cash',
-  });
-  const spend = (card: string, asset: string, amount: number) => ({
-    id: id(),
-    type: 'spend',
-    cardUid: card,
-    at: Date.now(),
-    legs: [{ asset, amount }],
-  });
-  const post = (who: string, url: string, payload: object, key: string | null = id('idem')) =>
-    f.app.inject({
-      method: 'POST',
-      url,
-      headers: { ...auth(tokens[who] ?? who), ...(key ? { 'idempotency-key': key } : {}) },
-      payload,
-    });
-  const balances = async (card: string) => {
-    const r = await f.app.inject({
-      method: 'POST',
-      url: '/v1/sync/leases',
-      headers: auth(f.barKey),
-      payload: { venueId: f.bar, cards: [card] },
-    });
-    return Object.fromEntries(
-      r.json().leases[0].balances.map((b: { asset: string; amount: number }) => [b.asset, b.amount]),
-    );
-  };
+  const post = (who: string, url: string, payload: object, key?: string | null) =>
+    staffWrite(f, tokens, 'POST', who, url, payload, key);
+  const balances = (card: string) => leaseBalances(f, card);
   const counts = async () =>
     (
       await getDb().query<{ t: string; r: string }>(
@@ -60,17 +42,7 @@ withBothDatabases('wallet lifecycle', (getDb) => {
     ).rows[0];
 
   it('refund: request (quote) → approval pays refundable assets, voids/keeps the rest per policy, logs it; replays are idempotent', async () => {
-    const card = uid();
-    await sync([
-      topup(card, 'EUR', 2000),
-      topup(card, `LOC:${f.bar}`, 500),
-      topup(card, `GIFT:${f.bar}`, 300),
-      topup(card, `LOYAL:${f.bar}`, 40),
-    ]);
-    await sync([topup(card, `LOC:${f.cafe}`, 200)], f.cafeKey, f.cafe);
-    expect(
-      (await post('barAdmin', `/v1/venues/${f.bar}/time-credits`, { cardUid: card, minutes: 90 })).statusCode,
-    ).toBe(200);
+    const card = await cardWithEveryAsset(f, tokens.barAdmin);
 
     expect(
       (await post('barCashier', `/v1/venues/${f.bar}/refunds`, { cardUid: card }, null)).statusCode,
@@ -112,7 +84,7 @@ withBothDatabases('wallet lifecycle', (getDb) => {
       ).statusCode,
     ).toBe(404);
 
-    await sync([spend(card, 'EUR', 100)]); // between request and approval: the payout follows the balance
+    await sync([spend(card, [{ asset: 'EUR', amount: 100 }])]); // between request and approval: the payout follows the balance
     const key = id('approve');
     const before = await counts();
     const ok = await post('barAdmin', url, { payoutMethod: 'cash', payoutReference: 'till-2' }, key);
@@ -181,7 +153,7 @@ withBothDatabases('wallet lifecycle', (getDb) => {
 
   it('refund approval replayed concurrently with one key pays out exactly once; reject works', async () => {
     const card = uid();
-    await sync([topup(card, 'EUR', 800)]);
+    await sync([topup(card, 800)]);
     const r = (await post('barCashier', `/v1/venues/${f.bar}/refunds`, { cardUid: card })).json();
     const key = id('approve');
     const before = await counts();
@@ -198,7 +170,7 @@ withBothDatabases('wallet lifecycle', (getDb) => {
     expect(await balances(card)).toEqual({ EUR: 0 });
 
     const other = uid();
-    await sync([topup(other, 'EUR', 10)]);
+    await sync([topup(other, 10)]);
     const r2 = (await post('barCashier', `/v1/venues/${f.bar}/refunds`, { cardUid: other })).json();
     const rej = await post('barAdmin', `/v1/venues/${f.bar}/refunds/${r2.refundId}/reject`, {
       reason: 'holder left',
@@ -210,7 +182,7 @@ withBothDatabases('wallet lifecycle', (getDb) => {
   it('lost card: blocked, balances moved to the new card with log entries; replay and reuse guarded', async () => {
     const lost = uid();
     const fresh = uid();
-    await sync([topup(lost, 'EUR', 700), topup(lost, `GIFT:${f.bar}`, 50)]);
+    await sync([topup(lost, 700), topup(lost, 50, `GIFT:${f.bar}`)]);
     const key = id('replace');
     const r = await post(
       'barCashier',
@@ -227,11 +199,13 @@ withBothDatabases('wallet lifecycle', (getDb) => {
     ]);
     expect(body.logSeqs).toHaveLength(2);
     expect(await balances(fresh)).toEqual({ EUR: 700, [`GIFT:${f.bar}`]: 50 });
-    expect((await sync([spend(lost, 'EUR', 10)]))[0]).toMatchObject({
+    expect((await sync([spend(lost, [{ asset: 'EUR', amount: 10 }])]))[0]).toMatchObject({
       status: 'rejected',
       reason: 'card-blocked',
     });
-    expect((await sync([spend(fresh, 'EUR', 10)]))[0]).toMatchObject({ status: 'applied' });
+    expect((await sync([spend(fresh, [{ asset: 'EUR', amount: 10 }])]))[0]).toMatchObject({
+      status: 'applied',
+    });
     const replay = await post(
       'barCashier',
       `/v1/venues/${f.bar}/cards/${lost}/replace`,
@@ -244,9 +218,9 @@ withBothDatabases('wallet lifecycle', (getDb) => {
         .error,
     ).toBe('card-already-replaced');
     const busy = uid();
-    await sync([topup(busy, 'EUR', 1)]);
+    await sync([topup(busy, 1)]);
     const third = uid();
-    await sync([topup(third, 'EUR', 1)]);
+    await sync([topup(third, 1)]);
     expect(
       (await post('barCashier', `/v1/venues/${f.bar}/cards/${third}/replace`, { newCardUid: busy })).json()
         .error,
@@ -263,7 +237,7 @@ withBothDatabases('wallet lifecycle', (getDb) => {
   it("merge: anonymous card wallets move into a person's wallet (person creation idempotent too)", async () => {
     const a = uid();
     const b = uid();
-    await sync([topup(a, 'EUR', 300), topup(b, 'EUR', 200), topup(b, `LOYAL:${f.bar}`, 7)]);
+    await sync([topup(a, 300), topup(b, 200), topup(b, 7, `LOYAL:${f.bar}`)]);
     const pkey = id('person');
     const p = await post(
       'barCashier',

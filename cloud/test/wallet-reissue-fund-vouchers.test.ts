@@ -5,73 +5,53 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { num } from '../src/db/connect.js';
 import { createFederation, createVenue, runDormancy, walletPath } from '../src/index.js';
 import { assertBalanced, withBothDatabases } from './helpers/databases.js';
-import { auth, type Fixture, fixture, id, staffToken, syncBatch, uid, verifyLog } from './helpers/fixture.js';
+import {
+  auth,
+  cardWithEveryAsset,
+  type Fixture,
+  fixture,
+  id,
+  leaseBalances,
+  spend,
+  staffTokens,
+  staffWrite,
+  syncBatch,
+  topup,
+  uid,
+  verifyLog,
+} from './helpers/fixture.js';
 
 const DAY = 86_400_000;
-type Role = 'federation_admin' | 'venue_admin' | 'cashier' | 'auditor';
 
 withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => {
   let f: Fixture;
-  const tokens: Record<string, string> = {};
+  let tokens: Record<string, string> = {};
   beforeAll(async () => {
     f = await fixture(getDb(), { policy: { refund: { gift: 'void', loyalty: 'keep', time: 'keep' } } });
-    const users: [string, Role, string | null][] = [
+    tokens = await staffTokens(getDb(), f, [
       ['fed', 'federation_admin', null],
       ['auditor', 'auditor', null],
       ['barAdmin', 'venue_admin', f.bar],
       ['barCashier', 'cashier', f.bar],
       ['cafeAdmin', 'venue_admin', f.cafe],
       ['cafeCashier', 'cashier', f.cafe],
-    ];
-    for (const [name, role, venueId] of users)
-      tokens[name] = await staffToken(getDb(), f, { email: `${name}-${f.fed}@example.org`, role, venueId });
+    ]);
   });
   afterAll(() => f?.close());
 
   const sync = (items: object[], key = f.barKey, venueId = f.bar) => syncBatch(f, items, key, venueId);
-  const topup = (card: string, asset: string, amount: number) => ({
-    id: id(),
-    type: 'topup',
-    cardUid: card,
-    at: Date.now(),
-    legs: [{ asset, amount }],
-    funding: 'cash',
-  });
-  const spend = (card: string, asset: string, amount: number) => ({
-    id: id(),
-    type: 'spend',
-    cardUid: card,
-    at: Date.now(),
-    legs: [{ asset, amount }],
-  });
   const send = (
     method: 'POST' | 'PUT' | 'DELETE',
     who: string,
     url: string,
     payload?: object,
-    key: string | null = id('idem'),
-  ) =>
-    f.app.inject({
-      method,
-      url,
-      headers: { ...auth(tokens[who] ?? who), ...(key ? { 'idempotency-key': key } : {}) },
-      ...(payload ? { payload } : {}),
-    });
-  const post = (who: string, url: string, payload: object, key: string | null = id('idem')) =>
+    key?: string | null,
+  ) => staffWrite(f, tokens, method, who, url, payload, key);
+  const post = (who: string, url: string, payload: object, key?: string | null) =>
     send('POST', who, url, payload, key);
   const get = (who: string, url: string) =>
     f.app.inject({ method: 'GET', url, headers: auth(tokens[who] ?? who) });
-  const balances = async (card: string): Promise<Record<string, number>> => {
-    const r = await f.app.inject({
-      method: 'POST',
-      url: '/v1/sync/leases',
-      headers: auth(f.barKey),
-      payload: { venueId: f.bar, cards: [card] },
-    });
-    return Object.fromEntries(
-      r.json().leases[0].balances.map((b: { asset: string; amount: number }) => [b.asset, b.amount]),
-    );
-  };
+  const balances = (card: string) => leaseBalances(f, card);
   const transferCount = async () =>
     num((await getDb().query<{ n: unknown }>('SELECT count(*) AS n FROM transfers')).rows[0].n);
   const logSystems = async (seqs: number[]) =>
@@ -93,11 +73,7 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
   describe('returned card', () => {
     it('refund semantics per asset are shown to the cashier before confirming (refund quote, reissue preview)', async () => {
       const card = uid();
-      await sync([
-        topup(card, 'EUR', 1200),
-        topup(card, `GIFT:${f.bar}`, 300),
-        topup(card, `LOYAL:${f.bar}`, 9),
-      ]);
+      await sync([topup(card, 1200), topup(card, 300, `GIFT:${f.bar}`), topup(card, 9, `LOYAL:${f.bar}`)]);
       const q = await get('barCashier', `/v1/venues/${f.bar}/cards/${card}/refund-quote`);
       expect(q.statusCode).toBe(200);
       expect(q.json()).toEqual({
@@ -122,19 +98,8 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
     });
 
     it('is refunded, its wallet closed and detached, and re-issued with a clean wallet the next holder sees empty', async () => {
-      const card = uid();
-      await sync([
-        topup(card, 'EUR', 2000),
-        topup(card, `LOC:${f.bar}`, 500),
-        topup(card, `GIFT:${f.bar}`, 300),
-        topup(card, `LOYAL:${f.bar}`, 40),
-      ]);
-      await sync([topup(card, `LOC:${f.cafe}`, 200)], f.cafeKey, f.cafe);
-      expect(
-        (await post('barAdmin', `/v1/venues/${f.bar}/time-credits`, { cardUid: card, minutes: 90 }))
-          .statusCode,
-      ).toBe(200);
-      await sync([spend(card, 'EUR', 150)]);
+      const card = await cardWithEveryAsset(f, tokens.barAdmin);
+      await sync([spend(card, [{ asset: 'EUR', amount: 150 }])]);
       const oldWallet = num(
         (await getDb().query<{ w: unknown }>('SELECT wallet_id AS w FROM cards WHERE uid = $1', [card]))
           .rows[0].w,
@@ -240,7 +205,7 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
       expect(num(closed.rows[0].kept)).toBe(90);
 
       // The card works at once for its next holder, on its new wallet only.
-      expect((await sync([topup(card, 'EUR', 100)]))[0].status).toBe('applied');
+      expect((await sync([topup(card, 100)]))[0].status).toBe('applied');
       expect(await balances(card)).toEqual({ EUR: 100 });
       const page2 = await f.app.inject({ method: 'GET', url: `${body.walletLink}?lang=en` });
       expect(page2.body.match(/\/log\/\d+/g)).toHaveLength(1);
@@ -250,7 +215,7 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
 
     it('refuses cards with a pending refund or blocked, lets a cashier reissue when nothing is paid out, detaches person cards', async () => {
       const pending = uid();
-      await sync([topup(pending, 'EUR', 50)]);
+      await sync([topup(pending, 50)]);
       expect((await post('barCashier', `/v1/venues/${f.bar}/refunds`, { cardUid: pending })).statusCode).toBe(
         201,
       );
@@ -266,7 +231,7 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
       ).toBe('refund-pending');
 
       const lost = uid();
-      await sync([topup(lost, 'EUR', 70)]);
+      await sync([topup(lost, 70)]);
       await post('barCashier', `/v1/venues/${f.bar}/cards/${lost}/replace`, { newCardUid: uid() });
       const b = await post('barAdmin', `/v1/venues/${f.bar}/cards/${lost}/reissue`, { payoutMethod: 'cash' });
       expect(b.statusCode).toBe(409);
@@ -278,7 +243,7 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
 
       // A card-bound unused ticket would admit the next holder: refused until it is dealt with.
       const fan = uid();
-      await sync([topup(fan, 'EUR', 3000)]);
+      await sync([topup(fan, 3000)]);
       const hour = 3600_000;
       const ev = await post('barAdmin', `/v1/venues/${f.bar}/events`, {
         title: 'Concert',
@@ -302,7 +267,7 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
 
       // Only gift credit (voided by policy): no cash leaves the till, a cashier may do it.
       const gift = uid();
-      await sync([topup(gift, `GIFT:${f.bar}`, 120)]);
+      await sync([topup(gift, 120, `GIFT:${f.bar}`)]);
       const g = await post('barCashier', `/v1/venues/${f.bar}/cards/${gift}/reissue`, {});
       expect(g.statusCode).toBe(200);
       expect(g.json()).toMatchObject({
@@ -314,7 +279,7 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
 
       // A person's card: the balance is the person's; the card is only detached.
       const pc = uid();
-      await sync([topup(pc, 'EUR', 400)]);
+      await sync([topup(pc, 400)]);
       const { personId } = (
         await post('barCashier', `/v1/venues/${f.bar}/people`, { displayName: 'Grace' })
       ).json();
@@ -351,7 +316,7 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
         ).statusCode,
       ).toBe(200);
       const card = uid();
-      await sync([topup(card, 'EUR', 5000)]);
+      await sync([topup(card, 5000)]);
       const { personId } = (
         await post('barCashier', `/v1/venues/${f.bar}/people`, {
           displayName: 'Dora',
@@ -599,7 +564,9 @@ withBothDatabases('returned cards, cooperative fund, time vouchers', (getDb) => 
       );
       expect(await balances(card)).toEqual({ TIME: 60, [`GIFT:${f.bar}`]: 1500 });
       // Vouchers buy drinks like any gift credit.
-      expect((await sync([spend(card, `GIFT:${f.bar}`, 500)]))[0].status).toBe('applied');
+      expect((await sync([spend(card, [{ asset: `GIFT:${f.bar}`, amount: 500 }])]))[0].status).toBe(
+        'applied',
+      );
 
       const poor = uid();
       await credit(poor, 30);

@@ -2,55 +2,22 @@
 // event page: "Acheter" sends it to log in, the emailed link (read from the outbox) brings it back
 // to the purchase, it pays from the wallet and lands on "my tickets", whose QR page shows the
 // ticket (read back from the screenshot with jsQR). Screenshots go to test-output/cloud/.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import jsQR from 'jsqr';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb } from '../helpers/databases.js';
+import { type PhoneSite, phoneSite, qrOnScreen } from '../helpers/chromium.js';
 import { id } from '../helpers/fixture.js';
 import { balanceOf, inHours, type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-output', 'cloud');
-
 describe('Chromium buys a ticket from the event page with the wallet balance', () => {
-  let handle: Awaited<ReturnType<typeof openTestDb>>;
-  let t: TicketingCtx;
-  let base: string;
-  let browser: Browser;
-  let page: Page;
-  const dialogs: string[] = [];
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
+  let site: PhoneSite<TicketingCtx>;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-    mkdirSync(SHOTS, { recursive: true });
-    console.log(`screenshots: ${SHOTS}`);
-    handle = await openTestDb('pglite');
-    t = await ticketingContext(handle.db);
-    base = await t.f.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-    page.setDefaultTimeout(15_000);
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    site = await phoneSite(ticketingContext);
   }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await handle?.drop();
-  });
+  afterAll(() => site?.close());
 
   it('clicks Acheter, logs in by the emailed link, pays from the wallet and shows the QR', {
     timeout: 60_000,
   }, async () => {
+    const { ctx: t, db, base, page, dialogs, shot } = site;
     const email = `zoe-${id()}@example.org`.toLowerCase();
     const personId = (
       await t.post('barCashier', `/v1/venues/${t.f.bar}/people`, { displayName: 'Zoé', email })
@@ -76,7 +43,7 @@ describe('Chromium buys a ticket from the event page with the wallet balance', (
     await expect(page.locator('[role=status]').textContent()).resolves.toContain(
       'Si cette adresse est connue',
     );
-    const mail = await handle.db.query<{ body: string }>(
+    const mail = await db.query<{ body: string }>(
       "SELECT body FROM email_outbox WHERE to_address = $1 AND kind = 'holder-login' ORDER BY id DESC LIMIT 1",
       [email],
     );
@@ -93,16 +60,15 @@ describe('Chromium buys a ticket from the event page with the wallet balance', (
       expect.stringContaining('Cirque'),
     ]);
     await shot('buy-3-my-tickets');
-    expect(await balanceOf(handle.db, card)).toBe(3000 - 2 * 700);
+    expect(await balanceOf(db, card)).toBe(3000 - 2 * 700);
 
     await page.getByRole('link', { name: 'Afficher le QR code' }).first().click();
     await page.waitForURL(/\/tickets\//);
     await expect(page.locator('.status').textContent()).resolves.toBe('Billet valide');
     const token = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
-    const qr = PNG.sync.read(await page.locator('svg.qr').screenshot());
-    expect(jsQR(new Uint8ClampedArray(qr.data), qr.width, qr.height)?.data).toBe(token);
+    expect(await qrOnScreen(page)).toBe(token);
     await shot('buy-4-ticket-qr');
-    const stored = await handle.db.query('SELECT 1 FROM tickets WHERE token = $1', [token]);
+    const stored = await db.query('SELECT 1 FROM tickets WHERE token = $1', [token]);
     expect(stored.rows.length).toBe(1);
     expect(dialogs).toEqual([]);
   });

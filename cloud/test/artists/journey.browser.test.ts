@@ -4,59 +4,23 @@
 // line-up and an artist's page (whose bio tries a script that must not run), and an artist signs
 // up, is refused sign-in until they follow the emailed link (read from the outbox), confirms, and
 // sends a proposal the venue then opens. Screenshots go to test-output/cloud/ (printed).
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import jsQR from 'jsqr';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb } from '../helpers/databases.js';
+import { type PhoneSite, phoneSite, qrOnScreen } from '../helpers/chromium.js';
 import { id } from '../helpers/fixture.js';
 import { inHours, type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
 import { verificationMail } from './verify-mail.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-output', 'cloud');
 const PASSWORD = 'a long artist password';
 
 describe('public journey in Chromium: ticket, QR, check-in, agenda, artist proposal', () => {
-  let handle: Awaited<ReturnType<typeof openTestDb>>;
-  let t: TicketingCtx;
-  let base: string;
-  let browser: Browser;
-  let page: Page;
-  const dialogs: string[] = [];
-  const shot = async (name: string) => {
-    const path = join(SHOTS, `${name}.png`);
-    await page.screenshot({ path, fullPage: true });
-    return path;
-  };
-
+  let site: PhoneSite<TicketingCtx>;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-    mkdirSync(SHOTS, { recursive: true });
-    console.log(`screenshots: ${SHOTS}`);
-    handle = await openTestDb('pglite');
-    t = await ticketingContext(handle.db);
-    base = await t.f.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-    page.setDefaultTimeout(15_000);
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    site = await phoneSite(ticketingContext);
   }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await handle?.drop();
-  });
+  afterAll(() => site?.close());
 
   it('shows the QR of a bought ticket, then its check-in', { timeout: 60_000 }, async () => {
+    const { ctx: t, base, page, shot } = site;
     const e = await t.createEvent({
       title: 'Bal folk',
       startsAt: inHours(1),
@@ -74,8 +38,7 @@ describe('public journey in Chromium: ticket, QR, check-in, agenda, artist propo
     await expect(page.locator('.status').textContent()).resolves.toBe('Billet valide');
     await shot('1-ticket-qr');
     // What a door scanner reads from the screen is the signed token.
-    const qr = PNG.sync.read(await page.locator('svg.qr').screenshot());
-    expect(jsQR(new Uint8ClampedArray(qr.data), qr.width, qr.height)?.data).toBe(token);
+    expect(await qrOnScreen(page)).toBe(token);
     // The printable PDF is one tap away.
     const pdfHref = await page.locator('a[href$="ticket.pdf?lang=fr"]').getAttribute('href');
     const pdf = await page.request.get(`${base}${pdfHref}`);
@@ -94,6 +57,7 @@ describe('public journey in Chromium: ticket, QR, check-in, agenda, artist propo
   it('browses the agenda to an event, its line-up and an artist page (bio script inert)', {
     timeout: 60_000,
   }, async () => {
+    const { ctx: t, db, base, page, dialogs, shot } = site;
     const email = `${id('artist')}@example.org`;
     const { artistId } = (
       await t.f.app.inject({
@@ -107,7 +71,7 @@ describe('public journey in Chromium: ticket, QR, check-in, agenda, artist propo
       await t.f.app.inject({
         method: 'POST',
         url: '/v1/artists/verify',
-        payload: { token: (await verificationMail(handle.db, email)).token },
+        payload: { token: (await verificationMail(db, email)).token },
       })
     ).json().token;
     expect(token).toMatch(/^tba_/);
@@ -160,6 +124,7 @@ describe('public journey in Chromium: ticket, QR, check-in, agenda, artist propo
   it('an artist signs up, confirms by the emailed link, sends a proposal; the venue opens it', {
     timeout: 60_000,
   }, async () => {
+    const { ctx: t, db, base, page, shot } = site;
     const email = `${id('artist')}@example.org`;
     await page.goto(`${base}/artists/me/proposals/new?lang=fr`);
     await page.waitForURL(/\/artists\/login/);
@@ -190,7 +155,7 @@ describe('public journey in Chromium: ticket, QR, check-in, agenda, artist propo
     await shot('7-artist-unverified');
     // The emailed link: its page asks for a click (mail scanners only open links), which confirms
     // the address and signs in.
-    const mail = await verificationMail(handle.db, email);
+    const mail = await verificationMail(db, email);
     expect(mail.url.startsWith(`${base}/artists/verify/`)).toBe(true);
     await page.goto(mail.url);
     await expect(page.locator('h1').textContent()).resolves.toBe('Confirmer votre adresse e-mail');

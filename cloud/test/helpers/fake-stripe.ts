@@ -13,6 +13,8 @@ export interface FakeStripe {
   /** Every Checkout Sessions call, as received (before the API key check). */
   requests: { auth: string | undefined; idempotencyKey: string | undefined; form: URLSearchParams }[];
   sessions: Map<string, { amount: number; reference: string; currency: string; successUrl: string }>;
+  /** A checkout.session.completed event for a session (`over` replaces members of its session object). */
+  completedPayload(eventId: string, sessionId: string, over?: Record<string, unknown>): string;
   /** A checkout.session.completed event for a session, and its Stripe-Signature header. */
   completed(eventId: string, sessionId: string): { payload: string; signature: string };
   close(): Promise<void>;
@@ -61,6 +63,26 @@ export async function fakeStripe(o: { secret?: string } = {}): Promise<FakeStrip
       send(200, { id: sid, object: 'checkout.session', url: `https://checkout.stripe.test/c/pay/${sid}` });
     });
   });
+  const completedPayload = (eventId: string, sid: string, over: Record<string, unknown> = {}) => {
+    const s = sessions.get(sid)!;
+    return JSON.stringify({
+      id: eventId,
+      object: 'event',
+      type: 'checkout.session.completed',
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: sid,
+          object: 'checkout.session',
+          client_reference_id: s.reference,
+          amount_total: s.amount,
+          currency: s.currency,
+          payment_status: 'paid',
+          ...over,
+        },
+      },
+    });
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -68,24 +90,9 @@ export async function fakeStripe(o: { secret?: string } = {}): Promise<FakeStrip
     secret,
     requests,
     sessions,
+    completedPayload,
     completed(eventId, sid) {
-      const s = sessions.get(sid)!;
-      const payload = JSON.stringify({
-        id: eventId,
-        object: 'event',
-        type: 'checkout.session.completed',
-        created: Math.floor(Date.now() / 1000),
-        data: {
-          object: {
-            id: sid,
-            object: 'checkout.session',
-            client_reference_id: s.reference,
-            amount_total: s.amount,
-            currency: s.currency,
-            payment_status: 'paid',
-          },
-        },
-      });
+      const payload = completedPayload(eventId, sid);
       const t = Math.floor(Date.now() / 1000);
       return { payload, signature: `t=${t},v1=${stripeSign(secret, t, payload)}` };
     },

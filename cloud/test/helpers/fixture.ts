@@ -1,6 +1,8 @@
-// A federation with two venues and one gateway each, on a given database, plus an app.
+// A federation with two venues and one gateway each, on a given database, plus an app; and what the
+// ledger suites do through it: staff logins and writes, sync items and batches, lease reads, log checks.
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { buf, num } from '../../src/db/connect.js';
 import type { Role } from '../../src/db/schema.js';
 import {
@@ -79,6 +81,68 @@ export async function staffToken(
   return r.json().token;
 }
 
+/** Staff users created and logged in (emails unique to the fixture): their tokens by name. */
+export async function staffTokens(
+  db: Db,
+  f: Fixture,
+  users: [name: string, role: Role, venueId: string | null, federationId?: string][],
+): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  for (const [name, role, venueId, federationId] of users)
+    tokens[name] = await staffToken(db, f, {
+      email: `${name}-${f.fed}@example.org`,
+      role,
+      venueId,
+      federationId,
+    });
+  return tokens;
+}
+
+/**
+ * A write as `who` (a name in `tokens`, else a token itself), with a fresh Idempotency-Key unless
+ * `key` is null.
+ */
+export const staffWrite = (
+  f: Fixture,
+  tokens: Record<string, string>,
+  method: 'POST' | 'PUT' | 'DELETE',
+  who: string,
+  url: string,
+  payload?: object,
+  key: string | null = id('idem'),
+) =>
+  f.app.inject({
+    method,
+    url,
+    headers: { ...auth(tokens[who] ?? who), ...(key ? { 'idempotency-key': key } : {}) },
+    ...(payload ? { payload } : {}),
+  });
+
+export interface Leg {
+  asset: string;
+  amount: number;
+}
+
+/** A sync-batch top-up paid in cash. */
+export const topup = (card: string, amount: number, asset = 'EUR') => ({
+  id: id(),
+  type: 'topup',
+  cardUid: card,
+  at: Date.now(),
+  legs: [{ asset, amount }],
+  funding: 'cash',
+});
+
+/** A sync-batch spend; `offline`: approved by a gateway cut off from the cloud (may overdraw). */
+export const spend = (card: string, legs: Leg[], offline = false) => ({
+  id: id(),
+  type: 'spend',
+  cardUid: card,
+  at: Date.now(),
+  legs,
+  offline,
+});
+
 /** POST /v1/sync/batches as a gateway (the bar's by default): the per-item results. */
 export async function syncBatch(f: Fixture, items: object[], key = f.barKey, venueId = f.bar) {
   const r = await f.app.inject({
@@ -88,6 +152,41 @@ export async function syncBatch(f: Fixture, items: object[], key = f.barKey, ven
     payload: { batchId: id('b'), venueId, items },
   });
   return r.json().results;
+}
+
+/** A card's balances by asset, as leased to the bar's gateway. */
+export async function leaseBalances(f: Fixture, card: string): Promise<Record<string, number>> {
+  const r = await f.app.inject({
+    method: 'POST',
+    url: '/v1/sync/leases',
+    headers: auth(f.barKey),
+    payload: { venueId: f.bar, cards: [card] },
+  });
+  return Object.fromEntries(
+    r.json().leases[0].balances.map((b: { asset: string; amount: number }) => [b.asset, b.amount]),
+  );
+}
+
+/**
+ * A new card holding each kind of asset a refund treats apart: EUR 2000, the bar's LOC 500, GIFT
+ * 300 and LOYAL 40, the café's LOC 200 (topped up at the café) and 90 minutes of TIME, credited by
+ * the bar admin whose token is given.
+ */
+export async function cardWithEveryAsset(f: Fixture, barAdminToken: string): Promise<string> {
+  const card = uid();
+  await syncBatch(f, [
+    topup(card, 2000),
+    topup(card, 500, `LOC:${f.bar}`),
+    topup(card, 300, `GIFT:${f.bar}`),
+    topup(card, 40, `LOYAL:${f.bar}`),
+  ]);
+  await syncBatch(f, [topup(card, 200, `LOC:${f.cafe}`)], f.cafeKey, f.cafe);
+  const time = await staffWrite(f, {}, 'POST', barAdminToken, `/v1/venues/${f.bar}/time-credits`, {
+    cardUid: card,
+    minutes: 90,
+  });
+  expect(time.statusCode).toBe(200);
+  return card;
 }
 
 /** Recomputes every log entry from its transfer and checks seq contiguity and the hash chain. */

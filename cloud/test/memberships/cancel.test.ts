@@ -14,6 +14,7 @@ import { queueMembershipReminders } from '../../src/memberships/reminders.js';
 import type { CheckoutRequest, PaidSession, PaymentProvider } from '../../src/payments/provider.js';
 import { assertBalanced, withBothDatabases } from '../helpers/databases.js';
 import { auth, id, uid, verifyLog } from '../helpers/fixture.js';
+import { ageMemberships, MONTHLY_FREE_PRICE } from '../helpers/memberships.js';
 import { balanceOf, type TicketingCtx, ticketingContext, type Who } from '../ticketing/setup.js';
 
 const DAY = 86_400_000;
@@ -94,12 +95,7 @@ withBothDatabases('membership cancellation', (getDb) => {
         `/v1/venues/${venue}/cards/${card}/membership`,
       )
     ).json();
-  const age = (card: string, days: number) =>
-    getDb().query(
-      `UPDATE membership_periods SET starts_at = starts_at - make_interval(secs => $2), expires_at = expires_at - make_interval(secs => $2)
-       WHERE wallet_id = (SELECT wallet_id FROM cards WHERE uid = $1)`,
-      [card, days * 86_400],
-    );
+  const age = (card: string, days: number) => ageMemberships(getDb(), card, days);
   const periodRow = async (periodId: string) =>
     (
       await getDb().query<Record<string, unknown>>(
@@ -165,15 +161,7 @@ withBothDatabases('membership cancellation', (getDb) => {
       pricing: 'fixed',
       price: 1200,
     });
-    monthly = await mk('barAdmin', t.f.bar, {
-      name: 'Mensuelle',
-      scope: 'venue',
-      pricing: 'free',
-      price: 300,
-      minPrice: 200,
-      durationMonths: 1,
-      reminderDays: [20, 7],
-    });
+    monthly = await mk('barAdmin', t.f.bar, MONTHLY_FREE_PRICE);
     cafeProduct = await mk('cafeAdmin', t.f.cafe, {
       name: 'Café',
       scope: 'venue',

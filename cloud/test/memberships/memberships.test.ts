@@ -9,8 +9,9 @@ import { priceMembership } from '../../src/memberships/pricing.js';
 import { queueMembershipReminders } from '../../src/memberships/reminders.js';
 import { assertBalanced, withBothDatabases } from '../helpers/databases.js';
 import { auth, id, uid } from '../helpers/fixture.js';
-import { balanceOf, type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
+import { ageMemberships, MONTHLY_FREE_PRICE } from '../helpers/memberships.js';
 import { startSmtp } from '../helpers/smtp.js';
+import { balanceOf, type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
 
 const DAY = 86_400_000;
 
@@ -79,13 +80,7 @@ withBothDatabases('memberships', (getDb) => {
     );
   const status = async (card: string) =>
     (await t.get('barCashier', `/v1/venues/${t.f.bar}/cards/${card}/membership`)).json();
-  /** Moves a wallet's periods back in time (as if `days` had passed). */
-  const age = async (card: string, days: number) =>
-    getDb().query(
-      `UPDATE membership_periods SET starts_at = starts_at - make_interval(days => $2), expires_at = expires_at - make_interval(days => $2)
-       WHERE wallet_id = (SELECT wallet_id FROM cards WHERE uid = $1)`,
-      [card, days],
-    );
+  const age = (card: string, days: number) => ageMemberships(getDb(), card, days);
 
   beforeAll(async () => {
     t = await ticketingContext(getDb());
@@ -98,15 +93,7 @@ withBothDatabases('memberships', (getDb) => {
     });
     expect(y.statusCode).toBe(201);
     yearly = y.json();
-    const m = await t.post('barAdmin', `/v1/venues/${t.f.bar}/membership-products`, {
-      name: 'Mensuelle',
-      scope: 'venue',
-      pricing: 'free',
-      price: 300,
-      minPrice: 200,
-      durationMonths: 1,
-      reminderDays: [20, 7],
-    });
+    const m = await t.post('barAdmin', `/v1/venues/${t.f.bar}/membership-products`, MONTHLY_FREE_PRICE);
     expect(m.statusCode).toBe(201);
     monthly = m.json();
   }, 60_000);

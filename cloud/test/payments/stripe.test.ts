@@ -61,26 +61,6 @@ withBothDatabases('stripe checkout top-up', (getDb) => {
     });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
-  const completed = (eventId: string, sid: string, over: Record<string, unknown> = {}) => {
-    const sess = stripe.sessions.get(sid)!;
-    return JSON.stringify({
-      id: eventId,
-      object: 'event',
-      type: 'checkout.session.completed',
-      created: Math.floor(Date.now() / 1000),
-      data: {
-        object: {
-          id: sid,
-          object: 'checkout.session',
-          client_reference_id: sess.reference,
-          amount_total: sess.amount,
-          currency: sess.currency,
-          payment_status: 'paid',
-          ...over,
-        },
-      },
-    });
-  };
   const now = () => Math.floor(Date.now() / 1000);
   const state = async () => {
     const q = async (sql: string) => (await getDb().query<{ n: string }>(sql)).rows[0].n;
@@ -142,7 +122,7 @@ withBothDatabases('stripe checkout top-up', (getDb) => {
 
   it('refuses a forged signature, a stale timestamp, a tampered body and a missing header, changing nothing', async () => {
     const before = await state();
-    const payload = completed(`evt_${randomBytes(6).toString('hex')}`, sessionId);
+    const payload = stripe.completedPayload(`evt_${randomBytes(6).toString('hex')}`, sessionId);
     const t = now();
     const forged = await deliver(payload, `t=${t},v1=${sign('whsec_wrong', t, payload)}`);
     expect(forged.status).toBe(400);
@@ -171,7 +151,7 @@ withBothDatabases('stripe checkout top-up', (getDb) => {
 
   it('credits the wallet once for a correctly signed completed event; a replay changes nothing', async () => {
     const eventId = `evt_${randomBytes(6).toString('hex')}`;
-    const payload = completed(eventId, sessionId);
+    const payload = stripe.completedPayload(eventId, sessionId);
     const t = now();
     // Several v1 signatures (secret rotation): one matching is enough.
     const header = `t=${t},v1=${sign('whsec_old', t, payload)},v1=${sign(SECRET, t, payload)}`;
@@ -191,7 +171,7 @@ withBothDatabases('stripe checkout top-up', (getDb) => {
     expect(await state()).toEqual(after);
     expect(await balance()).toBe(2500);
     // Another event for the already paid session credits nothing.
-    const other = completed(`evt_${randomBytes(6).toString('hex')}`, sessionId);
+    const other = stripe.completedPayload(`evt_${randomBytes(6).toString('hex')}`, sessionId);
     const o = await deliver(other, `t=${t},v1=${sign(SECRET, t, other)}`);
     expect(o.body.outcome).toBe('already-paid');
     expect(await balance()).toBe(2500);
@@ -229,7 +209,9 @@ withBothDatabases('stripe checkout top-up', (getDb) => {
     });
     const sid = r.json().sessionId;
     const before = await state();
-    const wrong = completed(`evt_${randomBytes(6).toString('hex')}`, sid, { amount_total: 100000 });
+    const wrong = stripe.completedPayload(`evt_${randomBytes(6).toString('hex')}`, sid, {
+      amount_total: 100000,
+    });
     const w = await deliver(wrong, `t=${t},v1=${sign(SECRET, t, wrong)}`);
     expect(w.status).toBe(409);
     expect(w.body.error).toBe('payment-mismatch');
