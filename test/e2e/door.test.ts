@@ -1,15 +1,11 @@
 // Door check-in through the venue gateway with a real cloud: a card-bound ticket (bought with the
 // card's wallet) is admitted once across two doors, also while the venue's internet is down; the
 // offline admission uploads once when the cloud is back (the cloud's counts show one check-in).
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createUser } from '@tibillet/cloud';
-import { createGateway, type Gateway } from '@tibillet/gateway';
-import pino from 'pino';
+import type { Gateway } from '@tibillet/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { device, keyOf, sleep, type TestDevice, tap } from '../../gateway/test/helpers.js';
+import { sleep, type TestDevice, tap } from '../../gateway/test/helpers.js';
+import { type CloudApi, cashTopUpBatch, cloudApi, venueAdminToken } from '../helpers/cloud-api.js';
+import { startVenueGateway, terminal } from '../helpers/venue-gateway.js';
 import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
 
 const HOUR = 3600_000;
@@ -17,6 +13,7 @@ const HOUR = 3600_000;
 for (const kind of ['pglite', 'postgres'] as const) {
   describe(`door check-in through the gateway [${kind}]`, () => {
     let cloud: CloudHarness;
+    let api: CloudApi;
     let net: Awaited<ReturnType<typeof gate>>;
     let gw: Gateway;
     let venue: string;
@@ -24,88 +21,42 @@ for (const kind of ['pglite', 'postgres'] as const) {
     let event: { id: string; categories: { id: string }[] };
     const doors: TestDevice[] = [];
 
-    const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const r = await fetch(`${cloud.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await r.text();
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-      return JSON.parse(text);
-    };
     /** A card with a wallet topped up through the sync API, and a ticket bought with it. */
     const cardWithTicket = async (uid: string) => {
-      await call('POST', '/v1/sync/batches', cloud.apiKeys[0], {
-        batchId: randomUUID(),
-        venueId: venue,
-        items: [
-          {
-            id: randomUUID(),
-            type: 'topup',
-            cardUid: uid,
-            at: Date.now(),
-            legs: [{ asset: 'EUR', amount: 5000 }],
-            funding: 'cash',
-          },
-        ],
-      });
-      const order = await call('POST', `/v1/venues/${venue}/events/${event.id}/orders`, cloud.apiKeys[0], {
+      await api.ok('POST', '/v1/sync/batches', cloud.apiKeys[0], cashTopUpBatch(venue, uid, 5000));
+      const order = await api.ok('POST', `/v1/venues/${venue}/events/${event.id}/orders`, cloud.apiKeys[0], {
         cardUid: uid,
         items: [{ categoryId: event.categories[0]!.id, audience: 'full', quantity: 1 }],
       });
       return order.tickets[0].ticketId as string;
     };
-    const counts = () => call('GET', `/v1/venues/${venue}/events/${event.id}/counts`, cloud.apiKeys[0]);
+    const counts = () => api.ok('GET', `/v1/venues/${venue}/events/${event.id}/counts`, cloud.apiKeys[0]);
     const doorTap = (d: TestDevice, uid: string) => d.waitResult(tap(d, uid, { mode: 'door' }));
 
     beforeAll(async () => {
       cloud = await startCloud(kind);
+      api = cloudApi(cloud.url);
       venue = cloud.venues[0];
       net = await gate(cloud.url);
-      for (const d of ['door-1', 'door-2']) await cloud.registerDevice(venue, d, keyOf(d));
-      const email = `admin-${venue}@example.org`;
-      await createUser(cloud.db, {
-        email,
-        password: 'correct horse battery',
-        role: 'venue_admin',
-        venueId: venue,
-        federationId: cloud.fed,
-      });
-      const login = await fetch(`${cloud.url}/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password: 'correct horse battery' }),
-      });
-      admin = ((await login.json()) as { token: string }).token;
-      event = await call('POST', `/v1/venues/${venue}/events`, admin, {
+      admin = await venueAdminToken(cloud, venue);
+      event = await api.ok('POST', `/v1/venues/${venue}/events`, admin, {
         title: 'Concert',
         startsAt: new Date(Date.now() + HOUR).toISOString(),
         endsAt: new Date(Date.now() + 4 * HOUR).toISOString(),
         categories: [{ name: 'Standing', prices: { full: 1500 } }],
       });
-      gw = await createGateway({
-        venueId: venue,
-        dataDir: mkdtempSync(join(tmpdir(), 'tb-e2e-door-')),
-        mqttPort: 0,
-        mqttHost: '127.0.0.1',
+      gw = await startVenueGateway(cloud, {
+        terminals: ['door-1', 'door-2'],
+        dataDirPrefix: 'tb-e2e-door-',
         cloudUrl: net.url,
-        cloudApiKey: cloud.apiKeys[0],
-        configPollMs: 200,
-        witnessIntervalMs: 0,
         doorSyncMs: 60_000,
-        logger: pino({ level: 'silent' }),
         venue: {
           pointsOfSale: [
             { id: 'entrance', name: 'Entrance', mode: 'door', devices: ['door-1', 'door-2'], products: [] },
           ],
         },
       });
-      const url = `mqtt://127.0.0.1:${gw.brokerPort}`;
-      for (const d of ['door-1', 'door-2']) doors.push(await device(url, d, { venue }));
+      for (const d of ['door-1', 'door-2']) doors.push(await terminal(gw, d));
     }, 60_000);
     afterAll(async () => {
       for (const d of doors) await d.close();
@@ -140,7 +91,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
         ].sort((x, y) => x.door.localeCompare(y.door)),
       );
       expect(c.rejections).toEqual({ 'already-scanned': 1 });
-      const log = await call('GET', `/v1/venues/${venue}/events/${event.id}/door-log?rejected=true`, admin);
+      const log = await api.ok('GET', `/v1/venues/${venue}/events/${event.id}/door-log?rejected=true`, admin);
       expect(log.entries).toMatchObject([
         {
           admitted: false,
@@ -152,7 +103,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
         },
       ]);
       // The cloud's door list now shows the ticket scanned at that door.
-      const list = await call('GET', `/v1/venues/${venue}/events/${event.id}/door-list`, cloud.apiKeys[0]);
+      const list = await api.ok('GET', `/v1/venues/${venue}/events/${event.id}/door-list`, cloud.apiKeys[0]);
       expect(list.tickets.find((t: { ticketId: string }) => t.ticketId === ticketId)).toMatchObject({
         cardUid: '04D0000000AA01',
         checkedInDoor: winner,
@@ -198,7 +149,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
       expect(await doorTap(doors[0]!, '04D0000000AAFF')).toMatchObject({ ok: false, reason: 'no-ticket' });
       // Filed under the event the door is running, in the cloud's door log.
       await gw.door.sync();
-      const log = await call('GET', `/v1/venues/${venue}/events/${event.id}/door-log`, admin);
+      const log = await api.ok('GET', `/v1/venues/${venue}/events/${event.id}/door-log`, admin);
       expect(log.entries[0]).toMatchObject({
         admitted: false,
         reason: 'no-ticket',

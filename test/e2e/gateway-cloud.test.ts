@@ -2,15 +2,12 @@
 // on stand-in while its internet is down and reconciles when it comes back; revocation in the
 // cloud cuts a terminal off at the venue.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PostingEngine, type ReissueResult, reissueCard, requireVenue } from '@tibillet/cloud';
-import { createGateway, type Gateway } from '@tibillet/gateway';
-import pino from 'pino';
+import type { Gateway } from '@tibillet/gateway';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { device, keyOf, sleep, type TestDevice } from '../../gateway/test/helpers.js';
 import { verifyLog } from '../../cloud/test/helpers/fixture.js';
+import { sleep, type TestDevice } from '../../gateway/test/helpers.js';
+import { startVenueGateway, terminal } from '../helpers/venue-gateway.js';
 import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
 
 const until = async (what: string, pred: () => boolean | Promise<boolean>, ms = 5000) => {
@@ -36,18 +33,11 @@ for (const kind of ['pglite', 'postgres'] as const) {
       cloud = await startCloud(kind);
       venue = cloud.venues[0];
       net = await gate(cloud.url);
-      for (const d of ['till-1', 'top-1', 'till-9']) await cloud.registerDevice(venue, d, keyOf(d));
-      gw = await createGateway({
-        venueId: venue,
-        dataDir: mkdtempSync(join(tmpdir(), 'tb-e2e-')),
-        mqttPort: 0,
-        mqttHost: '127.0.0.1',
+      gw = await startVenueGateway(cloud, {
+        terminals: ['till-1', 'top-1', 'till-9'],
+        dataDirPrefix: 'tb-e2e-',
         cloudUrl: net.url,
-        cloudApiKey: cloud.apiKeys[0],
-        configPollMs: 200,
-        witnessIntervalMs: 0,
         syncLingerMs: 10,
-        logger: pino({ level: 'silent' }),
         venue: {
           pointsOfSale: [
             {
@@ -62,9 +52,8 @@ for (const kind of ['pglite', 'postgres'] as const) {
           standIn: { perCard: 1000, perVenue: 5000 },
         },
       });
-      const url = `mqtt://127.0.0.1:${gw.brokerPort}`;
-      till = await device(url, 'till-1', { venue });
-      top = await device(url, 'top-1', { venue });
+      till = await terminal(gw, 'till-1');
+      top = await terminal(gw, 'top-1');
     }, 60_000);
     afterEach(() => net?.up());
     afterAll(async () => {
@@ -262,14 +251,14 @@ for (const kind of ['pglite', 'postgres'] as const) {
     });
 
     it('a device revoked in the cloud is cut off at the venue within about a second', async () => {
-      const d = await device(`mqtt://127.0.0.1:${gw.brokerPort}`, 'till-9', { venue });
+      const d = await terminal(gw, 'till-9');
       const closed = new Promise<number>((resolve) => {
         const t0 = Date.now();
         d.client.once('close', () => resolve(Date.now() - t0));
       });
       await cloud.revokeDevice(venue, 'till-9');
       expect(await closed).toBeLessThan(1000);
-      await expect(device(`mqtt://127.0.0.1:${gw.brokerPort}`, 'till-9', { venue })).rejects.toThrow();
+      await expect(terminal(gw, 'till-9')).rejects.toThrow();
     });
   });
 }

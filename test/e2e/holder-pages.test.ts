@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createUser } from '@tibillet/cloud';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../gateway/test/apps/browser.js';
+import { cashTopUpBatch, cloudApi, venueAdminToken } from '../helpers/cloud-api.js';
 import { type CloudHarness, startCloud } from './cloud-harness.js';
 
 const SHOTS = join(process.cwd(), 'test-output', 'holders');
@@ -19,59 +19,20 @@ describe('holder pages in Chromium, on a phone', () => {
   const email = `camille-${randomUUID().slice(0, 8)}@example.org`;
   const card = '04F0000000CC01';
 
-  const call = async (path: string, token: string, body: unknown) => {
-    const r = await fetch(`${cloud.url}${path}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify(body),
-    });
-    const json = await r.json();
-    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     cloud = await startCloud('pglite');
     const venue = cloud.venues[0];
     const gw = cloud.apiKeys[0];
-    await createUser(cloud.db, {
-      email: `admin-${venue}@example.org`,
-      password: 'correct horse battery',
-      role: 'venue_admin',
-      venueId: venue,
-      federationId: cloud.fed,
+    const api = cloudApi(cloud.url);
+    const admin = await venueAdminToken(cloud, venue);
+    await api.ok('POST', '/v1/sync/batches', gw, cashTopUpBatch(venue, card, 6000));
+    const { personId } = await api.ok('POST', `/v1/venues/${venue}/people`, gw, {
+      displayName: 'Camille',
+      email,
     });
-    const admin = (
-      (await (
-        await fetch(`${cloud.url}/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: `admin-${venue}@example.org`, password: 'correct horse battery' }),
-        })
-      ).json()) as { token: string }
-    ).token;
-    await call('/v1/sync/batches', gw, {
-      batchId: randomUUID(),
-      venueId: venue,
-      items: [
-        {
-          id: randomUUID(),
-          type: 'topup',
-          cardUid: card,
-          at: Date.now(),
-          legs: [{ asset: 'EUR', amount: 6000 }],
-          funding: 'cash',
-        },
-      ],
-    });
-    const { personId } = await call(`/v1/venues/${venue}/people`, gw, { displayName: 'Camille', email });
-    await call(`/v1/venues/${venue}/wallets/merge`, gw, { cardUid: card, personId });
-    await call(`/v1/venues/${venue}/membership-products`, admin, {
+    await api.ok('POST', `/v1/venues/${venue}/wallets/merge`, gw, { cardUid: card, personId });
+    await api.ok('POST', `/v1/venues/${venue}/membership-products`, admin, {
       name: 'Adhésion solidaire',
       scope: 'venue',
       pricing: 'sliding',
@@ -80,13 +41,13 @@ describe('holder pages in Chromium, on a phone', () => {
         { id: 'high', label: '15 000 € et plus', maxIncome: null, price: 2000 },
       ],
     });
-    const event = await call(`/v1/venues/${venue}/events`, admin, {
+    const event = await api.ok('POST', `/v1/venues/${venue}/events`, admin, {
       title: 'Bal folk',
       startsAt: new Date(Date.now() + 24 * HOUR).toISOString(),
       endsAt: new Date(Date.now() + 28 * HOUR).toISOString(),
       categories: [{ name: 'Entrée', prices: { full: 1200 } }],
     });
-    await call(`/v1/venues/${venue}/events/${event.id}/orders`, gw, {
+    await api.ok('POST', `/v1/venues/${venue}/events/${event.id}/orders`, gw, {
       cardUid: card,
       items: [{ categoryId: event.categories[0].id, audience: 'full', quantity: 1 }],
     });

@@ -5,16 +5,12 @@
 // at the door with 'membership-expired' (on the terminal) and pays the full price, as the cloud
 // refuses its member-price order; offline past the TTL and stand-in window the door says
 // 'membership-unknown' until the cloud is back.
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createUser } from '@tibillet/cloud';
-import { createGateway, type Gateway } from '@tibillet/gateway';
-import pino from 'pino';
+import type { Gateway } from '@tibillet/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { membershipCacheOf } from '../../gateway/src/sync/membership-cache.js';
-import { device, keyOf, sleep, type TestDevice, tap } from '../../gateway/test/helpers.js';
+import { sleep, type TestDevice, tap } from '../../gateway/test/helpers.js';
+import { type CloudApi, cashTopUpBatch, cloudApi, venueAdminToken } from '../helpers/cloud-api.js';
+import { startVenueGateway, terminal } from '../helpers/venue-gateway.js';
 import { type CloudHarness, gate, startCloud } from './cloud-harness.js';
 
 const HOUR = 3600_000;
@@ -34,6 +30,7 @@ async function until<T>(what: string, fn: () => T | Promise<T>, ms = 15_000): Pr
 for (const kind of ['pglite', 'postgres'] as const) {
   describe(`membership: one source, cached by the gateway [${kind}]`, () => {
     let cloud: CloudHarness;
+    let api: CloudApi;
     let net: Awaited<ReturnType<typeof gate>>;
     let gw: Gateway;
     let venue: string;
@@ -43,44 +40,14 @@ for (const kind of ['pglite', 'postgres'] as const) {
     let door: TestDevice;
     let till: TestDevice;
 
-    const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const r = await fetch(`${cloud.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await r.text();
-      return { status: r.status, json: JSON.parse(text) };
-    };
-    const ok = async (method: string, path: string, token: string, body?: unknown) => {
-      const r = await call(method, path, token, body);
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
-      return r.json;
-    };
     /** A card with money, a membership and `n` member-price tickets for the members-only event. */
     const member = async (uid: string) => {
-      await ok('POST', '/v1/sync/batches', cloud.apiKeys[0], {
-        batchId: randomUUID(),
-        venueId: venue,
-        items: [
-          {
-            id: randomUUID(),
-            type: 'topup',
-            cardUid: uid,
-            at: Date.now(),
-            legs: [{ asset: 'EUR', amount: 10_000 }],
-            funding: 'cash',
-          },
-        ],
-      });
-      await ok('POST', `/v1/venues/${venue}/memberships`, cloud.apiKeys[0], {
+      await api.ok('POST', '/v1/sync/batches', cloud.apiKeys[0], cashTopUpBatch(venue, uid, 10_000));
+      await api.ok('POST', `/v1/venues/${venue}/memberships`, cloud.apiKeys[0], {
         productId: product.id,
         cardUid: uid,
       });
-      await ok('POST', `/v1/venues/${venue}/events/${event.id}/orders`, cloud.apiKeys[0], {
+      await api.ok('POST', `/v1/venues/${venue}/events/${event.id}/orders`, cloud.apiKeys[0], {
         cardUid: uid,
         items: [{ categoryId: event.categories[0]!.id, audience: 'member', quantity: 1 }],
       });
@@ -91,47 +58,30 @@ for (const kind of ['pglite', 'postgres'] as const) {
 
     beforeAll(async () => {
       cloud = await startCloud(kind, { membership: { ttlMs: TTL, standInMs: STAND_IN } });
+      api = cloudApi(cloud.url);
       venue = cloud.venues[0];
       net = await gate(cloud.url);
-      for (const d of ['door-1', 'till-1']) await cloud.registerDevice(venue, d, keyOf(d));
-      const email = `admin-${venue}@example.org`;
-      await createUser(cloud.db, {
-        email,
-        password: 'correct horse battery',
-        role: 'venue_admin',
-        venueId: venue,
-        federationId: cloud.fed,
-      });
-      const login = await fetch(`${cloud.url}/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password: 'correct horse battery' }),
-      });
-      admin = ((await login.json()) as { token: string }).token;
-      product = await ok('POST', `/v1/venues/${venue}/membership-products`, admin, {
+      admin = await venueAdminToken(cloud, venue);
+      product = await api.ok('POST', `/v1/venues/${venue}/membership-products`, admin, {
         name: 'Adhésion',
         scope: 'venue',
         pricing: 'fixed',
         price: 1000,
       });
-      event = await ok('POST', `/v1/venues/${venue}/events`, admin, {
+      event = await api.ok('POST', `/v1/venues/${venue}/events`, admin, {
         title: 'Assemblée + concert',
         startsAt: new Date(Date.now() + HOUR).toISOString(),
         endsAt: new Date(Date.now() + 4 * HOUR).toISOString(),
         categories: [{ name: 'Entrée', prices: { full: 1500, member: 800 } }],
       });
-      await ok('PUT', `/v1/venues/${venue}/events/${event.id}/members-only`, admin, { membersOnly: true });
-      gw = await createGateway({
-        venueId: venue,
-        dataDir: mkdtempSync(join(tmpdir(), 'tb-e2e-member-')),
-        mqttPort: 0,
-        mqttHost: '127.0.0.1',
+      await api.ok('PUT', `/v1/venues/${venue}/events/${event.id}/members-only`, admin, {
+        membersOnly: true,
+      });
+      gw = await startVenueGateway(cloud, {
+        terminals: ['door-1', 'till-1'],
+        dataDirPrefix: 'tb-e2e-member-',
         cloudUrl: net.url,
-        cloudApiKey: cloud.apiKeys[0],
-        configPollMs: 200,
-        witnessIntervalMs: 0,
         doorSyncMs: 60_000,
-        logger: pino({ level: 'silent' }),
         venue: {
           pointsOfSale: [
             { id: 'entrance', name: 'Entrance', mode: 'door', devices: ['door-1'], products: [] },
@@ -145,9 +95,8 @@ for (const kind of ['pglite', 'postgres'] as const) {
           ],
         },
       });
-      const url = `mqtt://127.0.0.1:${gw.brokerPort}`;
-      door = await device(url, 'door-1', { venue });
-      till = await device(url, 'till-1', { venue });
+      door = await terminal(gw, 'door-1');
+      till = await terminal(gw, 'till-1');
     }, 120_000);
     afterAll(async () => {
       await door?.close();
@@ -187,7 +136,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
          WHERE wallet_id = (SELECT wallet_id FROM cards WHERE uid = $1)`,
         [uid],
       );
-      const st = await ok('GET', `/v1/venues/${venue}/cards/${uid}/membership`, cloud.apiKeys[0]);
+      const st = await api.ok('GET', `/v1/venues/${venue}/cards/${uid}/membership`, cloud.apiKeys[0]);
       expect(st.state).toBe('expired');
       await until(
         'the expiry in the gateway cache',
@@ -198,10 +147,15 @@ for (const kind of ['pglite', 'postgres'] as const) {
       expect(r.lines?.[0]).toBe(st.validUntil.slice(0, 10));
       expect(await beer(till, uid, 300)).toMatchObject({ ok: false, reason: 'stale-price' });
       expect(await beer(till, uid, 350)).toMatchObject({ ok: true, amt: 350 });
-      const order = await call('POST', `/v1/venues/${venue}/events/${event.id}/orders`, cloud.apiKeys[0], {
-        cardUid: uid,
-        items: [{ categoryId: event.categories[0]!.id, audience: 'member', quantity: 1 }],
-      });
+      const order = await api.call(
+        'POST',
+        `/v1/venues/${venue}/events/${event.id}/orders`,
+        cloud.apiKeys[0],
+        {
+          cardUid: uid,
+          items: [{ categoryId: event.categories[0]!.id, audience: 'member', quantity: 1 }],
+        },
+      );
       expect(order.status).toBe(403);
       expect(order.json.error).toBe('membership-expired');
     });

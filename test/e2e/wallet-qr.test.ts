@@ -3,16 +3,14 @@
 // which trusts it with the keys it pulled from the cloud; the spend syncs back and the cloud's
 // balance drops by exactly the sale.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { walletPath } from '@tibillet/cloud';
-import { createGateway, type Gateway } from '@tibillet/gateway';
-import pino from 'pino';
+import type { Gateway } from '@tibillet/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeQrSvg } from '../../cloud/test/helpers/qr-svg.js';
 import { startHttp } from '../../gateway/src/http/server.js';
 import { sleep } from '../../gateway/test/helpers.js';
+import { cashTopUpBatch, cloudApi } from '../helpers/cloud-api.js';
+import { startVenueGateway } from '../helpers/venue-gateway.js';
 import { type CloudHarness, startCloud } from './cloud-harness.js';
 
 const CARD = '04E1000000AB01';
@@ -26,35 +24,11 @@ describe('wallet QR payment: cloud wallet page → gateway POS → cloud ledger'
   beforeAll(async () => {
     cloud = await startCloud('pglite');
     const venue = cloud.venues[0];
-    const r = await fetch(`${cloud.url}/v1/sync/batches`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${cloud.apiKeys[0]}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        batchId: randomUUID(),
-        venueId: venue,
-        items: [
-          {
-            id: randomUUID(),
-            type: 'topup',
-            cardUid: CARD,
-            at: Date.now(),
-            legs: [{ asset: 'EUR', amount: 5000 }],
-            funding: 'cash',
-          },
-        ],
-      }),
-    });
+    const topUp = cashTopUpBatch(venue, CARD, 5000);
+    const r = await cloudApi(cloud.url).call('POST', '/v1/sync/batches', cloud.apiKeys[0], topUp);
     expect(r.status).toBe(200);
-    gw = await createGateway({
-      venueId: venue,
-      dataDir: mkdtempSync(join(tmpdir(), 'tb-e2e-qr-')),
-      mqttPort: 0,
-      mqttHost: '127.0.0.1',
-      cloudUrl: cloud.url,
-      cloudApiKey: cloud.apiKeys[0],
-      configPollMs: 200,
-      witnessIntervalMs: 0,
-      logger: pino({ level: 'silent' }),
+    gw = await startVenueGateway(cloud, {
+      dataDirPrefix: 'tb-e2e-qr-',
       venue: {
         pointsOfSale: [
           {

@@ -2,35 +2,19 @@
 // journals hundreds of taps offline while its sync backs off, then the cloud comes back. The
 // backlog drains with no re-sent batch counted twice (transfers by idempotency key), every
 // approved tap is in the ledger exactly once, Σ per asset = 0, and the public log verifies.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { protocol } from '@tibillet/firmware';
-import { createGateway, type Gateway } from '@tibillet/gateway';
-import pino from 'pino';
+import type { protocol } from '@tibillet/firmware';
+import type { Gateway } from '@tibillet/gateway';
 import { describe, expect, it } from 'vitest';
-import { device, keyOf, type TestDevice } from '../../gateway/test/helpers.js';
+import type { TestDevice } from '../../gateway/test/helpers.js';
 import { gate, startCloud } from '../e2e/cloud-harness.js';
-import {
-  expectLedgerMatchesJournal,
-  expectLogVerifies,
-  expectSumsZero,
-  journalRows,
-  seeds,
-  sleep,
-  until,
-  withSeed,
-} from './fault-kit.js';
+import { cardUids } from '../helpers/card-uids.js';
+import { expectCloudHoldsJournal } from '../helpers/cloud-holds-journal.js';
+import { startVenueGateway, terminal } from '../helpers/venue-gateway.js';
+import { seeds, sleep, until, withSeed } from './fault-kit.js';
 
 const TILLS = ['till-1', 'till-2', 'till-3'];
-const KNOWN = Array.from(
-  { length: 12 },
-  (_, i) => `04D0AA0000${i.toString(16).padStart(4, '0').toUpperCase()}`,
-);
-const UNKNOWN = Array.from(
-  { length: 8 },
-  (_, i) => `04D0BB0000${i.toString(16).padStart(4, '0').toUpperCase()}`,
-);
+const KNOWN = cardUids('04D0AA0000', 12);
+const UNKNOWN = cardUids('04D0BB0000', 8);
 const PRODUCTS = [
   { sku: 'beer', label: 'Beer', price: 350 },
   { sku: 'soda', label: 'Soda', price: 200 },
@@ -54,23 +38,15 @@ describe('cloud down for a long time, then back', () => {
           const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
           const cloud = await startCloud('pglite');
           const net = await gate(cloud.url);
-          const venue = cloud.venues[0];
           let gw: Gateway | undefined;
           const devices: TestDevice[] = [];
           try {
-            for (const d of ['top-1', ...TILLS]) await cloud.registerDevice(venue, d, keyOf(d));
-            gw = await createGateway({
-              venueId: venue,
-              dataDir: mkdtempSync(join(tmpdir(), 'tb-fault-cloud-')),
-              mqttPort: 0,
-              mqttHost: '127.0.0.1',
+            gw = await startVenueGateway(cloud, {
+              terminals: ['top-1', ...TILLS],
+              dataDirPrefix: 'tb-fault-cloud-',
               cloudUrl: net.url,
-              cloudApiKey: cloud.apiKeys[0],
-              configPollMs: 200,
-              witnessIntervalMs: 0,
               syncLingerMs: 10,
               syncBatchSize: 100,
-              logger: pino({ level: 'silent' }),
               venue: {
                 pointsOfSale: [
                   { id: 'bar', name: 'Bar', mode: 'cashier', devices: TILLS, products: PRODUCTS },
@@ -80,10 +56,9 @@ describe('cloud down for a long time, then back', () => {
               },
             });
             const g = gw;
-            const url = `mqtt://127.0.0.1:${g.brokerPort}`;
-            const top = await device(url, 'top-1', { venue });
+            const top = await terminal(g, 'top-1');
             devices.push(top);
-            const tills = await Promise.all(TILLS.map((id) => device(url, id, { venue })));
+            const tills = await Promise.all(TILLS.map((id) => terminal(g, id)));
             devices.push(...tills);
 
             // Online: the known cards get money and leases.
@@ -169,17 +144,12 @@ describe('cloud down for a long time, then back', () => {
             // The sync wakes as soon as the cloud answers again (config poll), not after its backoff (≤ 30 s).
             expect(drainMs).toBeLessThan(5000);
 
-            // Every answer a terminal got is the journal's; the ledger holds the journal exactly once.
-            const rows = journalRows(g.ctx.journal.db);
-            const byTx = new Map(rows.map((r) => [r.tx, r]));
-            for (const [tx, a] of answers)
-              if (a.ok)
-                expect(byTx.get(tx)?.result, tx).toBe(
-                  protocol.encodeCanonical(a as unknown as protocol.Json),
-                );
-            await expectLedgerMatchesJournal(cloud.db, venue, rows);
-            await expectSumsZero(cloud.db);
-            await expectLogVerifies(cloud.url, cloud.apiKeys[0]);
+            // Every approval a terminal got is the journal's; the ledger holds the journal exactly once.
+            await expectCloudHoldsJournal(
+              cloud,
+              g,
+              [...answers].filter(([, a]) => a.ok),
+            );
 
             // Re-sending offline taps now that they are in the cloud changes nothing anywhere.
             const transfers = await cloud.db.query<{ c: string }>('SELECT count(*)::text c FROM transfers');
