@@ -11,9 +11,10 @@ import {
   settleClosedWallet,
 } from '../ledger/closed-wallets.js';
 import type { AssetAmount } from '../ledger/types.js';
-import { requireVenue } from '../ledger/venue.js';
-import { assertVenueAccess, principalName, requireAuth } from './auth.js';
+import { principalName, requireAuth } from './auth.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
+import { limitQuery, listLimit } from './list-limit.js';
+import { routeVenue } from './route-venue.js';
 import { ASSET, assetAmounts, errorSchema, payoutFields, VENUE } from './schemas.js';
 
 /** Wallet ids are bigserial: digits only, within JavaScript's safe integers. */
@@ -47,11 +48,7 @@ export function registerClosedWalletRoutes(app: FastifyInstance, db: Db): void {
         summary:
           "Wallets this venue closed by re-issuing their card that hold money again (a former holder's top-up synced late), with what settling would pay out, void or keep",
         params: { type: 'object', properties: { venueId: VENUE } },
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
-        },
+        querystring: limitQuery,
         response: {
           200: {
             type: 'object',
@@ -62,11 +59,8 @@ export function registerClosedWalletRoutes(app: FastifyInstance, db: Db): void {
       },
     },
     async (req) => {
-      const { venueId } = req.params as { venueId: string };
-      const { limit } = req.query as { limit?: string };
-      await assertVenueAccess(db, req.principal!, venueId, false);
-      const venue = await requireVenue(db, venueId);
-      return { venueId: venue.id, wallets: await listClosedWallets(db, venue, limit ? Number(limit) : 100) };
+      const venue = await routeVenue(db, req, false);
+      return { venueId: venue.id, wallets: await listClosedWallets(db, venue, listLimit(req)) };
     },
   );
 
@@ -119,8 +113,7 @@ export function registerClosedWalletRoutes(app: FastifyInstance, db: Db): void {
     },
     async (req, reply) => {
       const { venueId, walletId } = req.params as { venueId: string; walletId: string };
-      await assertVenueAccess(db, req.principal!, venueId);
-      const venue = await requireVenue(db, venueId);
+      const venue = await routeVenue(db, req, true);
       const body = req.body as {
         payoutMethod?: string;
         payoutReference?: string;

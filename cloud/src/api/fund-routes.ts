@@ -7,6 +7,7 @@ import type { Db } from '../db/connect.js';
 import { DISBURSEMENT_PURPOSES, type DisbursementRequest, disburse, fundReport } from '../ledger/fund.js';
 import { requireAuth } from './auth.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
+import { limitQuery, listLimit } from './list-limit.js';
 import { errorSchema, VENUE } from './schemas.js';
 
 const disbursementView = {
@@ -73,11 +74,7 @@ export function registerFundRoutes(app: FastifyInstance, db: Db): void {
       schema: {
         tags,
         summary: 'Cooperative fund report: balance, reclaimed in, disbursed out, latest disbursements',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
-        },
+        querystring: limitQuery,
         response: {
           200: {
             type: 'object',
@@ -104,9 +101,6 @@ export function registerFundRoutes(app: FastifyInstance, db: Db): void {
         },
       },
     },
-    async (req) => {
-      const { limit } = req.query as { limit?: string };
-      return fundReport(db, req.principal!.federationId, limit ? Number(limit) : 100);
-    },
+    async (req) => fundReport(db, req.principal!.federationId, listLimit(req)),
   );
 }

@@ -12,9 +12,8 @@
 //   GET|PUT|DELETE /v1/venues/:venueId/time-voucher-rule    hours → vouchers rule (admins write)
 //   POST /v1/venues/:venueId/time-vouchers                  convert a holder's hours into vouchers
 //   GET  /v1/venues/:venueId/closed-wallets (+ …/:walletId/settle)  see closed-wallet-routes.ts
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Db, Tx } from '../db/connect.js';
-import type { PostingEngine } from '../ledger/engine.js';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../db/connect.js';
 import {
   approveRefund,
   createPerson,
@@ -33,21 +32,12 @@ import {
   setRule,
   type TimeVoucherRule,
 } from '../ledger/time-vouchers.js';
-import { requireVenue, type VenueCtx } from '../ledger/venue.js';
-import { assertVenueAccess, type Principal, principalName, requireAuth } from './auth.js';
-import { registerClosedWalletRoutes } from './closed-wallet-routes.js';
-import { idempotencyHeaders, idempotentWrite } from './idempotency.js';
 import { walletPath } from '../public/wallet-link.js';
+import { principalName, requireAuth } from './auth.js';
+import { registerClosedWalletRoutes } from './closed-wallet-routes.js';
+import { idempotencyHeaders } from './idempotency.js';
+import { routeVenue, venueWrite } from './route-venue.js';
 import { assetAmounts, errorSchema, payoutFields, UID, VENUE } from './schemas.js';
-
-interface WriteCtx<B> {
-  tx: Tx;
-  engine: PostingEngine;
-  venue: VenueCtx;
-  body: B;
-  params: Record<string, string>;
-  principal: Principal;
-}
 
 const UUID = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 const quoteSchema = {
@@ -92,18 +82,7 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
   // Late money on wallets closed by a re-issue: listed and settled at the venue that re-issued.
   registerClosedWalletRoutes(app, db);
 
-  /** Tenant check + venue context + idempotent transaction. */
-  const write =
-    <B>(status: number, run: (ctx: WriteCtx<B>) => Promise<object>) =>
-    async (req: FastifyRequest, reply: FastifyReply) => {
-      const params = req.params as Record<string, string>;
-      await assertVenueAccess(db, req.principal!, params.venueId);
-      const venue = await requireVenue(db, params.venueId);
-      return idempotentWrite(db, req, reply, venue.id, async (tx, engine) => ({
-        status,
-        body: await run({ tx, engine, venue, body: req.body as B, params, principal: req.principal! }),
-      }));
-    };
+  const write = venueWrite(db);
 
   app.post(
     '/v1/venues/:venueId/refunds',
@@ -135,10 +114,8 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
       schema: { tags, params: refundParams, response: { 200: refundView, ...errorSchema } },
     },
     async (req) => {
-      const { venueId, refundId } = req.params as { venueId: string; refundId: string };
-      await assertVenueAccess(db, req.principal!, venueId, false);
-      const venue = await requireVenue(db, venueId);
-      return db.tx((tx) => getRefund(tx, venue, refundId));
+      const venue = await routeVenue(db, req, false);
+      return db.tx((tx) => getRefund(tx, venue, (req.params as { refundId: string }).refundId));
     },
   );
 
@@ -322,9 +299,8 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
       },
     },
     async (req) => {
-      const { venueId, uid } = req.params as { venueId: string; uid: string };
-      await assertVenueAccess(db, req.principal!, venueId, false);
-      return reissuePreview(db, await requireVenue(db, venueId), uid);
+      const venue = await routeVenue(db, req, false);
+      return reissuePreview(db, venue, (req.params as { uid: string }).uid);
     },
   );
 
@@ -423,9 +399,7 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
       },
     },
     async (req) => {
-      const { venueId } = req.params as { venueId: string };
-      await assertVenueAccess(db, req.principal!, venueId, false);
-      const venue = await requireVenue(db, venueId);
+      const venue = await routeVenue(db, req, false);
       return { venueId: venue.id, rule: await getRule(db, venue.id) };
     },
   );
@@ -443,12 +417,10 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
       },
     },
     async (req) => {
-      const { venueId } = req.params as { venueId: string };
-      await assertVenueAccess(db, req.principal!, venueId);
-      const venue = await requireVenue(db, venueId);
+      const venue = await routeVenue(db, req, true);
       const rule = normaliseRule(venue, req.body as Partial<TimeVoucherRule>);
       await setRule(db, venue, rule);
-      req.log.info({ venueId, rule }, 'time voucher rule set');
+      req.log.info({ venueId: venue.id, rule }, 'time voucher rule set');
       return { venueId: venue.id, rule };
     },
   );
@@ -465,11 +437,9 @@ export function registerWalletRoutes(app: FastifyInstance, db: Db, masterKey: Bu
       },
     },
     async (req) => {
-      const { venueId } = req.params as { venueId: string };
-      await assertVenueAccess(db, req.principal!, venueId);
-      const venue = await requireVenue(db, venueId);
+      const venue = await routeVenue(db, req, true);
       await setRule(db, venue, null);
-      req.log.info({ venueId }, 'time voucher rule removed');
+      req.log.info({ venueId: venue.id }, 'time voucher rule removed');
       return { venueId: venue.id, rule: null };
     },
   );

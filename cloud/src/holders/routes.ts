@@ -63,11 +63,17 @@ export interface HolderOptions {
 const EMAIL = { type: 'string', format: 'email', minLength: 3, maxLength: 254 } as const;
 const CSRF = { type: 'string', maxLength: 100 } as const;
 const KEY = { type: 'string', pattern: '^[A-Za-z0-9_-]{8,80}$' } as const;
-const walletParams = {
-  type: 'object',
-  required: ['walletId'],
-  properties: { walletId: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } },
-} as const;
+/** A bigserial id (wallets, guardian grants). */
+const SERIAL = { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } as const;
+const PRODUCT = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
+const walletParams = { type: 'object', required: ['walletId'], properties: { walletId: SERIAL } } as const;
+/** Params of a route below /me/wallets/:walletId/ that names one more thing. */
+const walletParamsWith = (name: string, schema: object) =>
+  ({
+    type: 'object',
+    required: ['walletId', name],
+    properties: { ...walletParams.properties, [name]: schema },
+  }) as const;
 const TOKEN = {
   type: 'object',
   required: ['token'],
@@ -76,6 +82,15 @@ const TOKEN = {
 const langQuery = { type: 'object', properties: { lang: { type: 'string', enum: ['fr', 'en'] } } } as const;
 
 type Msg = { ok: boolean; text: string };
+/** A holder's session, the wallet it may see, and the page language. */
+type Guarded = { s: HolderSession; w: WalletRef; l: Lang };
+
+/** A period's end as the holder reads it: a date in the venues' time zone, not the server's. */
+const longDate = (l: Lang, at: string): string =>
+  new Date(at).toLocaleDateString(l === 'fr' ? 'fr-FR' : 'en-GB', {
+    timeZone: 'Europe/Paris',
+    dateStyle: 'long',
+  });
 
 /** "12,50" or "12.5" euros → 1250 minor units; undefined when not a price. */
 export function parseEuros(v: unknown): number | undefined {
@@ -128,7 +143,7 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
       req: FastifyRequest,
       reply: FastifyReply,
       opts: { post?: boolean; owner?: boolean } = {},
-    ): Promise<{ s: HolderSession; w: WalletRef; l: Lang } | null> => {
+    ): Promise<Guarded | null> => {
       const l = lang(req);
       const s = await session(req);
       if (!s) {
@@ -179,6 +194,34 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
         [scopeName, key, 'holder-form', hash, JSON.stringify(r)],
       );
       return r;
+    };
+
+    /** A ledger write from a wallet's form, in its own (retried) transaction, once per form key. */
+    const onceForWallet = <T extends object>(
+      walletId: number,
+      key: string,
+      request: object,
+      fn: (tx: Tx, engine: PostingEngine) => Promise<T>,
+    ): Promise<T> =>
+      withRetry(() =>
+        db.tx(async (tx) => {
+          const engine = await PostingEngine.begin(tx);
+          return once(tx, `holder:${walletId}`, key, request, () => fn(tx, engine));
+        }),
+      );
+
+    /** The form's page again, saying why the ledger refused it; any other error stays a 500. */
+    const refused = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      g: Guarded,
+      render: (l: Lang, s: HolderSession, w: WalletRef, msg?: Msg) => Promise<string>,
+      e: unknown,
+      logAs?: string,
+    ) => {
+      if (!(e instanceof LedgerError)) throw e;
+      if (logAs) req.log.warn({ code: e.code, walletId: g.w.walletId }, logAs);
+      return send(reply, e.status, await render(g.l, g.s, g.w, { ok: false, text: errorText(g.l, e) }));
     };
 
     scope.get('/me/login', { schema: { hide: true, querystring: langQuery } }, async (req, reply) =>
@@ -364,13 +407,8 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
           ]);
           if (!card.rows.length)
             throw new LedgerError('unknown-card', 'this card is not on this wallet', 403);
-          await withRetry(() =>
-            db.tx(async (tx) => {
-              const engine = await PostingEngine.begin(tx);
-              return once(tx, `holder:${g.w.walletId}`, body.key, body, () =>
-                requestRefund(tx, engine, venue, body.cardUid, `holder:${g.s.email}`),
-              );
-            }),
+          await onceForWallet(g.w.walletId, body.key, body, (tx, engine) =>
+            requestRefund(tx, engine, venue, body.cardUid, `holder:${g.s.email}`),
           );
           req.log.info(
             { walletId: g.w.walletId, cardUid: body.cardUid, venueId: venue.id },
@@ -378,13 +416,7 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
           );
           return send(reply, 201, await renderWallet(g.l, g.s, g.w, { ok: true, text: HT[g.l].refundDone }));
         } catch (e) {
-          if (!(e instanceof LedgerError)) throw e;
-          req.log.warn({ code: e.code, walletId: g.w.walletId }, 'holder refund request refused');
-          return send(
-            reply,
-            e.status,
-            await renderWallet(g.l, g.s, g.w, { ok: false, text: errorText(g.l, e) }),
-          );
+          return refused(req, reply, g, renderWallet, e, 'holder refund request refused');
         }
       },
     );
@@ -434,7 +466,7 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
             properties: {
               csrf: CSRF,
               key: KEY,
-              productId: { type: 'string', pattern: '^[0-9a-f-]{36}$' },
+              productId: PRODUCT,
               amount: { type: 'string', maxLength: 12 },
               bracket: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' },
             },
@@ -452,39 +484,21 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
           const amount = body.amount === undefined ? undefined : parseEuros(body.amount);
           if (body.amount !== undefined && amount === undefined)
             throw new LedgerError('below-minimum', 'not an amount', 400);
-          const p = await withRetry(() =>
-            db.tx(async (tx) => {
-              const engine = await PostingEngine.begin(tx);
-              return once(tx, `holder:${g.w.walletId}`, body.key, body, () =>
-                buyMembership(tx, engine, product, {
-                  productId: product.id,
-                  walletId: g.w.walletId,
-                  amount: product.pricing === 'free' ? amount : undefined,
-                  bracket: body.bracket,
-                  paidBy: 'wallet',
-                  createdBy: `holder:${g.s.email}`,
-                }),
-              );
+          const p = await onceForWallet(g.w.walletId, body.key, body, (tx, engine) =>
+            buyMembership(tx, engine, product, {
+              productId: product.id,
+              walletId: g.w.walletId,
+              amount: product.pricing === 'free' ? amount : undefined,
+              bracket: body.bracket,
+              paidBy: 'wallet',
+              createdBy: `holder:${g.s.email}`,
             }),
           );
           req.log.info({ walletId: g.w.walletId, periodId: p.periodId }, 'holder bought a membership');
-          const until = new Date(p.expiresAt).toLocaleDateString(g.l === 'fr' ? 'fr-FR' : 'en-GB', {
-            timeZone: 'Europe/Paris',
-            dateStyle: 'long',
-          });
-          return send(
-            reply,
-            201,
-            await renderMemberships(g.l, g.s, g.w, { ok: true, text: `${HT[g.l].renewed} ${until}` }),
-          );
+          const text = `${HT[g.l].renewed} ${longDate(g.l, p.expiresAt)}`;
+          return send(reply, 201, await renderMemberships(g.l, g.s, g.w, { ok: true, text }));
         } catch (e) {
-          if (!(e instanceof LedgerError)) throw e;
-          req.log.warn({ code: e.code, walletId: g.w.walletId }, 'holder membership purchase refused');
-          return send(
-            reply,
-            e.status,
-            await renderMemberships(g.l, g.s, g.w, { ok: false, text: errorText(g.l, e) }),
-          );
+          return refused(req, reply, g, renderMemberships, e, 'holder membership purchase refused');
         }
       },
     );
@@ -494,14 +508,7 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
       {
         schema: {
           hide: true,
-          params: {
-            type: 'object',
-            required: ['walletId', 'productId'],
-            properties: {
-              ...walletParams.properties,
-              productId: { type: 'string', pattern: '^[0-9a-f-]{36}$' },
-            },
-          },
+          params: walletParamsWith('productId', PRODUCT),
           querystring: langQuery,
           body: {
             type: 'object',
@@ -522,22 +529,16 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
             { walletId: g.w.walletId, productId, reminders: enabled },
             'holder set renewal reminders',
           );
-          const until = new Date(r.expiresAt).toLocaleDateString(g.l === 'fr' ? 'fr-FR' : 'en-GB', {
-            timeZone: 'Europe/Paris',
-            dateStyle: 'long',
-          });
-          const text = `${enabled ? HT[g.l].remindersResumed : HT[g.l].remindersStopped} ${until}`;
+          const text = `${enabled ? HT[g.l].remindersResumed : HT[g.l].remindersStopped} ${longDate(g.l, r.expiresAt)}`;
           return send(reply, 200, await renderMemberships(g.l, g.s, g.w, { ok: true, text }));
         } catch (e) {
-          if (!(e instanceof LedgerError)) throw e;
-          return send(
-            reply,
-            e.status,
-            await renderMemberships(g.l, g.s, g.w, { ok: false, text: errorText(g.l, e) }),
-          );
+          return refused(req, reply, g, renderMemberships, e);
         }
       },
     );
+
+    const renderGuardians = async (g: Guarded, msg?: Msg) =>
+      guardiansPage(g.l, g.w, await guardiansOf(db, g.w.walletId), csrfToken(csrfKey, g.s), msg);
 
     scope.get(
       '/me/wallets/:walletId/guardians',
@@ -545,11 +546,7 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
       async (req, reply) => {
         const g = await guard(req, reply, { owner: true });
         if (!g) return reply;
-        return send(
-          reply,
-          200,
-          guardiansPage(g.l, g.w, await guardiansOf(db, g.w.walletId), csrfToken(csrfKey, g.s)),
-        );
+        return send(reply, 200, await renderGuardians(g));
       },
     );
 
@@ -572,12 +569,7 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
         const g = await guard(req, reply, { post: true, owner: true });
         if (!g) return reply;
         const email = (req.body as { email: string }).email.trim().toLowerCase();
-        const render = async (status: number, msg: Msg) =>
-          send(
-            reply,
-            status,
-            guardiansPage(g.l, g.w, await guardiansOf(db, g.w.walletId), csrfToken(csrfKey, g.s), msg),
-          );
+        const render = async (status: number, msg: Msg) => send(reply, status, await renderGuardians(g, msg));
         if (email === (await ownerEmail(db, g.w.walletId)))
           return render(400, { ok: false, text: HT[g.l].email });
         if ((await recentLinks(db, email)) >= perHour)
@@ -610,14 +602,7 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
       {
         schema: {
           hide: true,
-          params: {
-            type: 'object',
-            required: ['walletId', 'grantId'],
-            properties: {
-              ...walletParams.properties,
-              grantId: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' },
-            },
-          },
+          params: walletParamsWith('grantId', SERIAL),
           querystring: langQuery,
           body: { type: 'object', required: ['csrf'], properties: { csrf: CSRF } },
         },
@@ -634,7 +619,7 @@ export async function registerHolderPages(app: FastifyInstance, db: Db, o: Holde
         return send(
           reply,
           r.rows.length ? 200 : 404,
-          guardiansPage(g.l, g.w, await guardiansOf(db, g.w.walletId), csrfToken(csrfKey, g.s), {
+          await renderGuardians(g, {
             ok: r.rows.length > 0,
             text: r.rows.length ? HT[g.l].revoked : HT[g.l].error,
           }),

@@ -7,6 +7,7 @@ import { buf, type Db, num, type Queryable, type Tx } from '../db/connect.js';
 import { PostingEngine } from '../ledger/engine.js';
 import { LedgerError } from '../ledger/types.js';
 import { requireVenue } from '../ledger/venue.js';
+import { checkoutOfRaceWinner } from '../memberships/checkout-race.js';
 import { openProviderSession, settleProviderPurchases } from '../memberships/provider-purchase.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { withRetry } from '../sync/batches.js';
@@ -145,15 +146,7 @@ export async function openTicketCheckout(
       );
     },
   );
-  if (!session) {
-    const again = await prior();
-    if (again) return view(again);
-    throw new LedgerError(
-      'payment-session-conflict',
-      'the provider returned a session already recorded',
-      409,
-    );
-  }
+  if (!session) return checkoutOfRaceWinner(prior, view);
   return { checkoutId, url: session.url, charged, total };
 }
 

@@ -11,6 +11,7 @@ import { resolveCards } from '../ledger/cards.js';
 import { LedgerError } from '../ledger/types.js';
 import type { VenueCtx } from '../ledger/venue.js';
 import type { PaymentProvider } from '../payments/provider.js';
+import { checkoutOfRaceWinner } from './checkout-race.js';
 import { type PriceChoice, priceMembership } from './pricing.js';
 import { type Product, requireProduct } from './products.js';
 import { openProviderSession, type SettleResult, settleProviderPurchases } from './provider-purchase.js';
@@ -107,15 +108,7 @@ export async function openMembershipCheckout(
       );
     },
   );
-  if (!session) {
-    const again = await prior();
-    if (again) return view(again);
-    throw new LedgerError(
-      'payment-session-conflict',
-      'the provider returned a session already recorded',
-      409,
-    );
-  }
+  if (!session) return checkoutOfRaceWinner(prior, view);
   return {
     checkoutId,
     sessionId: session.sessionId,

@@ -67,6 +67,12 @@ async function assertBookingAccess(db: Queryable, p: Principal, b: Booking, writ
   await assertVenueAccess(db, p, b.venueId, write);
 }
 
+/** The write access check run inside a booking write's transaction, on the booking it locked. */
+const mayChange =
+  (req: FastifyRequest) =>
+  (b: Booking, q: Queryable): Promise<void> =>
+    assertBookingAccess(q, req.principal!, b, true);
+
 export async function registerRentalRoutes(app: FastifyInstance, db: Db, opts: RentalOptions): Promise<void> {
   await app.register(async (scope) => {
     // Refused bookings carry the overlapping periods; everything else falls through to the app's handler.
@@ -378,10 +384,7 @@ function registerBookings(app: FastifyInstance, db: Db, opts: RentalOptions): vo
   app.post(
     '/v1/rental/bookings/:id/cancel',
     { preHandler: booker, schema: { tags: ['rental'], params: idParams } },
-    async (req) =>
-      cancelBooking(db, (req.params as { id: string }).id, (b, q) =>
-        assertBookingAccess(q, req.principal!, b, true),
-      ),
+    async (req) => cancelBooking(db, (req.params as { id: string }).id, mayChange(req)),
   );
 
   app.post(
@@ -428,7 +431,7 @@ function registerBookings(app: FastifyInstance, db: Db, opts: RentalOptions): vo
         opts.masterKey,
         id,
         { ...(req.body as Omit<CheckoutRequest, 'by'>), by: who(req) },
-        (b, q) => assertBookingAccess(q, req.principal!, b, true),
+        mayChange(req),
       );
       req.log.info({ bookingId: id, devices: res.devices.length }, 'kit checked out');
       return res;
@@ -482,7 +485,7 @@ function registerBookings(app: FastifyInstance, db: Db, opts: RentalOptions): vo
         db,
         id,
         { ...(req.body as Omit<ReturnRequest, 'by'>), by: who(req) },
-        (b, q) => assertBookingAccess(q, req.principal!, b, true),
+        mayChange(req),
       );
       req.log.info(
         { bookingId: id, revoked: res.revoked.length, retained: res.deposit.retained },

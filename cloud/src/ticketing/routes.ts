@@ -19,16 +19,16 @@
 //   GET  /tickets/:token/ticket.pdf                                printable ticket (PDF)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DICT, pickLang } from '../agenda/i18n.js';
-import { assertVenueAccess, type Principal, principalName, requireAuth } from '../api/auth.js';
+import { type Principal, principalName, requireAuth } from '../api/auth.js';
 import { idempotencyHeaders, idempotentWrite } from '../api/idempotency.js';
+import { routeVenue, venueWrite } from '../api/route-venue.js';
 import { UID, VENUE } from '../api/schemas.js';
 import type { Db } from '../db/connect.js';
-import { requireVenue } from '../ledger/venue.js';
 import { withRetry } from '../sync/batches.js';
 import { doorCounts, doorList, processScans, type Scan } from './checkin.js';
 import { doorLog, type GatewayRejection, storeRejections } from './door-rejections.js';
 import { cancelEvent, createEvent, type EventInput, listVenueEvents, requireEvent } from './events.js';
-import { TicketKeys } from './keys.js';
+import { type PublishedKey, TicketKeys } from './keys.js';
 import { bindTicketCard, type OrderInput, placeOrder, refundTicket, revokeTicket } from './orders.js';
 import { badTicketPage, loadTicketPage, qrPng, qrSvg, ticketPage } from './qr.js';
 import { AUDIENCES } from './schema.js';
@@ -43,6 +43,9 @@ const TOKEN = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' } as const;
 const AMOUNT = { type: 'integer', minimum: 0, maximum: 100_000_000 } as const;
 const DATE = { type: 'string', format: 'date-time' } as const;
 const NULLABLE_AMOUNT = { type: ['integer', 'null'], minimum: 0, maximum: 100_000_000 } as const;
+/** Set by the door for each scan or refusal: what makes an offline upload idempotent. */
+const NONCE = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,128}$' } as const;
+const DOOR = { type: 'string', minLength: 1, maxLength: 64 } as const;
 
 const categorySchema = {
   type: 'object',
@@ -130,12 +133,12 @@ const scanBody = {
         additionalProperties: false,
         required: ['nonce', 'door'],
         properties: {
-          nonce: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,128}$' },
+          nonce: NONCE,
           token: { type: 'string', maxLength: 400 },
           ticketId: UUID,
           cardUid: UID,
           eventId: UUID,
-          door: { type: 'string', minLength: 1, maxLength: 64 },
+          door: DOOR,
           scannedAt: DATE,
         },
         oneOf: [{ required: ['token'] }, { required: ['ticketId'] }],
@@ -146,6 +149,12 @@ const scanBody = {
 
 const isAdmin = (p: Principal): boolean =>
   p.type === 'user' && (p.role === 'federation_admin' || p.role === 'venue_admin');
+
+/** A verifying key as gateways and offline verifiers read it. */
+const keyView = (k: PublishedKey) => ({
+  keyId: k.keyId,
+  publicKey: Buffer.from(k.publicKey).toString('base64url'),
+});
 
 /** Body of cancel / refund / revoke: an optional reason, kept with the record. */
 const reasonBody = {
@@ -172,11 +181,8 @@ export function registerTicketingRoutes(
   const eventParams = { type: 'object', properties: { venueId: VENUE, eventId: UUID } } as const;
   const ticketParams = { type: 'object', properties: { venueId: VENUE, ticketId: UUID } } as const;
 
-  const venueOf = async (req: FastifyRequest, write: boolean) => {
-    const { venueId } = req.params as { venueId: string };
-    await assertVenueAccess(db, req.principal!, venueId, write);
-    return requireVenue(db, venueId);
-  };
+  const venueOf = (req: FastifyRequest, write: boolean) => routeVenue(db, req, write);
+  const write = venueWrite(db);
 
   app.post(
     '/v1/venues/:venueId/events',
@@ -237,14 +243,7 @@ export function registerTicketingRoutes(
         body: reasonBody,
       },
     },
-    async (req, reply) => {
-      const venue = await venueOf(req, true);
-      const { eventId } = req.params as { eventId: string };
-      return idempotentWrite(db, req, reply, venue.id, async (tx, engine) => ({
-        status: 200,
-        body: await cancelEvent(tx, engine, venue, eventId),
-      }));
-    },
+    write(200, ({ tx, engine, venue, params }) => cancelEvent(tx, engine, venue, params.eventId)),
   );
 
   app.post(
@@ -291,14 +290,9 @@ export function registerTicketingRoutes(
         body: reasonBody,
       },
     },
-    async (req, reply) => {
-      const venue = await venueOf(req, true);
-      const { ticketId } = req.params as { ticketId: string };
-      return idempotentWrite(db, req, reply, venue.id, async (tx, engine) => ({
-        status: 200,
-        body: await refundTicket(tx, engine, venue, ticketId, { admin: isAdmin(req.principal!) }),
-      }));
-    },
+    write(200, ({ tx, engine, venue, params, principal }) =>
+      refundTicket(tx, engine, venue, params.ticketId, { admin: isAdmin(principal) }),
+    ),
   );
 
   app.post(
@@ -312,14 +306,7 @@ export function registerTicketingRoutes(
         body: reasonBody,
       },
     },
-    async (req, reply) => {
-      const venue = await venueOf(req, true);
-      const { ticketId } = req.params as { ticketId: string };
-      return idempotentWrite(db, req, reply, venue.id, async (tx) => ({
-        status: 200,
-        body: await revokeTicket(tx, venue, ticketId),
-      }));
-    },
+    write(200, ({ tx, venue, params }) => revokeTicket(tx, venue, params.ticketId)),
   );
 
   app.post(
@@ -400,11 +387,11 @@ export function registerTicketingRoutes(
                 additionalProperties: false,
                 required: ['nonce', 'reason', 'door', 'scannedAt'],
                 properties: {
-                  nonce: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,128}$' },
+                  nonce: NONCE,
                   // Open list (the gateway may know reasons this cloud does not): a plain slug.
                   reason: { type: 'string', pattern: '^[a-z][a-z-]{0,39}$' },
                   message: { type: 'string', maxLength: 200 },
-                  door: { type: 'string', minLength: 1, maxLength: 64 },
+                  door: DOOR,
                   scannedAt: DATE,
                   ticketId: UUID,
                   eventId: UUID,
@@ -498,13 +485,7 @@ export function registerTicketingRoutes(
         since ? Number(since) : null,
       );
       const published = await keys.published();
-      return {
-        ...list,
-        keys: published.map((k) => ({
-          keyId: k.keyId,
-          publicKey: Buffer.from(k.publicKey).toString('base64url'),
-        })),
-      };
+      return { ...list, keys: published.map(keyView) };
     },
   );
 
@@ -519,8 +500,7 @@ export function registerTicketingRoutes(
     },
     async () => ({
       keys: (await keys.published()).map((k) => ({
-        keyId: k.keyId,
-        publicKey: Buffer.from(k.publicKey).toString('base64url'),
+        ...keyView(k),
         active: k.active,
         createdAt: k.createdAt,
         retiredAt: k.retiredAt,
@@ -533,11 +513,7 @@ export function registerTicketingRoutes(
     { preHandler: fedAdmin, schema: { tags, summary: 'New ticket signing key; older keys keep verifying' } },
     async (_req, reply) => {
       const k = await keys.rotate();
-      return reply.code(201).send({
-        keyId: k.keyId,
-        publicKey: Buffer.from(k.publicKey).toString('base64url'),
-        createdAt: k.createdAt,
-      });
+      return reply.code(201).send({ ...keyView(k), createdAt: k.createdAt });
     },
   );
 
