@@ -12,6 +12,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertVenueAccess, principalName, requireAuth } from '../api/auth.js';
 import { IDEMPOTENCY_HEADER, idempotencyHeaders, idempotentWrite } from '../api/idempotency.js';
+import { routeVenue } from '../api/route-venue.js';
 import { errorSchema, UID, VENUE } from '../api/schemas.js';
 import { type Db, num } from '../db/connect.js';
 import { LedgerError } from '../ledger/types.js';
@@ -121,11 +122,7 @@ export function registerMembershipRoutes(
     gateway: true,
     roles: ['federation_admin', 'venue_admin', 'cashier', 'auditor'],
   });
-  const venueOf = async (req: FastifyRequest, write: boolean) => {
-    const { venueId } = req.params as { venueId: string };
-    await assertVenueAccess(db, req.principal!, venueId, write);
-    return requireVenue(db, venueId);
-  };
+  const venueOf = (req: FastifyRequest, write: boolean) => routeVenue(db, req, write);
   const onSaleHere = async (venue: { id: string; federationId: string }, productId: string) => {
     const product = await requireProduct(db, productId);
     if (

@@ -14,6 +14,7 @@ import { resolveCards } from '../ledger/cards.js';
 import { PostingEngine } from '../ledger/engine.js';
 import { LedgerError } from '../ledger/types.js';
 import { requireVenue, sys } from '../ledger/venue.js';
+import { checkoutOfRaceWinner } from '../memberships/checkout-race.js';
 import { withRetry } from '../sync/batches.js';
 import type { PaidSession, PaymentProvider } from './provider.js';
 
@@ -103,21 +104,17 @@ export function registerPaymentRoutes(app: FastifyInstance, db: Db, provider: Pa
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) ON CONFLICT DO NOTHING RETURNING id`,
         [session.sessionId, provider.name, venueId, body.cardUid, ASSET, body.amount, reference, session.url],
       );
-      if (!ins.rows.length) {
-        const again = await db.query<{
-          id: string;
-          url: string;
-          card_uid: string;
-          amount: unknown;
-          status: string;
-        }>('SELECT id, url, card_uid, amount, status FROM payments WHERE reference = $1', [reference]);
-        if (again.rows[0]) return replay(again.rows[0]);
-        throw new LedgerError(
-          'payment-session-conflict',
-          'the provider returned a session already recorded',
-          409,
+      if (!ins.rows.length)
+        return checkoutOfRaceWinner(
+          async () =>
+            (
+              await db.query<{ id: string; url: string; card_uid: string; amount: unknown; status: string }>(
+                'SELECT id, url, card_uid, amount, status FROM payments WHERE reference = $1',
+                [reference],
+              )
+            ).rows[0],
+          replay,
         );
-      }
       req.log.info({ sessionId: session.sessionId, venueId, amount: body.amount }, 'checkout session opened');
       return reply
         .code(201)
