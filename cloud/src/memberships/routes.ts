@@ -10,13 +10,12 @@
 //   POST /v1/venues/:venueId/memberships/:periodId/cancel    cancel, badge back, optional refund (admins, Idempotency-Key)
 //   PUT  /v1/venues/:venueId/memberships/:periodId/reminders renewal reminders off / on again (staff, for the holder)
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertVenueAccess, principalName, requireAuth } from '../api/auth.js';
+import { principalName, requireAuth } from '../api/auth.js';
 import { IDEMPOTENCY_HEADER, idempotencyHeaders, idempotentWrite } from '../api/idempotency.js';
 import { routeVenue } from '../api/route-venue.js';
 import { errorSchema, UID, VENUE } from '../api/schemas.js';
 import { type Db, num } from '../db/connect.js';
 import { LedgerError } from '../ledger/types.js';
-import { requireVenue } from '../ledger/venue.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { resolveBuyerWallet } from '../ticketing/ledger.js';
 import {
