@@ -3,8 +3,9 @@
 // known operation ids, one read of the accounts involved (no row locks needed: the log_head lock
 // serialises ledger writers), then ONE `UPDATE accounts ... FROM unnest(...)` applying each
 // account's net delta with the no-overdraft guard in SQL, and COPY (PostgreSQL, large batches) or
-// multi-row INSERTs of operations and transfers (each with its log entry), queued on the connection while JS
-// builds the next one. Balances are never written back
+// multi-row INSERTs of operations and transfers (each with its log entry). On the COPY path the
+// operations' rows are streamed to the server while the batch is posted, and the later statements
+// are queued on the connection while JS builds the next payload. Balances are never written back
 // from application memory: the in-memory copy only decides, per operation in order, whether it
 // fits; the database applies deltas and refuses (and the transaction aborts) if a guard fails.
 import { buf, num, type Tx } from '../db/connect.js';
