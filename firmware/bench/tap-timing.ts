@@ -10,42 +10,14 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { protocol } from '@tibillet/firmware';
-import { hostTarget, luaTarget, type Provision, type TargetDriver } from '../test/conformance/targets.js';
+import { hostTarget, luaTarget, type TargetDriver } from '../test/conformance/targets.js';
+import { bootConnected, downSigner, downTopic, KEY, provision, TAP_LOOP_NET, UID } from '../test/device.js';
 
-const KEY = '4f'.repeat(32);
-const VENUE = 'bar';
-const DEVICE = 'dev-1';
-const BOARD = 'esp32-devkitc';
-const UID = [0x04, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40];
-const PROV: Provision = {
-  venue: VENUE,
-  device: DEVICE,
-  key: KEY,
-  board: BOARD,
-  record: protocol.encodeCanonical({
-    venue: VENUE,
-    device: DEVICE,
-    key: KEY,
-    ssid: 'w',
-    pass: 'p',
-    mqtt: 'h',
-    board: BOARD,
-  }),
-};
-const downTopic = (k: string) => `tb/v1/${VENUE}/dev/${DEVICE}/down/${k}`;
-
-async function bootTarget(t: TargetDriver): Promise<void> {
-  await t.boot();
-  await t.advance(500);
-  await t.brokerUp();
-  await t.advance(100);
-}
+const PROV = provision(TAP_LOOP_NET);
 
 /** Runs `n` paid taps; returns the wall milliseconds they took. */
 async function taps(t: TargetDriver, n: number, first: number): Promise<number> {
-  let seq = 1000 + first * 2;
-  const down = (k: 'charge' | 'result', b: unknown) =>
-    protocol.sign({ v: 1, k, d: DEVICE, n: ++seq, b } as never, KEY);
+  const down = downSigner(1000 + first * 2);
   const started = performance.now();
   for (let i = first; i < first + n; i++) {
     await t.message(downTopic('charge'), down('charge', { ref: `b${i}`, amt: 250 }));
@@ -95,7 +67,7 @@ export async function tapTiming(
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const host = hostTarget(PROV, '0.1.0');
-  await bootTarget(host);
+  await bootConnected(host);
   await taps(host, 20, 0); // warm-up (JIT)
   out['firmware.hostTapMs'] = (await taps(host, opts.hostTaps, 20)) / opts.hostTaps;
   host.close();
@@ -109,7 +81,7 @@ export async function tapTiming(
   }
   const lua = luaTarget('lua5.1', join(fw, 'dist/nodemcu/terminal.lua'), PROV);
   try {
-    await bootTarget(lua);
+    await bootConnected(lua);
     await taps(lua, 5, 0);
     const cpu0 = childCpuMs('harness.lua');
     out['firmware.luaTapMs'] = (await taps(lua, opts.luaTaps, 5)) / opts.luaTaps;

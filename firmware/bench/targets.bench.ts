@@ -15,15 +15,10 @@
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pn532, protocol } from '@tibillet/firmware';
-import { tapLoop } from '../test/budgets/tap-loop.js';
-import { buildBundle, createRig, FW } from '../test/espruino/rig.js';
+import { connectedRig, payTap, tapLoop } from '../test/budgets/tap-loop.js';
+import { downTopic } from '../test/device.js';
+import { buildBundle, FW } from '../test/espruino/rig.js';
 import { tapTiming } from './tap-timing.js';
-
-const KEY = '4f'.repeat(32);
-const DEVICE = 'dev-1';
-const UID = [0x04, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40];
-const down = (k: string) => `tb/v1/bar/dev/${DEVICE}/down/${k}`;
 
 export async function run(): Promise<Record<string, number>> {
   const bundle = buildBundle();
@@ -32,46 +27,18 @@ export async function run(): Promise<Record<string, number>> {
   const defaultLoadBytes = () =>
     ['terminal.js', 'tb-pn532.js', 'tb-fr.js'].reduce((t, f) => t + size(`dist/espruino/${f}`), 0);
 
-  const prov = protocol.encodeCanonical({
-    venue: 'bar',
-    device: DEVICE,
-    key: KEY,
-    ssid: 'w',
-    pass: 'p',
-    mqtt: 'h',
-    board: 'esp32-devkitc',
-  });
-  const rig = createRig(bundle, { storage: { 'tb.prov': prov } });
-  rig.shim.boot();
-  rig.shim.advance(500);
-  rig.shim.mqttConnected();
-  let n = 1000;
-  const sign = (k: string, b: unknown) => protocol.sign({ v: 1, k, d: DEVICE, n: ++n, b } as never, KEY);
+  const { rig, sign } = connectedRig(bundle);
 
   const verifies = 2000;
   const charges: string[] = [];
   for (let i = 0; i < verifies; i++) charges.push(sign('charge', { ref: `p${i}`, amt: 100 + i }));
   let t = performance.now();
-  for (const c of charges) rig.shim.mqttMessage(down('charge'), c);
+  for (const c of charges) rig.shim.mqttMessage(downTopic('charge'), c);
   const verifyPerSecond = verifies / ((performance.now() - t) / 1000);
 
   const taps = 300;
   t = performance.now();
-  for (let i = 0; i < taps; i++) {
-    rig.shim.mqttMessage(down('charge'), sign('charge', { ref: `t${i}`, amt: 250 }));
-    rig.sim.placeCard(pn532.uidCard(UID));
-    rig.shim.advance(120);
-    const last = rig.published[rig.published.length - 1];
-    const r = protocol.verify(last.payload, KEY, -1);
-    if (!r.ok || !last.topic.endsWith('/up/tap')) throw new Error(`tap ${i}: no signed tap`);
-    const tx = (r.message.b as { tx: string }).tx;
-    rig.shim.mqttMessage(
-      down('result'),
-      sign('result', { tx, ok: true, amt: 250, bal: [{ a: 'EUR', v: 1000 }] }),
-    );
-    rig.sim.removeCard();
-    rig.shim.advance(3000);
-  }
+  for (let i = 0; i < taps; i++) payTap(rig, sign, i);
   const tapsPerSecond = taps / ((performance.now() - t) / 1000);
 
   const loop = tapLoop(bundle);

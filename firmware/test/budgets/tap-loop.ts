@@ -5,22 +5,9 @@
  * Shared by the allocation budget test and the targets bench.
  */
 import { pn532, protocol } from '@tibillet/firmware';
+import { downSigner, downTopic, KEY, provision, TAP_LOOP_NET, UID } from '../device.js';
 import { createRig, type Rig } from '../espruino/rig.js';
 import { ClosureWalker, type WalkCount } from './closure-walk.js';
-
-const KEY = '4f'.repeat(32);
-const DEVICE = 'dev-1';
-const UID = [0x04, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40];
-const PROV = protocol.encodeCanonical({
-  venue: 'bar',
-  device: DEVICE,
-  key: KEY,
-  ssid: 'w',
-  pass: 'p',
-  mqtt: 'h',
-  board: 'esp32-devkitc',
-});
-const down = (k: string) => `tb/v1/bar/dev/${DEVICE}/down/${k}`;
 
 export interface TapLoop {
   rig: Rig;
@@ -31,34 +18,49 @@ export interface TapLoop {
   close(): void;
 }
 
-/** A booted, connected bundle and a loop of paid taps (shared with the bench). */
-export function tapLoop(bundle: string): TapLoop {
-  const rig = createRig(bundle, { storage: { 'tb.prov': PROV } });
+type Sign = ReturnType<typeof downSigner>;
+
+/** The bundle booted in the shim as dev-1, its broker connected, and a signer of its down messages. */
+export function connectedRig(bundle: string): { rig: Rig; sign: Sign } {
+  const rig = createRig(bundle, { storage: { 'tb.prov': provision(TAP_LOOP_NET).record } });
   rig.shim.boot();
   rig.shim.advance(500);
   rig.shim.mqttConnected();
-  let n = 1000;
+  return { rig, sign: downSigner(1000) };
+}
+
+/**
+ * Paid tap number `n` on a connected rig: the signed charge comes down, the card is placed, the
+ * signed tap goes up, the signed result comes down, the card leaves. Throws unless exactly one
+ * signed tap went up in the round (a heartbeat may have gone up too).
+ */
+export function payTap(rig: Rig, sign: Sign, n: number): void {
+  const from = rig.published.length;
+  rig.shim.mqttMessage(downTopic('charge'), sign('charge', { ref: `t${n}`, amt: 250 }));
+  rig.sim.placeCard(pn532.uidCard(UID));
+  rig.shim.advance(120);
+  const tapped = rig.published.slice(from).filter((p) => p.topic.endsWith('/up/tap'));
+  const r = protocol.verify(tapped.length === 1 ? tapped[0].payload : '', KEY, -1);
+  if (!r.ok) throw new Error(`tap ${n}: ${tapped.length} taps published, expected one signed tap`);
+  const tx = (r.message.b as { tx: string }).tx;
+  rig.shim.mqttMessage(
+    downTopic('result'),
+    sign('result', { tx, ok: true, amt: 250, bal: [{ a: 'EUR', v: 1000 }] }),
+  );
+  rig.sim.removeCard();
+  rig.shim.advance(3000);
+}
+
+/** A booted, connected bundle and a loop of paid taps (shared with the bench). */
+export function tapLoop(bundle: string): TapLoop {
+  const { rig, sign } = connectedRig(bundle);
   let tap = 0;
-  const sign = (k: string, b: unknown) => protocol.sign({ v: 1, k, d: DEVICE, n: ++n, b } as never, KEY);
   const walker = new ClosureWalker(rig.shim.context, []);
   return {
     rig,
     taps(count) {
       for (let i = 0; i < count; i++, tap++) {
-        rig.shim.mqttMessage(down('charge'), sign('charge', { ref: `t${tap}`, amt: 250 }));
-        rig.sim.placeCard(pn532.uidCard(UID));
-        rig.shim.advance(120);
-        // the tap (a heartbeat may have gone up in the same round)
-        const tapped = rig.published.filter((p) => p.topic.endsWith('/up/tap'));
-        const r = protocol.verify(tapped.length === 1 ? tapped[0].payload : '', KEY, -1);
-        if (!r.ok) throw new Error(`tap ${tap}: ${tapped.length} taps published, expected one signed tap`);
-        const tx = (r.message.b as { tx: string }).tx;
-        rig.shim.mqttMessage(
-          down('result'),
-          sign('result', { tx, ok: true, amt: 250, bal: [{ a: 'EUR', v: 1000 }] }),
-        );
-        rig.sim.removeCard();
-        rig.shim.advance(3000);
+        payTap(rig, sign, tap);
         // The rig's recordings are the test's memory, not the bundle's: keep them small.
         rig.published.length = 0;
         rig.screens.length = 0;

@@ -7,61 +7,25 @@
  * written to the PN532 and the screens shown must be byte-identical; a divergence fails with a
  * diff of the two sequences.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { protocol } from '@tibillet/firmware';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootConnected, downSigner, downTopic, KEY, lastTapTx, provision, UID, VENUE } from '../device.js';
 import { buildBundle, FW } from '../espruino/rig.js';
-import {
-  espruinoTarget,
-  hostTarget,
-  luaTarget,
-  type Provision,
-  type Recording,
-  type TargetDriver,
-} from './targets.js';
+import { LUA_BUNDLE, requireInterpreter } from '../lua/interpreter.js';
+import { espruinoTarget, hostTarget, luaTarget, type Recording, type TargetDriver } from './targets.js';
 
-const KEY = '4f'.repeat(32);
-const VENUE = 'bar';
-const DEVICE = 'dev-1';
-const UID = [0x04, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40];
 const UID2 = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
-const BOARD = 'esp32-devkitc';
 const FIRMWARE = '0.1.0';
-const PROV: Provision = {
-  venue: VENUE,
-  device: DEVICE,
-  key: KEY,
-  board: BOARD,
-  record: protocol.encodeCanonical({
-    venue: VENUE,
-    device: DEVICE,
-    key: KEY,
-    ssid: 'venue-wifi',
-    pass: 'secret',
-    mqtt: '10.0.0.2:1883',
-    board: BOARD,
-  }),
-};
-const downTopic = (k: string) => `tb/v1/${VENUE}/dev/${DEVICE}/down/${k}`;
+const PROV = provision({ ssid: 'venue-wifi', pass: 'secret', mqtt: '10.0.0.2:1883' });
 
 /** The scenario; down messages are signed in call order, so every target gets the same bytes. */
 async function scenario(t: TargetDriver): Promise<void> {
-  let n = 100;
-  const down = (k: 'result' | 'config' | 'charge', b: unknown) =>
-    protocol.sign({ v: 1, k, d: DEVICE, n: ++n, b } as never, KEY);
-  const lastTapTx = () => {
-    const taps = t.rec.published.filter((p) => p.startsWith(`tb/v1/${VENUE}/dev/${DEVICE}/up/tap `));
-    const r = protocol.verify(taps[taps.length - 1].split(' ')[1], KEY, -1);
-    if (!r.ok) throw new Error(`${t.name}: invalid tap: ${r.reason}`);
-    return (r.message.b as { tx: string }).tx;
-  };
+  const down = downSigner(100);
 
   // boot: the PN532 wakes up, the network comes up, hello
-  await t.boot();
-  await t.advance(500);
-  await t.brokerUp();
-  await t.advance(100);
+  await bootConnected(t);
   // config pushed: menu, offline queue of 3
   const menu = [
     { sku: 'beer', label: 'Bière', price: 350 },
@@ -78,7 +42,7 @@ async function scenario(t: TargetDriver): Promise<void> {
   await t.advance(300);
   await t.message(
     downTopic('result'),
-    down('result', { tx: lastTapTx(), ok: true, amt: 450, bal: [{ a: 'EUR', v: 1550 }] }),
+    down('result', { tx: lastTapTx(t), ok: true, amt: 450, bal: [{ a: 'EUR', v: 1550 }] }),
   );
   await t.advance(3000);
   t.removeCard();
@@ -101,7 +65,7 @@ async function scenario(t: TargetDriver): Promise<void> {
   await t.brokerUp();
   await t.advance(200);
   for (const amt of [200, 300]) {
-    await t.message(downTopic('result'), down('result', { tx: lastTapTx(), ok: true, amt }));
+    await t.message(downTopic('result'), down('result', { tx: lastTapTx(t), ok: true, amt }));
     await t.advance(200);
   }
   await t.advance(600);
@@ -115,20 +79,15 @@ async function scenario(t: TargetDriver): Promise<void> {
   await t.advance(300);
   await t.message(
     downTopic('result'),
-    down('result', { tx: lastTapTx(), ok: true, amt: 120, bal: [{ a: 'EUR', v: 1430 }] }),
+    down('result', { tx: lastTapTx(t), ok: true, amt: 120, bal: [{ a: 'EUR', v: 1430 }] }),
   );
   await t.advance(3000);
 }
 
-const INSTALL = 'install it with: apt-get install -y lua5.1 lua-bitop lua5.3';
-function requireInterpreter(bin: string, needsBit: boolean): void {
-  const probe = spawnSync(bin, ['-e', needsBit ? 'require("bit")' : 'print(_VERSION)'], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-  if (probe.error) throw new Error(`${bin} not found on PATH: ${INSTALL}`);
-  if (probe.status !== 0)
-    throw new Error(`${bin} cannot load the bit module (LuaBitOp): ${INSTALL}\n${probe.stderr}`);
+/** The NodeMCU bundle under `bin`, which must be installed (5.1 with LuaBitOp, as on the board). */
+function nodemcuTarget(bin: keyof typeof LUA_BUNDLE) {
+  requireInterpreter(bin, bin === 'lua5.1');
+  return luaTarget(bin, join(FW, LUA_BUNDLE[bin]), PROV);
 }
 
 let bundle: string;
@@ -178,20 +137,8 @@ describe('cross-target conformance (host core = reference)', () => {
 
   const targets: [string, () => TargetDriver][] = [
     ['espruino', () => espruinoTarget(PROV, bundle)],
-    [
-      'lua5.1',
-      () => {
-        requireInterpreter('lua5.1', true);
-        return luaTarget('lua5.1', join(FW, 'dist/nodemcu/terminal.lua'), PROV);
-      },
-    ],
-    [
-      'lua5.3',
-      () => {
-        requireInterpreter('lua5.3', false);
-        return luaTarget('lua5.3', join(FW, 'dist/nodemcu/lua53/terminal.lua'), PROV);
-      },
-    ],
+    ['lua5.1', () => nodemcuTarget('lua5.1')],
+    ['lua5.3', () => nodemcuTarget('lua5.3')],
   ];
   for (const [name, make] of targets) {
     it(`${name}: same MQTT topics + payloads, PN532 frames and screens as the host`, async () => {
@@ -217,19 +164,8 @@ describe('cross-target conformance (host core = reference)', () => {
 
 /** Self-service tap: authorization, pulses to the limit, the pour message, its acknowledgement; then a card removed mid-pour. */
 async function selfpourScenario(t: TargetDriver): Promise<void> {
-  let n = 200;
-  const down = (k: 'result' | 'config', b: unknown) =>
-    protocol.sign({ v: 1, k, d: DEVICE, n: ++n, b } as never, KEY);
-  const lastTapTx = () => {
-    const taps = t.rec.published.filter((p) => p.startsWith(`tb/v1/${VENUE}/dev/${DEVICE}/up/tap `));
-    const r = protocol.verify(taps[taps.length - 1].split(' ')[1], KEY, -1);
-    if (!r.ok) throw new Error(`${t.name}: invalid tap: ${r.reason}`);
-    return (r.message.b as { tx: string }).tx;
-  };
-  await t.boot();
-  await t.advance(500);
-  await t.brokerUp();
-  await t.advance(100);
+  const down = downSigner(200);
+  await bootConnected(t);
   await t.message(
     downTopic('config'),
     down('config', { venue: VENUE, mode: 'selfpour', cur: 'EUR', ppl: 450 }),
@@ -241,7 +177,7 @@ async function selfpourScenario(t: TargetDriver): Promise<void> {
   ] as [number[], number][]) {
     t.placeCard(uid);
     await t.advance(300);
-    const tx = lastTapTx();
+    const tx = lastTapTx(t);
     await t.message(downTopic('result'), down('result', { tx, ok: true, amt: 250, ml: 100 }));
     for (let i = 0; i < pulses; i++) {
       await t.flowPulse();
@@ -279,18 +215,9 @@ describe('cross-target conformance, selfpour (host core = reference)', () => {
     ]);
   });
 
-  for (const name of ['espruino', 'lua5.1', 'lua5.3']) {
+  for (const name of ['espruino', 'lua5.1', 'lua5.3'] as const) {
     it(`${name}: same MQTT publications and screens as the host`, async () => {
-      let t: TargetDriver;
-      if (name === 'espruino') t = espruinoTarget(PROV, bundle);
-      else {
-        requireInterpreter(name, name === 'lua5.1');
-        t = luaTarget(
-          name,
-          join(FW, name === 'lua5.1' ? 'dist/nodemcu/terminal.lua' : 'dist/nodemcu/lua53/terminal.lua'),
-          PROV,
-        );
-      }
+      const t = name === 'espruino' ? espruinoTarget(PROV, bundle) : nodemcuTarget(name);
       open.push(t);
       await selfpourScenario(t);
       expectSame('MQTT publications', name, t.rec.published, selfpourReference.published);
@@ -300,19 +227,11 @@ describe('cross-target conformance, selfpour (host core = reference)', () => {
 });
 
 describe('NodeMCU self-test (the flash tool calls the global tbselftest)', () => {
-  for (const bin of ['lua5.1', 'lua5.3']) {
+  for (const bin of ['lua5.1', 'lua5.3'] as const) {
     it(`${bin}: tbselftest(cb) gives the report as a JSON string`, async () => {
-      requireInterpreter(bin, bin === 'lua5.1');
-      const t = luaTarget(
-        bin,
-        join(FW, bin === 'lua5.1' ? 'dist/nodemcu/terminal.lua' : 'dist/nodemcu/lua53/terminal.lua'),
-        PROV,
-      );
+      const t = nodemcuTarget(bin);
       open.push(t);
-      await t.boot();
-      await t.advance(500);
-      await t.brokerUp();
-      await t.advance(100);
+      await bootConnected(t);
       t.placeCard(UID);
       const report = JSON.parse(await t.selftest());
       expect(report).toEqual({

@@ -12,25 +12,13 @@ import { protocol } from '@tibillet/firmware';
 import { beforeAll, describe, expect, it } from 'vitest';
 import signVectors from '../vectors/protocol-sign.json' with { type: 'json' };
 import verifyVectors from '../vectors/protocol-verify.json' with { type: 'json' };
+import { LUA_BUNDLE, requireInterpreter } from './interpreter.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FW = join(here, '..', '..');
 const DRIVER = join(here, 'vectors.lua');
 const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
 const unhex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
-
-const INSTALL = 'install it with: apt-get install -y lua5.1 lua-bitop lua5.3';
-
-/** Fails (never skips) when the interpreter or, for 5.1, LuaBitOp is missing. */
-function requireInterpreter(bin: string, needsBit: boolean): void {
-  const probe = spawnSync(bin, ['-e', needsBit ? 'require("bit")' : 'print(_VERSION)'], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-  if (probe.error) throw new Error(`${bin} not found on PATH: ${INSTALL}`);
-  if (probe.status !== 0)
-    throw new Error(`${bin} cannot load the bit module (LuaBitOp): ${INSTALL}\n${probe.stderr}`);
-}
 
 function requests(): string {
   const lines: string[] = [];
@@ -72,8 +60,8 @@ describe('NodeMCU-Lua build', () => {
   });
 
   const targets: [string, string, boolean][] = [
-    ['lua5.1', 'dist/nodemcu/terminal.lua', true],
-    ['lua5.3', 'dist/nodemcu/lua53/terminal.lua', false],
+    ['lua5.1', LUA_BUNDLE['lua5.1'], true],
+    ['lua5.3', LUA_BUNDLE['lua5.3'], false],
   ];
   for (const [bin, bundle, needsBit] of targets) {
     it(`${bin}: the ${signVectors.length} sign and ${verifyVectors.length} verify vectors give what the host core gives`, () => {

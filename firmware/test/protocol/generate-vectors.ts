@@ -242,14 +242,16 @@ const sign = [...signOriginal, ...signAdded];
 const base = sign[3].payload;
 const pourBase = signAdded[3].payload;
 const swap = (s: string, from: string, to: string) => s.replace(from, to);
+/** Each signed vector verifies against the counter just below its own. */
+const okOf = (v: (typeof sign)[number]) => ({
+  name: `ok-${v.name}`,
+  keyHex: key,
+  lastCounter: v.message.n - 1,
+  payload: v.payload,
+  expect: { ok: true },
+});
 const verify = [
-  ...signOriginal.map((v) => ({
-    name: `ok-${v.name}`,
-    keyHex: key,
-    lastCounter: v.message.n - 1,
-    payload: v.payload,
-    expect: { ok: true },
-  })),
+  ...signOriginal.map(okOf),
   {
     name: 'replay-same-counter',
     keyHex: key,
@@ -353,13 +355,7 @@ const verify = [
     expect: { ok: false, reason: 'too-large' },
   },
   // added with the pour kind
-  ...signAdded.map((v) => ({
-    name: `ok-${v.name}`,
-    keyHex: key,
-    lastCounter: v.message.n - 1,
-    payload: v.payload,
-    expect: { ok: true },
-  })),
+  ...signAdded.map(okOf),
   {
     name: 'pour-replay',
     keyHex: key,

@@ -26,6 +26,33 @@ function charge(f: ReturnType<typeof fakeHal>, amt: number, ref = 'pos-1') {
   f.deliver(topic('charge'), downMsg('charge', { ref, amt }));
 }
 
+/** A cashier terminal on `storage`, given a one-item menu and an offline queue, then cut off the broker. */
+function offlineCashier(
+  storage: Record<string, string>,
+  venue: string,
+  item: { sku: string; label: string; price: number },
+) {
+  const s = setup(storage);
+  s.f.connect();
+  s.f.deliver(
+    topic('config'),
+    downMsg('config', { venue, mode: 'cashier', cur: 'EUR', offq: 10, menu: [item] }),
+  );
+  s.f.disconnect();
+  return s;
+}
+
+/** Each card orders the menu item and is taken away; returns the first screen line after each tap. */
+function tapEach({ f, t }: ReturnType<typeof setup>, uids: string[]): string[] {
+  return uids.map((uid) => {
+    t.onButton('ok');
+    t.onReader({ type: 'card', uid });
+    const shown = f.lastScreen()[0];
+    t.onReader({ type: 'removed' });
+    return shown;
+  });
+}
+
 describe('terminal state machine', () => {
   it('boots: subscribes to its own down/ and the venue broadcast, says hello, shows the idle screen', () => {
     const { f } = setup();
@@ -144,25 +171,10 @@ describe('terminal state machine', () => {
 
   it('offline: queues taps in storage, survives a reboot, drains them in order, each kept until its result', () => {
     const storage: Record<string, string> = {};
-    const first = setup(storage);
-    first.f.connect();
-    first.f.deliver(
-      topic('config'),
-      downMsg('config', {
-        venue: 'Le Bar',
-        mode: 'cashier',
-        cur: 'EUR',
-        offq: 10,
-        menu: [{ sku: 'beer', label: 'Bière', price: 350 }],
-      }),
+    const first = offlineCashier(storage, 'Le Bar', { sku: 'beer', label: 'Bière', price: 350 });
+    expect(tapEach(first, ['A1B2C3D4', 'B2B2C3D4', 'C3B2C3D4'])).toEqual(
+      Array(3).fill('Enregistré hors ligne'),
     );
-    first.f.disconnect();
-    for (const uid of ['A1B2C3D4', 'B2B2C3D4', 'C3B2C3D4']) {
-      first.t.onButton('ok');
-      first.t.onReader({ type: 'card', uid });
-      expect(first.f.lastScreen()[0]).toBe('Enregistré hors ligne');
-      first.t.onReader({ type: 'removed' });
-    }
     expect(first.t.queued()).toBe(3);
     expect(first.f.sent('tap', KEY)).toHaveLength(0);
 
@@ -192,24 +204,7 @@ describe('terminal state machine', () => {
 
   it('a record torn by a power cut is dropped, the others drained, and the hello reports it', () => {
     const storage: Record<string, string> = {};
-    const first = setup(storage);
-    first.f.connect();
-    first.f.deliver(
-      topic('config'),
-      downMsg('config', {
-        venue: 'V',
-        mode: 'cashier',
-        cur: 'EUR',
-        offq: 10,
-        menu: [{ sku: 'tea', label: 'Thé', price: 150 }],
-      }),
-    );
-    first.f.disconnect();
-    for (const uid of ['A1B2C3D4', 'B2B2C3D4']) {
-      first.t.onButton('ok');
-      first.t.onReader({ type: 'card', uid });
-      first.t.onReader({ type: 'removed' });
-    }
+    tapEach(offlineCashier(storage, 'V', { sku: 'tea', label: 'Thé', price: 150 }), ['A1B2C3D4', 'B2B2C3D4']);
     storage.q0 = storage.q0.slice(0, -5); // torn write
     const second = setup(storage);
     second.f.connect();
