@@ -4,21 +4,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DoorListTicket } from '../src/door/door-desk.js';
 import type { Gateway } from '../src/gateway.js';
 import { device, sleep, startGateway, type TestDevice, tap, tmp } from './helpers.js';
 
 const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-interface FakeTicket {
-  ticketId: string;
-  categoryNo: number;
-  audience: string;
-  status: string;
-  validFrom: string;
-  validUntil: string;
-  checkedInAt: string | null;
-  checkedInDoor: string | null;
+/** The fake cloud states every ticket's card, null when none is bound. */
+interface FakeTicket extends DoorListTicket {
   cardUid: string | null;
 }
 

@@ -149,3 +149,12 @@ export const tap = (d: TestDevice, uid: string, extra: Partial<protocol.TapBody>
 };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `pred` until it holds; past `ms`, fails naming `what`. */
+export async function until(what: string, pred: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}

@@ -6,12 +6,12 @@
 // venue's membership periods (an expired one gets nothing, badge or not). Split payments keep
 // the list prices.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TicketData } from '../src/apps/fiscal.js';
 import { MEMBER_PRICE_RULE } from '../src/authorizer/promotions.js';
 import { baseConfig } from '../src/promotions/menu.js';
 import type { PromotionRule } from '../src/promotions/rules.js';
 import { membershipCacheOf } from '../src/sync/membership-cache.js';
 import { json, posOrders, type Rig, receiptPrinter, rig } from './apps/apps-helpers.js';
+import { orderFiscal } from './apps/order-fiscal.js';
 import type { printerSim } from './apps/printer-sim.js';
 
 const MEMBER = '04000000000401';
@@ -37,19 +37,6 @@ describe('member prices on POS orders paid by card', () => {
   let jobs = 0;
   const bal = (uid: string) => r.gw.ctx.book.available(r.gw.ctx.book.get(uid), 'EUR');
   const { order, payByTap } = posOrders(() => r);
-  const fiscal = (orderId: string) => {
-    const recs = (
-      r.gw.ctx.journal.db
-        .prepare(
-          "SELECT kind, data FROM app_fiscal WHERE ref = ? AND kind IN ('line', 'ticket') ORDER BY seq",
-        )
-        .all(orderId) as { kind: string; data: string }[]
-    ).map((x) => ({ kind: x.kind, ...JSON.parse(x.data) }));
-    return {
-      lines: recs.filter((x) => x.kind === 'line'),
-      ticket: recs.find((x) => x.kind === 'ticket') as TicketData,
-    };
-  };
 
   beforeAll(async () => {
     r = await rig();
@@ -113,7 +100,7 @@ describe('member prices on POS orders paid by card', () => {
       { rule: MEMBER_PRICE_RULE, amount: 100 },
     ]);
 
-    const f = fiscal(id);
+    const f = orderFiscal(r, id);
     expect(f.lines.map((l) => [l.sku, l.unit, l.total, l.list, l.discount, l.promo])).toEqual([
       ['beer', 300, 600, 350, 100, 'Prix adhérent'],
       ['soda', 200, 200, undefined, undefined, undefined],
@@ -163,7 +150,7 @@ describe('member prices on POS orders paid by card', () => {
       { rule: MEMBER_PRICE_RULE, amount: 50 },
       { rule: 'cafe', amount: 30 + 90 },
     ]);
-    const f = fiscal(id);
+    const f = orderFiscal(r, id);
     expect(f.lines.map((l) => [l.unit, l.list, l.discount])).toEqual([
       [270, 350, 80],
       [810, 900, 90],
@@ -186,7 +173,7 @@ describe('member prices on POS orders paid by card', () => {
     expect(result.lines).toBeUndefined();
     expect(bal(LAPSED)).toBe(before - 1250);
     expect(o).toMatchObject({ status: 'paid', total: 1250 });
-    expect(fiscal(id).ticket.discount).toBeUndefined();
+    expect(orderFiscal(r, id).ticket.discount).toBeUndefined();
     await printer.job(++jobs);
   });
 
@@ -205,6 +192,6 @@ describe('member prices on POS orders paid by card', () => {
     expect(rest.order.lines[0]).toMatchObject({ price: 350 });
     expect(rest.order.lines[0].list).toBeUndefined();
     expect(bal(SPLIT)).toBe(before - 600);
-    expect(fiscal(id).ticket).toMatchObject({ total: 700 });
+    expect(orderFiscal(r, id).ticket).toMatchObject({ total: 700 });
   });
 });

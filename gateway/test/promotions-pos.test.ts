@@ -5,35 +5,25 @@
 // chain (VAT per rate, FEC balanced), the receipt shows the discount, the reports count it per
 // rule, a void gives back exactly what was charged. A split payment keeps the order's prices.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dayOf, type TicketData } from '../src/apps/fiscal.js';
+import { dayOf } from '../src/apps/fiscal.js';
 import { decide } from '../src/authorizer/authorizer.js';
 import { CardBook } from '../src/authorizer/card-book.js';
 import { promoteCharge } from '../src/authorizer/promotions.js';
 import { baseConfig, effectiveConfig } from '../src/promotions/menu.js';
 import { orderDiscounts } from '../src/promotions/report.js';
 import type { PromotionRule } from '../src/promotions/rules.js';
+import { defaultVenueConfig } from '../src/venue-config.js';
 import { json, posOrders, type Rig, receiptPrinter, rig } from './apps/apps-helpers.js';
+import { orderFiscal } from './apps/order-fiscal.js';
 import type { printerSim } from './apps/printer-sim.js';
 import { sleep, tap } from './helpers.js';
-import { defaultVenueConfig } from '../src/venue-config.js';
+import { COOP_A_RULE, LOYAL_RULE } from './promotion-rules.js';
 
 const LOYAL = '04000000000101';
 const PARTNER = '04000000000102';
 const SPLIT = '04000000000103';
 
-const RULES: PromotionRule[] = [
-  {
-    id: 'loyal',
-    name: 'Fidèle',
-    kind: 'history',
-    bought: 'burger',
-    times: 2,
-    days: 30,
-    target: 'soda',
-    pct: 50,
-  },
-  { id: 'coop-a', name: 'Membre A', kind: 'partner', badge: 'BADGE:venue-a', pct: 20, categories: ['food'] },
-];
+const RULES: PromotionRule[] = [LOYAL_RULE, COOP_A_RULE];
 
 describe('card promotions at the POS', () => {
   let r: Rig;
@@ -41,10 +31,6 @@ describe('card promotions at the POS', () => {
   const bal = (uid: string) => r.gw.ctx.book.available(r.gw.ctx.book.get(uid), 'EUR');
 
   const { order, getOrder, payByTap } = posOrders(() => r);
-  const fiscalOf = (orderId: string) =>
-    r.gw.ctx.journal.db
-      .prepare("SELECT kind, data FROM app_fiscal WHERE ref = ? AND kind IN ('line', 'ticket') ORDER BY seq")
-      .all(orderId) as { kind: string; data: string }[];
   const fecEntries = async () => {
     const day = dayOf(Date.now());
     const text = await (await fetch(`${r.base}/apps/api/fiscal/fec?from=${day}&to=${day}`)).text();
@@ -124,9 +110,7 @@ describe('card promotions at the POS', () => {
     expect(r.gw.ctx.journal.find(result.tx)?.extra?.promo).toEqual([{ rule: 'loyal', amount: 200 }]);
 
     // the inalterable records: lines at the prices charged, adding up to the ticket, VAT per rate
-    const recs = fiscalOf(id).map((x) => ({ kind: x.kind, ...JSON.parse(x.data) }));
-    const lines = recs.filter((x) => x.kind === 'line');
-    const ticket = recs.find((x) => x.kind === 'ticket') as TicketData & { kind: string };
+    const { lines, ticket } = orderFiscal(r, id);
     expect(lines.map((l) => [l.sku, l.unit, l.total, l.list, l.discount, l.promo])).toEqual([
       ['soda', 100, 200, 200, 200, 'Fidèle'],
       ['beer', 350, 350, undefined, undefined, undefined],
@@ -241,9 +225,7 @@ describe('card promotions at the POS', () => {
     expect(nfc.body.payment).toMatchObject({ status: 'approved', amount: 300 });
     expect(nfc.body.order).toMatchObject({ status: 'paid', total: 400 });
     expect(bal(SPLIT)).toBe(before - 400 - 400);
-    const tickets = [a, b].map(
-      (o) => JSON.parse(fiscalOf(o).find((x) => x.kind === 'ticket')!.data) as TicketData,
-    );
+    const tickets = [a, b].map((o) => orderFiscal(r, o).ticket);
     expect(tickets.map((t) => [t.total, t.discount])).toEqual([
       [550, undefined],
       [400, undefined],
@@ -262,7 +244,7 @@ describe('card promotions at the POS', () => {
     expect(bal(PARTNER)).toBe(before - 1790);
     expect(o).toMatchObject({ status: 'paid', total: 1790, paid: 1790 });
     expect(o.lines[0]).toMatchObject({ sku: 'burger', price: 720, list: 900, promo: 'Membre A' });
-    const ticket = JSON.parse(fiscalOf(id).find((x) => x.kind === 'ticket')!.data) as TicketData;
+    const { ticket } = orderFiscal(r, id);
     expect(ticket).toMatchObject({ total: 1790, discount: 360, payments: { card: 1790 } });
     expect(Object.values(ticket.vat ?? {}).reduce((s, p) => s + p.ttc, 0)).toBe(1790);
     const fec = [...(await fecEntries()).entries()].find(([k]) => k.startsWith(`${id} `))![1];

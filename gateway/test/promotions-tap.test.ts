@@ -11,6 +11,7 @@ import { baseConfig } from '../src/promotions/menu.js';
 import { discountsByRule } from '../src/promotions/report.js';
 import type { HappyHourRule, PromotionRule } from '../src/promotions/rules.js';
 import { device, keyOf, sleep, startGateway, type TestDevice } from './helpers.js';
+import { COOP_A_RULE, LOYAL_RULE } from './promotion-rules.js';
 
 const CARD = '04A1B2C3D4E5F6';
 const TZ = 'Europe/Paris';
@@ -124,16 +125,7 @@ describe('promotions at the gateway', () => {
   });
 
   it('partner perk: a member of another venue (badge on the card) gets the percentage off', async () => {
-    await setRules([
-      {
-        id: 'coop-a',
-        name: 'Membre A',
-        kind: 'partner',
-        badge: 'BADGE:venue-a',
-        pct: 20,
-        categories: ['food'],
-      },
-    ]);
+    await setRules([COOP_A_RULE]);
     const before = await raw.pay(CARD, { cart: [{ sku: 'burger', qty: 1, price: 900 }] });
     expect(before).toMatchObject({ ok: true, amt: 900 });
     expect(before.lines).toBeUndefined();
@@ -151,18 +143,7 @@ describe('promotions at the gateway', () => {
   it('history: burgers bought here earn a soda discount; a voided sale does not count', async () => {
     const card = '04000000000042';
     gw.ctx.book.apply(gw.ctx.book.get(card), [{ asset: 'EUR', amount: 10_000 }], 1);
-    await setRules([
-      {
-        id: 'loyal',
-        name: 'Fidèle',
-        kind: 'history',
-        bought: 'burger',
-        times: 2,
-        days: 30,
-        target: 'soda',
-        pct: 50,
-      },
-    ]);
+    await setRules([LOYAL_RULE]);
     const soda = [{ sku: 'soda', qty: 1, price: 200 }];
     const b1 = await raw.pay(card, { cart: [{ sku: 'burger', qty: 1, price: 900 }] });
     expect((await raw.pay(card, { cart: soda })).amt).toBe(200);

@@ -7,15 +7,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { type ChargedItem, MEMBER_PRICE_NAME, MEMBER_PRICE_RULE } from '../authorizer/promotions.js';
 import type { Gateway } from '../gateway.js';
 import { decideAndJournal } from '../handlers/tap.js';
-import { type ChargedItem, MEMBER_PRICE_NAME, MEMBER_PRICE_RULE } from '../authorizer/promotions.js';
 import type { CartLine, ResultBody, TapBody } from '../types.js';
 import type { PointOfSale, Product } from '../venue-config.js';
 import { colourOf, esc, money, page } from './html.js';
 import { type Lang, pickLang, strings } from './i18n.js';
 import type { Kitchen } from './kitchen.js';
+import { orderLinesSchema } from './order-lines-schema.js';
+import { type Fail, fail, sendResult } from './result.js';
 import type { Hub } from './sse.js';
 import { ID, type Staff } from './staff.js';
 import type { Stock } from './stock.js';
@@ -91,8 +93,6 @@ export interface OrderView {
   remaining: number;
 }
 
-export type Fail = { ok: false; status: number; error: string; message: string; [k: string]: unknown };
-
 interface OrderRow {
   id: string;
   pos: string;
@@ -124,14 +124,6 @@ const toPayment = (r: PaymentRow): Payment => ({
   bal: r.bal ? (JSON.parse(r.bal) as Payment['bal']) : null,
   cashier: r.cashier,
   at: r.at,
-});
-
-const fail = (status: number, error: string, message: string, extra: object = {}): Fail => ({
-  ok: false,
-  status,
-  error,
-  message,
-  ...extra,
 });
 
 export interface PosHooks {
@@ -750,14 +742,6 @@ ${o.staff.length > 0 ? `<select id="login-staff">${staffOpts}</select>` : '<inpu
 }
 
 export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub, gw: Gateway): void {
-  const send = (reply: FastifyReply, r: { ok: boolean } & Record<string, unknown>) => {
-    if (r.ok) {
-      const { ok: _ok, ...rest } = r;
-      return rest;
-    }
-    const { ok: _ok, status, ...rest } = r as Fail;
-    return reply.code(status).send(rest);
-  };
   const posParam = { type: 'object', properties: { pos: { type: 'string', pattern: ID } } };
   const orderParam = { type: 'object', properties: { id: { type: 'string', pattern: ID } } };
   const who = { type: 'string', minLength: 1, maxLength: 64 };
@@ -807,28 +791,13 @@ export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub
             cashier: who,
             note: { type: 'string', maxLength: 200 },
             ageChecked: { type: 'boolean' },
-            lines: {
-              type: 'array',
-              minItems: 1,
-              maxItems: 100,
-              items: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['sku', 'qty', 'price'],
-                properties: {
-                  sku: { type: 'string', minLength: 1, maxLength: 64 },
-                  qty: { type: 'integer', minimum: 1, maximum: 999 },
-                  price: { type: 'integer', minimum: 0, maximum: 100000000 },
-                  note: { type: 'string', maxLength: 120 },
-                },
-              },
-            },
+            lines: orderLinesSchema(),
           },
         },
       },
     },
     async (req, reply) =>
-      send(reply, pos.createOrder((req.params as { pos: string }).pos, req.body as never)),
+      sendResult(reply, pos.createOrder((req.params as { pos: string }).pos, req.body as never)),
   );
   app.get(
     '/apps/api/orders/:id',
@@ -868,7 +837,8 @@ export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub
         },
       },
     },
-    async (req, reply) => send(reply, await pos.pay((req.params as { id: string }).id, req.body as never)),
+    async (req, reply) =>
+      sendResult(reply, await pos.pay((req.params as { id: string }).id, req.body as never)),
   );
   app.post(
     '/apps/api/orders/:id/payments/:pid/cancel',
@@ -882,11 +852,11 @@ export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub
     },
     async (req, reply) => {
       const p = req.params as { id: string; pid: string };
-      return send(reply, pos.cancelPayment(p.id, p.pid));
+      return sendResult(reply, pos.cancelPayment(p.id, p.pid));
     },
   );
   app.post('/apps/api/orders/:id/send', { schema: { params: orderParam } }, async (req, reply) =>
-    send(reply, pos.send((req.params as { id: string }).id)),
+    sendResult(reply, pos.send((req.params as { id: string }).id)),
   );
   app.post(
     '/apps/api/orders/:id/void',
@@ -903,7 +873,7 @@ export function posRoutes(app: FastifyInstance, pos: Pos, staff: Staff, hub: Hub
     },
     async (req, reply) => {
       const b = req.body as { reason: string; cashier: string };
-      return send(reply, await pos.void((req.params as { id: string }).id, b.reason, b.cashier));
+      return sendResult(reply, await pos.void((req.params as { id: string }).id, b.reason, b.cashier));
     },
   );
 }

@@ -8,20 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../gateway.js';
 import { esc, money, page } from './html.js';
 import { type Lang, pickLang, strings } from './i18n.js';
 import type { Kitchen, Ticket } from './kitchen.js';
-import {
-  type Fail,
-  type LineIn,
-  type Method,
-  type OrderLine,
-  type OrderView,
-  type Pos,
-  productView,
-} from './pos.js';
+import { orderLinesSchema } from './order-lines-schema.js';
+import { type LineIn, type Method, type OrderLine, type OrderView, type Pos, productView } from './pos.js';
+import { type Fail, fail, sendResult } from './result.js';
 import type { Hub } from './sse.js';
 import { ID, type Staff } from './staff.js';
 
@@ -87,14 +81,6 @@ interface TabRow {
   merged_into: string | null;
   opened_at: number;
 }
-
-const fail = (status: number, error: string, message: string, extra: object = {}): Fail => ({
-  ok: false,
-  status,
-  error,
-  message,
-  ...extra,
-});
 
 export class Room {
   constructor(
@@ -596,14 +582,6 @@ export function roomRoutes(
   hub: Hub,
   gw: Gateway,
 ): void {
-  const send = (reply: FastifyReply, r: { ok: boolean } & Record<string, unknown>) => {
-    if (r.ok) {
-      const { ok: _ok, ...rest } = r;
-      return rest;
-    }
-    const { ok: _ok, status, ...rest } = r as Fail;
-    return reply.code(status).send(rest);
-  };
   const posParam = { type: 'object', properties: { pos: { type: 'string', pattern: ID } } };
   const tableParam = {
     type: 'object',
@@ -684,7 +662,7 @@ export function roomRoutes(
     const q = (req.query as { by?: string }).by;
     if (!staff.can(q, 'admin') || (q && staff.hasCredentials(q)))
       return reply.code(403).send({ error: 'no-right', message: 'admin right needed' });
-    return send(reply, room.removeTable(P(req).pos, P(req).id));
+    return sendResult(reply, room.removeTable(P(req).pos, P(req).id));
   });
   app.post(
     '/apps/api/room/:pos/tables/:id/tab',
@@ -699,7 +677,7 @@ export function roomRoutes(
         },
       },
     },
-    async (req, reply) => send(reply, room.openTab(P(req).pos, P(req).id, req.body as never)),
+    async (req, reply) => sendResult(reply, room.openTab(P(req).pos, P(req).id, req.body as never)),
   );
   app.get('/apps/api/tabs/:id', { schema: { params: tabParam } }, async (req, reply) => {
     return room.view(P(req).id) ?? reply.code(404).send({ error: 'unknown-tab' });
@@ -717,28 +695,12 @@ export function roomRoutes(
             cashier: who,
             key,
             ageChecked: { type: 'boolean' },
-            lines: {
-              type: 'array',
-              minItems: 1,
-              maxItems: 100,
-              items: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['sku', 'qty', 'price'],
-                properties: {
-                  sku: { type: 'string', minLength: 1, maxLength: 64 },
-                  qty: { type: 'integer', minimum: 1, maximum: 999 },
-                  price: { type: 'integer', minimum: 0, maximum: 100000000 },
-                  seat: { type: 'integer', minimum: 0, maximum: 40 },
-                  note: { type: 'string', maxLength: 120 },
-                },
-              },
-            },
+            lines: orderLinesSchema({ seat: { type: 'integer', minimum: 0, maximum: 40 } }),
           },
         },
       },
     },
-    async (req, reply) => send(reply, room.addLines(P(req).id, req.body as never)),
+    async (req, reply) => sendResult(reply, room.addLines(P(req).id, req.body as never)),
   );
   app.post(
     '/apps/api/tabs/:id/lines/:n/remove',
@@ -758,7 +720,7 @@ export function roomRoutes(
     },
     async (req, reply) => {
       const p = req.params as { id: string; n: number };
-      return send(reply, room.removeLine(p.id, p.n, (req.body as { cashier: string }).cashier));
+      return sendResult(reply, room.removeLine(p.id, p.n, (req.body as { cashier: string }).cashier));
     },
   );
   app.post(
@@ -774,7 +736,7 @@ export function roomRoutes(
         },
       },
     },
-    async (req, reply) => send(reply, room.send(P(req).id, req.body as never)),
+    async (req, reply) => sendResult(reply, room.send(P(req).id, req.body as never)),
   );
   app.post(
     '/apps/api/tabs/:id/move',
@@ -791,7 +753,7 @@ export function roomRoutes(
     },
     async (req, reply) => {
       const b = req.body as { to: string; cashier: string };
-      return send(reply, room.move(P(req).id, b.to, b.cashier));
+      return sendResult(reply, room.move(P(req).id, b.to, b.cashier));
     },
   );
   app.post(
@@ -817,7 +779,7 @@ export function roomRoutes(
       const into = b.into ?? (tab && b.table ? room.tabAt(tab.pos, b.table) : undefined);
       if (!into)
         return reply.code(404).send({ error: 'unknown-tab', message: 'no open tab there to merge into' });
-      return send(reply, room.merge(P(req).id, into, b.cashier));
+      return sendResult(reply, room.merge(P(req).id, into, b.cashier));
     },
   );
   app.post(
@@ -840,6 +802,6 @@ export function roomRoutes(
         },
       },
     },
-    async (req, reply) => send(reply, (await room.pay(P(req).id, req.body as never)) as never),
+    async (req, reply) => sendResult(reply, (await room.pay(P(req).id, req.body as never)) as never),
   );
 }

@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type CloudApi, CloudError } from '../sync/cloud-api.js';
-import { DoorRejections } from './door-rejections.js';
 import type { MembershipCache } from '../sync/membership-cache.js';
+import { DoorRejections } from './door-rejections.js';
 
 export const DOOR_REASONS = [
   'already-scanned',
@@ -52,21 +52,24 @@ interface EventSummary {
   validUntil: string;
 }
 
+/** A ticket as the cloud's door list sends it. */
+export interface DoorListTicket {
+  ticketId: string;
+  categoryNo: number;
+  audience: string;
+  status: string;
+  validFrom: string;
+  validUntil: string;
+  checkedInAt: string | null;
+  checkedInDoor: string | null;
+  cardUid?: string | null;
+}
+
 interface DoorListJson {
   event: { id: string; title: string; status: string; validFrom: string; validUntil: string };
   full: boolean;
   cursor: number;
-  tickets: {
-    ticketId: string;
-    categoryNo: number;
-    audience: string;
-    status: string;
-    validFrom: string;
-    validUntil: string;
-    checkedInAt: string | null;
-    checkedInDoor: string | null;
-    cardUid?: string | null;
-  }[];
+  tickets: DoorListTicket[];
 }
 
 interface TicketRow {

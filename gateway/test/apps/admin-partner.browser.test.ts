@@ -6,14 +6,13 @@
 // Screenshots go to test-output/apps/.
 import { join } from 'node:path';
 import type { protocol } from '@tibillet/firmware';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { baseConfig } from '../../src/promotions/menu.js';
 import type { PartnerRule } from '../../src/promotions/rules.js';
 import { membershipCacheOf } from '../../src/sync/membership-cache.js';
-import { sleep } from '../helpers.js';
-import { EVIL, json, type Rig, rig } from './apps-helpers.js';
-import { launchChromium, phonePage, SHOTS } from './browser.js';
+import { adminScreenRig, type ScreenRig } from './admin-screen.js';
+import { EVIL, json } from './apps-helpers.js';
+import { phonePage, SHOTS } from './browser.js';
 
 const MEMBER = '04000000000501'; // a current period of the café's yearly membership
 const EXPIRED = '04000000000502'; // that membership ended a month ago (its badge still on the card)
@@ -21,24 +20,14 @@ const DAY = 86_400_000;
 const PRODUCT = 'mp-cafe-year';
 
 describe('partner rules on the admin screen', () => {
-  let r: Rig;
-  let browser: Browser;
+  let r: ScreenRig;
   let boss: Record<string, string>;
   const soda = [{ sku: 'soda', qty: 1, price: 200 }];
   const burger = [{ sku: 'burger', qty: 1, price: 900 }];
   const rules = () => r.gw.ctx.config().promotions ?? [];
-  const until = async (what: string, pred: () => boolean, ms = 10_000) => {
-    const end = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(25);
-    }
-  };
 
   beforeAll(async () => {
-    r = await rig();
-    r.till.send('hello', { fw: 't', board: 'sim', reader: 'none', mem: 0, reset: 'power' });
-    await until('first config', () => r.till.received.some((m) => m.k === 'config'));
+    r = await adminScreenRig();
     for (const uid of [MEMBER, EXPIRED]) {
       r.gw.ctx.book.apply(r.gw.ctx.book.get(uid), [{ asset: 'EUR', amount: 10_000 }], 1);
       r.gw.ctx.book.apply(r.gw.ctx.book.get(uid), [{ asset: 'MEMBER:cafe', amount: 1 }], 1);
@@ -68,17 +57,15 @@ describe('partner rules on the admin screen', () => {
     ).toBe(200);
     const login = await json(r.base, 'POST', '/apps/api/session', { staff: 'boss', pin: '1357' });
     boss = { 'x-tb-session': login.body.token };
-    browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
     await r?.close();
   });
 
   it('a rule made on the screen with a membership product: a current period gets the perk, an expired one not; an unknown product gives nothing', {
     timeout: 90_000,
   }, async () => {
-    const { ctx, page: admin, dialogs } = await phonePage(browser);
+    const { ctx, page: admin, dialogs } = await phonePage(r.browser);
     await admin.goto(`${r.base}/apps/admin?lang=fr`);
     await admin.fill('#admin-login input[name="pin"]', '1357');
     await Promise.all([admin.waitForEvent('load'), admin.click('#admin-login button.primary')]);

@@ -4,12 +4,12 @@
 // repriced). Screenshots go to test-output/apps/.
 import { join } from 'node:path';
 import type { protocol } from '@tibillet/firmware';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTime } from '../../src/promotions/clock.js';
-import { sleep } from '../helpers.js';
-import { json, type Rig, rig } from './apps-helpers.js';
-import { launchChromium, phonePage, SHOTS } from './browser.js';
+import { until } from '../helpers.js';
+import { adminScreenRig, type ScreenRig } from './admin-screen.js';
+import { json } from './apps-helpers.js';
+import { phonePage, SHOTS } from './browser.js';
 
 const hhmm = (m: number) => {
   const x = ((m % 1440) + 1440) % 1440;
@@ -17,33 +17,21 @@ const hhmm = (m: number) => {
 };
 
 describe('admin screen in Chromium', () => {
-  let r: Rig;
-  let browser: Browser;
+  let r: ScreenRig;
   const configs = () =>
     r.till.received.filter((m) => m.k === 'config').map((m) => m.b as protocol.ConfigBody);
-  const until = async (what: string, pred: () => boolean, ms = 10_000) => {
-    const end = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(25);
-    }
-  };
 
   beforeAll(async () => {
-    r = await rig();
-    r.till.send('hello', { fw: 't', board: 'sim', reader: 'none', mem: 0, reset: 'power' });
-    await until('first config', () => configs().length > 0);
-    browser = await launchChromium();
+    r = await adminScreenRig();
   });
   afterAll(async () => {
-    await browser?.close();
     await r?.close();
   });
 
   it('a manager edits a price: the terminal gets the new menu; a happy hour changes the POS price', {
     timeout: 90_000,
   }, async () => {
-    const { ctx, page: admin, dialogs } = await phonePage(browser);
+    const { ctx, page: admin, dialogs } = await phonePage(r.browser);
 
     // No staff yet: the screen offers to create the first manager, who is then logged in.
     await admin.goto(`${r.base}/apps/admin?lang=fr`);
