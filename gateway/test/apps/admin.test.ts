@@ -5,7 +5,7 @@
 import type { protocol } from '@tibillet/firmware';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTime } from '../../src/promotions/clock.js';
-import { device, sleep, type TestDevice, tap } from '../helpers.js';
+import { device, type TestDevice, tap, until } from '../helpers.js';
 import { CARD, cartId, EVIL, json, type Rig, rig } from './apps-helpers.js';
 
 const hhmm = (m: number) => {
@@ -19,13 +19,6 @@ describe('gateway admin API', () => {
   let ann: Record<string, string>;
   const configs = (d: TestDevice) =>
     d.received.filter((m) => m.k === 'config').map((m) => m.b as protocol.ConfigBody);
-  const until = async (what: string, pred: () => boolean, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(20);
-    }
-  };
 
   beforeAll(async () => {
     r = await rig();

@@ -48,6 +48,12 @@ describe('kitchen display with 500 open orders', () => {
     );
     expect(bumped).toMatchObject({ added: 0, removed: 0, touched: 1 });
     await json(r.base, 'POST', `/apps/api/kitchen/tickets/${first.id}/bump`, { from: 'preparing' });
+    // The screen shows it ready before the serve is watched: a late 'ready' update would count as a touch.
+    await page.waitForFunction(
+      `document.querySelector('[data-id="${first.id}"]').classList.contains('s-ready')`,
+      undefined,
+      { timeout: 10_000 },
+    );
     const served = await changesDuring(
       page,
       () => json(r.base, 'POST', `/apps/api/kitchen/tickets/${first.id}/bump`, { from: 'ready' }),
