@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createFederation, createGateway, createVenue } from '../src/admin/setup.js';
+import { importCardBatch } from '../src/ledger/card-import.js';
 import { assertBalanced, withBothDatabases } from './helpers/databases.js';
 import {
   auth,
@@ -194,5 +196,59 @@ withBothDatabases('sync batches', (getDb) => {
       status: 'rejected',
       reason: 'card-blocked',
     });
+  });
+  it("one large batch of every kind of card: own cards spend, another federation's card is unknown here, imported and new cards get a wallet at first tap", async () => {
+    // Another federation's card, with money on it there.
+    const s = id('x').slice(-6);
+    await createFederation(getDb(), { id: `fed-${s}`, name: 'Elsewhere' });
+    await createVenue(getDb(), { id: `pub-${s}`, federationId: `fed-${s}`, name: 'Pub' });
+    const { apiKey: pubKey } = await createGateway(getDb(), `pub-${s}`);
+    const theirs = uid();
+    const there = await send([topup(theirs, 900)], { key: pubKey, venueId: `pub-${s}` });
+    expect(there.json().results[0].status).toBe('applied');
+    // Cards of this federation: 250 with money, 3 imported from the supplier (no wallet yet), 3 never seen.
+    const own = Array.from({ length: 250 }, () => uid());
+    expect(
+      (await send(own.map((c) => topup(c, 500))))
+        .json()
+        .results.every((r: { status: string }) => r.status === 'applied'),
+    ).toBe(true);
+    const imported = [uid(), uid(), uid()];
+    const csv = imported.map((u, k) => `P-${s}-${k},${u}`).join('\n');
+    const masterKey = f.masterKey;
+    expect(
+      await importCardBatch(getDb(), { federationId: f.fed, batch: `b-${s}`, csv, masterKey }),
+    ).toMatchObject({ imported: 3 });
+    const fresh = [uid(), uid(), uid()];
+    const before = await counts();
+    const items = [
+      ...own.map((c, k) => spend(c, [{ asset: 'EUR', amount: 1 + (k % 5) }])),
+      spend(theirs, [{ asset: 'EUR', amount: 100 }]),
+      ...imported.map((c) => topup(c, 300)),
+      ...fresh.map((c) => topup(c, 200)),
+    ];
+    const res = (await send(items)).json().results as {
+      status: string;
+      reason?: string;
+      balances?: unknown;
+    }[];
+    expect(res.slice(0, 250).every((r) => r.status === 'applied')).toBe(true);
+    expect(res[7].balances).toEqual([{ asset: 'EUR', amount: 500 - 3 }]);
+    expect(res[250]).toMatchObject({ status: 'rejected', reason: 'unknown-card' });
+    expect(res.slice(251).map((r) => r.status)).toEqual(Array(6).fill('applied'));
+    expect(res[251].balances).toEqual([{ asset: 'EUR', amount: 300 }]);
+    expect(res[254].balances).toEqual([{ asset: 'EUR', amount: 200 }]);
+    // Nothing moved on the foreign card; one transfer per applied item here.
+    expect(
+      await send([spend(theirs, [{ asset: 'EUR', amount: 1 }])], { key: pubKey, venueId: `pub-${s}` }).then(
+        (r) => r.json().results[0].balances,
+      ),
+    ).toEqual([{ asset: 'EUR', amount: 899 }]);
+    const after = await counts();
+    expect(Number(after.o) - Number(before.o)).toBe(256 + 1);
+    expect(await balances(own[249])).toEqual({ EUR: 500 - (1 + (249 % 5)) });
+    expect(await balances(imported[0])).toEqual({ EUR: 300 });
+    await assertBalanced(getDb());
+    expect(await verifyLog(getDb())).toBeGreaterThanOrEqual(Number(after.l));
   });
 });
