@@ -26,7 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAcr122u } from '../../targets/host/acr122u.js';
 import { Acr122uTransport } from '../../targets/host/acr122u-transport.js';
 import { FIRMWARE_ASCII } from './emulator.js';
-import { startVirtualCardProcess, type VirtualCardProcess } from './vpcd-card-child.js';
+import { exited, startVirtualCardProcess, type VirtualCardProcess } from './vpcd-card-child.js';
 
 const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 const UID = [0x04, 0xde, 0x5f, 0x1e, 0xac, 0xc0, 0x40];
@@ -88,15 +88,9 @@ async function waitFor(what: string, done: () => boolean | Promise<boolean>, ms 
 
 /** Signals `child` and waits (bounded) for it to exit; false if it is still there. */
 function stopped(child: ChildProcess, signal: NodeJS.Signals, ms = 5000): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-    child.kill(signal);
-  });
+  const gone = exited(child, ms);
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  return gone;
 }
 
 const realClock: Clock = {

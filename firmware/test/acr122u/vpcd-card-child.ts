@@ -45,7 +45,8 @@ export interface VirtualCardProcess {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./vpcd-card-process.ts', import.meta.url));
 
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
+/** Waits (bounded) for `child` to exit; false if it is still there after `ms`. */
+export function exited(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
