@@ -4,6 +4,7 @@
 import nodemailer from 'nodemailer';
 import type { Db } from '../db/connect.js';
 import { num } from '../db/connect.js';
+import { everyInterval, type Rounds } from '../util/rounds.js';
 
 export interface MailTransport {
   sendMail(m: {
@@ -85,12 +86,8 @@ export async function sendOutbox(
   return out;
 }
 
-export interface OutboxSender {
-  /** Sends what is queued now (the next round follows `intervalMs` after this one ends). */
-  kick(): void;
-  /** Waits for a round in progress, then stops. */
-  stop(): Promise<void>;
-}
+/** kick() sends what is queued now; stop() waits for a round in progress. */
+export type OutboxSender = Rounds;
 
 /**
  * Drains the outbox while the cloud runs, so emailed links (holders' login links, artists'
@@ -102,30 +99,12 @@ export function startOutboxSender(
   transport: MailTransport,
   o: { from: string; intervalMs: number; log?: (line: string, data?: object) => void },
 ): OutboxSender {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const round = (): void => {
-    if (stopped || running) return;
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    running = sendOutbox(db, transport, { from: o.from })
-      .then((r) => {
-        if (r.sent || r.failed) o.log?.('email outbox sent', r);
-      })
-      .catch((err: Error) => o.log?.('email outbox round failed', { err: err.message }))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(round, o.intervalMs);
-      });
-  };
-  round();
-  return {
-    kick: round,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+  return everyInterval(
+    async () => {
+      const r = await sendOutbox(db, transport, { from: o.from });
+      if (r.sent || r.failed) o.log?.('email outbox sent', r);
     },
-  };
+    o.intervalMs,
+    (err) => o.log?.('email outbox round failed', { err: err.message }),
+  );
 }

@@ -8,9 +8,11 @@
 //    period only keeps them around for an investigation of the days just before;
 //  - card holders' emailed links (login, guardian invitation; holders/links.ts), each with an
 //    address, once used or expired: see purgeHolderLinks.
+
+import { purgeArtistSignups, type PurgeResult as SignupPurgeResult } from '../artists/purge.js';
 import type { Db } from '../db/connect.js';
-import { type PurgeResult as SignupPurgeResult, purgeArtistSignups } from '../artists/purge.js';
 import { OUTBOX_MAX_ATTEMPTS } from '../dormancy/outbox.js';
+import { everyInterval, type Rounds } from '../util/rounds.js';
 import { drain } from './drain.js';
 
 export const OUTBOX_RETENTION_MS = 30 * 24 * 3600_000;
@@ -92,9 +94,7 @@ export async function purgePersonalData(db: Db, now: number = Date.now()): Promi
   return { signups, outbox, sessions, holderLinks };
 }
 
-export interface PurgeSchedule {
-  stop(): Promise<void>;
-}
+export type PurgeSchedule = Pick<Rounds, 'stop'>;
 
 const anything = (r: RetentionResult): boolean =>
   [...Object.values(r.signups), ...Object.values(r.outbox), ...Object.values(r.sessions), r.holderLinks].some(
@@ -109,26 +109,12 @@ export function startRetentionPurge(
   db: Db,
   o: { intervalMs: number; log?: (line: string, data?: object) => void },
 ): PurgeSchedule {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const round = (): void => {
-    running = purgePersonalData(db)
-      .then((r) => {
-        if (anything(r)) o.log?.('personal data purged', r);
-      })
-      .catch((err: Error) => o.log?.('personal data purge failed', { err: err.message }))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(round, o.intervalMs);
-      });
-  };
-  round();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+  return everyInterval(
+    async () => {
+      const r = await purgePersonalData(db);
+      if (anything(r)) o.log?.('personal data purged', r);
     },
-  };
+    o.intervalMs,
+    (err) => o.log?.('personal data purge failed', { err: err.message }),
+  );
 }
