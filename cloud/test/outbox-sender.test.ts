@@ -10,7 +10,7 @@ import { openPglite } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
 import { smtpTransport, startOutboxSender } from '../src/dormancy/outbox.js';
 import { startSmtp } from './helpers/smtp.js';
-import { spawnTs, waitForLine } from './helpers/spawn.js';
+import { exited, spawnTs, waitForLine } from './helpers/spawn.js';
 
 async function until(what: string, done: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -62,7 +62,7 @@ describe('email outbox sent by the running cloud', () => {
       expect(mail.raw).toMatch(/\/artists\/verify\/tbv_/);
     } finally {
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await exited(child);
       await smtp.close();
     }
   }, 90_000);

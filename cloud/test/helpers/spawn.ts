@@ -38,3 +38,9 @@ export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 20_000)
     });
   });
 }
+
+/** Resolves once `child` has exited, also when it already had (its 'exit' event then long gone). */
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
