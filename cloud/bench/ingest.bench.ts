@@ -133,7 +133,7 @@ export async function run(): Promise<Record<string, number>> {
       await cloud.close();
     }
     const ingested = ingestBatches * BATCH;
-    const dbCpu =
+    const dbCpu: Record<string, number> =
       copyDb0 !== null && copyDb1 !== null && ingestDb0 !== null && ingestDb1 !== null
         ? {
             'cloud.copyDbCpuUsPerRow': Number(

@@ -103,11 +103,11 @@ describe('concurrency on PostgreSQL', () => {
       const card = uid();
       const items = Array.from({ length: 3000 }, (_, k) => ({
         id: id(`k${round}`),
-        type: 'topup',
+        type: 'topup' as const,
         cardUid: card,
         at: Date.now(),
         legs: [{ asset: 'EUR', amount: 1 + (k % 7) }],
-        funding: 'cash',
+        funding: 'cash' as const,
       }));
       const total = items.reduce((s, it) => s + it.legs[0].amount, 0);
       const batch = { batchId: id('kill'), venueId, items };

@@ -133,7 +133,7 @@ describe('gateway on the embedded broker (standalone venue)', () => {
     d.raw(topic, '{"v":1,"k":"tap",');
     d.send('tap', { tx: `till-1-${d.n}`, uid: CARD, mode: 'cashier', cart: [beer] }); // another device's id space
     await sleep(200);
-    const closed = new Promise((resolve) => d.client.once('close', resolve));
+    const closed = new Promise<void>((resolve) => d.client.once('close', () => resolve()));
     d.raw(topic, `{"v":1,"k":"tap","d":"till-2","n":99999,"b":{"pad":"${'x'.repeat(5000)}"},"m":"00"}`);
     await closed; // the broker drops a client that sends an oversize message
     expect(journalCount(), JSON.stringify(gw.ctx.journal.recent(2))).toBe(count);
@@ -148,7 +148,7 @@ describe('gateway on the embedded broker (standalone venue)', () => {
     spy.n = 6000;
     const count = journalCount();
     const acl = await rejected('acl');
-    const closed = new Promise((resolve) => spy.client.once('close', resolve));
+    const closed = new Promise<void>((resolve) => spy.client.once('close', () => resolve()));
     const tx = `till-1-${till.n}`;
     const signed = till.sign('tap', {
       tx,

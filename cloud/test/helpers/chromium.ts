@@ -2,12 +2,12 @@
 // of a cloud listening on a real port. Screenshots go to test-output/cloud/.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import jsQR from 'jsqr';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import type { Db } from '../../src/index.js';
 import { openTestDb } from './databases.js';
 import type { Fixture } from './fixture.js';
+import { jsQR } from './qr-svg.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SHOTS = join(process.cwd(), 'test-output', 'cloud');

@@ -1,7 +1,17 @@
 // Reads back a QR code rendered as SVG by the `qrcode` package (one stroked path: "M x y" moves,
 // "m dx dy" relative moves, "h n" dark runs on row y-0.5), rasterised and decoded with jsQR:
 // tests check what a phone camera would read, not the string handed to the renderer.
-import jsQR from 'jsqr';
+import jsqrModule from 'jsqr';
+
+type JsQR = typeof import('jsqr').default;
+/**
+ * jsQR itself: the package is CommonJS, so a default import is its module object for TypeScript
+ * (NodeNext) and Node, and the function for Vite's interop; both carry it.
+ */
+export const jsQR: JsQR =
+  typeof jsqrModule === 'function'
+    ? (jsqrModule as JsQR)
+    : (jsqrModule as unknown as { default: JsQR }).default;
 
 export function decodeQrSvg(svg: string, scale = 4): string | null {
   const size = Number(/viewBox="0 0 (\d+) \d+"/.exec(svg)?.[1]);

@@ -3,6 +3,7 @@
 // Stripe documents it (Stripe-Signature: t=<unix s>,v1=HMAC-SHA256(secret, `${t}.${body}`)). The
 // signer (test/helpers/fake-stripe.ts) is written independently of src/payments/stripe.ts.
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { num } from '../../src/db/connect.js';

@@ -1,9 +1,9 @@
 // Printable tickets: the PDF carries the event, category, audience and the signed token, and its
 // embedded QR code decodes (jsQR, as a phone would) to that token; the PNG download too.
-import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { withBothDatabases } from '../helpers/databases.js';
+import { jsQR } from '../helpers/qr-svg.js';
 import { parsePdf } from '../rental/helpers.js';
 import { pdfImages } from './pdf-image.js';
 import { type TicketingCtx, ticketingContext } from './setup.js';
