@@ -3,7 +3,7 @@
 // rules, and the happy-hour menu overlay the POS and terminals see.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inWindow, localTime } from '../src/promotions/clock.js';
-import { percentOff, priceLines, type PricingInput } from '../src/promotions/engine.js';
+import { type PricingInput, percentOff, priceLines } from '../src/promotions/engine.js';
 import { effectiveConfig, menuAt, openHappyHours, watchHappyHours } from '../src/promotions/menu.js';
 import type { PromotionRule } from '../src/promotions/rules.js';
 import { defaultVenueConfig, fromCloudConfig, type Product } from '../src/venue-config.js';

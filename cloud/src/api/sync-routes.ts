@@ -4,10 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { buf, type Db, num } from '../db/connect.js';
 import { LedgerError } from '../ledger/types.js';
 import { requireVenue } from '../ledger/venue.js';
-import { ingestBatch, type SyncBatch } from '../sync/batches.js';
-import { MAX_BATCH_ITEMS } from '../sync/items.js';
-import { open, seal } from '../util/secrets.js';
-import { assertVenueAccess, requireAuth } from './auth.js';
 import {
   DEFAULT_MEMBERSHIP_POLICY,
   leaseMembershipSchema,
@@ -15,9 +11,13 @@ import {
   type MembershipPolicy,
   membershipDoc,
 } from '../memberships/gateway-doc.js';
+import { promotionsDoc } from '../promotions/store.js';
+import { ingestBatch, type SyncBatch } from '../sync/batches.js';
+import { MAX_BATCH_ITEMS } from '../sync/items.js';
+import { open, seal } from '../util/secrets.js';
+import { assertVenueAccess, requireAuth } from './auth.js';
 import type { CloudMetrics } from './metrics.js';
 import { ASSET, assetAmounts, errorSchema, ID, UID } from './schemas.js';
-import { promotionsDoc } from '../promotions/store.js';
 
 const leg = {
   type: 'object',

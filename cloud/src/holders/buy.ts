@@ -5,7 +5,7 @@
 //   GET  /me/events/:eventId/buy/return   back from the provider: my tickets once the order is placed
 // The provider webhook tops the wallet up; the order is then placed once (after the webhook's
 // answer, and on the return page, whichever comes first).
-import { randomBytes, createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

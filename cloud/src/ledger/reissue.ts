@@ -7,9 +7,10 @@
 // holder can still check them); the card's holder page, leases and log account list only ever see
 // the new wallet. A card linked to a person's wallet is only detached: the balance belongs to the
 // person, not to the plastic.
-import { cardIssue } from '../public/wallet-link.js';
+
 import { randomUUID } from 'node:crypto';
 import { num, type Queryable, type Tx } from '../db/connect.js';
+import { cardIssue } from '../public/wallet-link.js';
 import type { PostingEngine } from './engine.js';
 import { loadCard, post, walletBalances } from './lifecycle.js';
 import {

@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { Html, html, page } from '../agenda/html.js';
 import { pickLang } from '../agenda/i18n.js';
 import { type Db, num } from '../db/connect.js';
-import { qrSvg } from '../ticketing/qr.js';
 import { TicketKeys } from '../ticketing/keys.js';
+import { qrSvg } from '../ticketing/qr.js';
 import { PAY_TOKEN_SECONDS, signPayToken } from '../wallet-pay/pay-token.js';
 import { checkWalletLink } from './wallet-link.js';
 

@@ -57,10 +57,10 @@ function toEntry(r: EntryRowDb): PublicLogEntry {
 /** Entries [start, end) by leaf index (seq − 1). */
 export async function readEntries(q: Queryable, start: number, end: number): Promise<PublicLogEntry[]> {
   if (end <= start) return [];
-  const { rows } = await q.query<EntryRowDb>(
-    `${ENTRY_SELECT} WHERE t.id > $1 AND t.id <= $2 ORDER BY t.id`,
-    [start, end],
-  );
+  const { rows } = await q.query<EntryRowDb>(`${ENTRY_SELECT} WHERE t.id > $1 AND t.id <= $2 ORDER BY t.id`, [
+    start,
+    end,
+  ]);
   return rows.map(toEntry);
 }
 

@@ -9,9 +9,9 @@ import { sendOutbox, smtpTransport } from '../../src/dormancy/outbox.js';
 import { createCloud } from '../../src/index.js';
 import { withBothDatabases } from '../helpers/databases.js';
 import { id } from '../helpers/fixture.js';
+import { startSmtp } from '../helpers/smtp.js';
 import { type TicketingCtx, ticketingContext } from '../ticketing/setup.js';
 import { VERIFY_LINK, verificationMail } from './verify-mail.js';
-import { startSmtp } from '../helpers/smtp.js';
 
 const PASSWORD = 'a long artist password';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

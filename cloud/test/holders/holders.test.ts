@@ -3,8 +3,8 @@
 // access (invitation link, the guardian sees this wallet and no other, revocable).
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createCloud } from '../../src/index.js';
 import { parseEuros } from '../../src/holders/routes.js';
+import { createCloud } from '../../src/index.js';
 import { withBothDatabases } from '../helpers/databases.js';
 import { id } from '../helpers/fixture.js';
 import { type TicketingCtx, ticketingContext } from '../ticketing/setup.js';

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { GET_FIRMWARE_APDU, parseFirmwareVersion } from './acr122u-apdu.js';
-import { type PcscReader, PcscLink } from './pcsc-link.js';
+import { PcscLink, type PcscReader } from './pcsc-link.js';
 import { pcscdSilentMessage, probePcscd } from './pcscd-probe.js';
 
 /** The `pcsclite` module's factory and context, as far as this file uses them. */

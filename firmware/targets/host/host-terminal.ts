@@ -6,8 +6,8 @@
 
 import { FIRMWARE_VERSION, pn532, type Serial, terminal } from '@tibillet/firmware';
 import { SerialPort } from 'serialport';
-import { beepApdu, parseLedBuzzer } from './acr122u-apdu.js';
 import { type Acr122uOptions, openAcr122u, parseAcr122uSpec } from './acr122u.js';
+import { beepApdu, parseLedBuzzer } from './acr122u-apdu.js';
 import { Acr122uTransport } from './acr122u-transport.js';
 import { createNodeHal, type ScreenEvent } from './node-hal.js';
 import { openSimulatedPort, serialFromStream } from './sim-serial.js';

@@ -8,6 +8,12 @@
 import { nfc, pn532, terminal } from '@tibillet/firmware';
 import { describe, expect, it } from 'vitest';
 import {
+  openAcr122u,
+  PCSCD_MISSING,
+  PCSCLITE_MISSING,
+  parseAcr122uSpec,
+} from '../../targets/host/acr122u.js';
+import {
   beepApdu,
   directTransmit,
   GET_FIRMWARE_APDU,
@@ -16,12 +22,6 @@ import {
   parseFirmwareVersion,
   parseLedBuzzer,
 } from '../../targets/host/acr122u-apdu.js';
-import {
-  openAcr122u,
-  PCSCD_MISSING,
-  PCSCLITE_MISSING,
-  parseAcr122uSpec,
-} from '../../targets/host/acr122u.js';
 import { Acr122uTransport } from '../../targets/host/acr122u-transport.js';
 import { nodeCrypto } from '../../targets/host/crypto.js';
 import { PcscLink } from '../../targets/host/pcsc-link.js';

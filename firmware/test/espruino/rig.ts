@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Clock, pn532, type SPI, type Serial } from '@tibillet/firmware';
+import { type Clock, pn532, type Serial, type SPI } from '@tibillet/firmware';
 import { createEspruinoShim, type EspruinoShim } from './shim.js';
 
 export const FW = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -2,8 +2,8 @@
 // the reader error once, keeps trying, and becomes ready by itself when the chip answers.
 import { describe, expect, it } from 'vitest';
 import * as pn532 from '../../src/pn532/index.js';
-import { startReader, WAKE_RETRY_MS } from '../../src/terminal/reader-adapter.js';
 import type { ReaderEvent } from '../../src/terminal/machine.js';
+import { startReader, WAKE_RETRY_MS } from '../../src/terminal/reader-adapter.js';
 
 describe('PN532 reader start', () => {
   it('no answer at boot: reader-error once, retried, then ready and reading cards', () => {

@@ -18,7 +18,7 @@ import { discountsByRule } from '../promotions/report.js';
 import { type PromotionRule, RULE_SCHEMA, ruleProblem } from '../promotions/rules.js';
 import { membershipCacheOf } from '../sync/membership-cache.js';
 import type { PointOfSale, Product, VenueConfig } from '../venue-config.js';
-import { adminPage, type AdminTab } from './admin-page.js';
+import { type AdminTab, adminPage } from './admin-page.js';
 import { pickLang } from './i18n.js';
 import { partnerInputProblem } from './partner-rule-input.js';
 import { ID, type Session, type Staff, tokenOf } from './staff.js';

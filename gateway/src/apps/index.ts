@@ -14,7 +14,6 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway.js';
-import type { ResultBody, TapBody } from '../types.js';
 import { baseConfig } from '../promotions/menu.js';
 import {
   createPromoTables,
@@ -22,6 +21,7 @@ import {
   orderDiscounts,
   recordOrderDiscounts,
 } from '../promotions/report.js';
+import type { ResultBody, TapBody } from '../types.js';
 import { Admin, adminRoutes } from './admin.js';
 import { createAppTables } from './db.js';
 import { Fiscal, fiscalRoutes, type TicketData } from './fiscal.js';

@@ -6,10 +6,10 @@
 import type Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import type { Journal } from '../journal/journal.js';
+import type { RuleDiscount } from '../promotions/report.js';
 import { esc, money, page } from './html.js';
 import { type Lang, pickLang, strings } from './i18n.js';
 import { ID, type Staff } from './staff.js';
-import type { RuleDiscount } from '../promotions/report.js';
 
 export interface ZReport {
   pos: string;

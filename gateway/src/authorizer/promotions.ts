@@ -4,8 +4,9 @@
  * engine with what the gateway knows of the card (member, badges held, past purchases). The
  * charge is never above the total the terminal or the POS showed.
  */
-import { DEFAULT_TIME_ZONE } from '../promotions/menu.js';
+
 import { type Purchase, priceLines } from '../promotions/engine.js';
+import { DEFAULT_TIME_ZONE } from '../promotions/menu.js';
 import type { CartLine } from '../types.js';
 import type { PointOfSale, VenueConfig } from '../venue-config.js';
 

@@ -9,9 +9,9 @@ import { checkSun } from '../authorizer/sun-check.js';
 import type { GatewayContext, PosCharge } from '../context.js';
 import { handleDoorTap } from '../door/door-tap.js';
 import type { TxRecord } from '../journal/journal.js';
-import type { ResultBody, TapBody } from '../types.js';
 import { cardHistory } from '../promotions/history.js';
 import { memberForPrices, partnerForPrices } from '../sync/membership-cache.js';
+import type { ResultBody, TapBody } from '../types.js';
 import { configIndex, type PointOfSale } from '../venue-config.js';
 
 const LEASE_WAIT_MS = 800;

@@ -5,8 +5,8 @@
  * recorded when the order is paid (and dropped when voided).
  */
 import type Database from 'better-sqlite3';
-import type { PointOfSale, VenueConfig } from '../venue-config.js';
 import { MEMBER_PRICE_NAME, MEMBER_PRICE_RULE } from '../authorizer/promotions.js';
+import type { PointOfSale, VenueConfig } from '../venue-config.js';
 import { menuAt } from './menu.js';
 
 export interface RuleDiscount {

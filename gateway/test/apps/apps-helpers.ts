@@ -1,13 +1,13 @@
 // Helpers for the venue apps tests: a gateway with its HTTP server (apps included), a topped-up
 // card, an SSE reader and small JSON fetch helpers.
 import http from 'node:http';
+import type { protocol } from '@tibillet/firmware';
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../src/gateway.js';
 import { startHttp } from '../../src/http/server.js';
 import type { VenueConfig } from '../../src/venue-config.js';
-import type { protocol } from '@tibillet/firmware';
-import { printerSim } from './printer-sim.js';
 import { device, sleep, startGateway, type TestDevice, tap, venueConfig } from '../helpers.js';
+import { printerSim } from './printer-sim.js';
 
 export const CARD = '04A1B2C3D4E5F6';
 export const EVIL = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>';

@@ -4,8 +4,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ticketKeyId } from '@tibillet/cloud/ticket-token';
 import { signPayToken } from '@tibillet/cloud/pay-token';
+import { ticketKeyId } from '@tibillet/cloud/ticket-token';
 import type Database from 'better-sqlite3';
 import QRCode from 'qrcode';
 
