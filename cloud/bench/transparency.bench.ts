@@ -4,11 +4,17 @@
 //   cloud.checkpointSignMs   signing a checkpoint of the 200k tree (sync delta + root + Ed25519 + insert)
 //   cloud.exportSeconds      GET /v1/log/export body generation (exportLog), whole log
 //   cloud.verifyPerSecond    tibillet-verify core (verifyExport): chain + Merkle + signatures + replay
+//   cloud.verifyFilePerSecond the same from the export file read line by line (how tibillet-verify
+//                            reads an export too large to read whole), reading and parsing included
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ingestBatch } from '../src/sync/batches.js';
 import { exportLog } from '../src/transparency/log-routes.js';
 import { CheckpointService, TransparencyLog } from '../src/transparency/log-store.js';
-import { type LogExport, verifyExport } from '../src/verify/verify.js';
+import { openExport } from '../src/verify/read-export.js';
+import { type LogExport, verifyExport, verifyLog } from '../src/verify/verify.js';
 import { ledgerWorld } from './ledger-world.js';
 
 const BATCH = 5000;
@@ -41,12 +47,26 @@ export async function run(): Promise<Record<string, number>> {
     const report = await verifyExport(exp);
     const verifySeconds = (performance.now() - t) / 1000;
     if (!report.ok) throw new Error(`bench log does not verify: ${report.issues[0]?.message}`);
+    const dir = mkdtempSync(join(tmpdir(), 'tb-bench-export-'));
+    let verifyFileSeconds: number;
+    try {
+      const file = join(dir, 'export.json');
+      writeFileSync(file, json);
+      t = performance.now();
+      const opened = openExport(file, 0);
+      const fromFile = await verifyLog(opened.head, opened.entries);
+      verifyFileSeconds = (performance.now() - t) / 1000;
+      if (!fromFile.ok || fromFile.entries !== size) throw new Error('bench export file does not verify');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     return {
       'cloud.logEntries': size,
       'cloud.logSyncPerSecond': Math.round(logSyncPerSecond),
       'cloud.checkpointSignMs': Math.round(checkpointSignMs * 10) / 10,
       'cloud.exportSeconds': Math.round(exportSeconds * 100) / 100,
       'cloud.verifyPerSecond': Math.round(size / verifySeconds),
+      'cloud.verifyFilePerSecond': Math.round(size / verifyFileSeconds),
     };
   } finally {
     await world.close();

@@ -39,6 +39,14 @@ export * as checkpoint from './transparency/checkpoint.js';
 export { exportLog, logMeta, logRoutes } from './transparency/log-routes.js';
 export { CheckpointService, loadLogKey, TransparencyLog } from './transparency/log-store.js';
 export * as merkle from './transparency/merkle.js';
-export { downloadLog, logClient } from './verify/download.js';
-export { type LogExport, type VerifyOptions, type VerifyReport, verifyExport } from './verify/verify.js';
+export { downloadLog, logClient, openLog } from './verify/download.js';
+export { ExportReadError, openExport } from './verify/read-export.js';
+export {
+  type LogExport,
+  type LogHead,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyExport,
+  verifyLog,
+} from './verify/verify.js';
 export { CLOUD_VERSION } from './version.js';

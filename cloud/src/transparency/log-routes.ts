@@ -89,7 +89,11 @@ export async function cardAccounts(
   return rows.map((r) => `a${num(r.id)}`);
 }
 
-/** Streams the whole log as one JSON document (checkpoints first, then entries). */
+/**
+ * Streams the whole log as one JSON document (checkpoints first, then entries), one entry per line:
+ * any JSON reader takes it whole, and tibillet-verify reads a log too large for that line by line
+ * (verify/read-export.ts).
+ */
 export async function* exportLog(
   db: Db,
   service: CheckpointService,
@@ -117,9 +121,11 @@ export async function* exportLog(
   yield `${json.slice(0, -1)},"entries":[`;
   for (let start = 0; start < size; start += 10_000) {
     const entries = await readEntries(db, start, Math.min(size, start + 10_000));
-    yield (start ? ',' : '') + entries.map((e) => JSON.stringify(e)).join(',');
+    let text = '';
+    for (let i = 0; i < entries.length; i++) text += `${start + i ? ',' : ''}\n${JSON.stringify(entries[i])}`;
+    yield text;
   }
-  yield ']}\n';
+  yield '\n]}\n';
 }
 
 const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;

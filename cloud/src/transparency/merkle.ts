@@ -48,6 +48,11 @@ export class MerkleLog {
     for (const h of hashes) this.appendOne(h);
   }
 
+  /** Appends one leaf hash (a verifier streaming a log adds them one by one). */
+  appendLeafHash(hash: Uint8Array): void {
+    this.appendOne(hash);
+  }
+
   private ensureCapacity(level: number, nodes: number): void {
     const need = nodes * HASH_SIZE;
     if (this.levels[level].length >= need) return;

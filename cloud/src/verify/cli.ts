@@ -5,8 +5,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { CLOUD_VERSION } from '../version.js';
-import { downloadLog, HttpError, logClient } from './download.js';
-import { type LogExport, type VerifyReport, verifyExport } from './verify.js';
+import { HttpError, logClient, openLog } from './download.js';
+import { ExportReadError, type OpenedExport, openExport } from './read-export.js';
+import { type VerifyReport, verifyLog } from './verify.js';
 
 interface Opts {
   url?: string;
@@ -86,20 +87,38 @@ function printReport(r: VerifyReport, o: Opts): void {
     );
 }
 
+/** Entries passed through, with a progress line on a terminal for large logs. */
+function withProgress(entries: OpenedExport['entries'], total: number, o: Opts): OpenedExport['entries'] {
+  if (entries === null || !process.stderr.isTTY || o.json || o.quiet || !(total > 200_000)) return entries;
+  const source = entries;
+  return (async function* () {
+    let n = 0;
+    for await (const e of source) {
+      yield e;
+      if (++n % 100_000 === 0)
+        process.stderr.write(
+          `\rverifying: ${n.toLocaleString('en')} / ${total.toLocaleString('en')} entries`,
+        );
+    }
+    process.stderr.write('\r\x1b[K');
+  })();
+}
+
 async function main(o: Opts): Promise<number> {
   if (!!o.url === !!o.file) throw new UsageError('give exactly one of --url or --file');
   if (o.logKey && !/^[0-9a-fA-F]{64}$/.test(o.logKey))
     throw new UsageError('--log-key must be 64 hex digits');
-  let exp: LogExport;
   const client = o.url ? logClient(o.url, o.token) : null;
-  if (client) exp = await downloadLog(client);
+  let opened: OpenedExport;
+  if (client) opened = await openLog(client);
   else {
     try {
-      exp = JSON.parse(readFileSync(o.file!, 'utf8')) as LogExport;
+      opened = openExport(o.file!);
     } catch (err) {
       throw new UsageError(`cannot read ${o.file}: ${(err as Error).message}`);
     }
   }
+  const exp = opened.head;
   let card: { uid: string; accounts: string[] } | undefined;
   if (o.card) {
     const uid = o.card.toUpperCase();
@@ -118,7 +137,7 @@ async function main(o: Opts): Promise<number> {
   let trusted: { treeSize: number; rootHash: string } | undefined;
   if (o.state && existsSync(o.state))
     trusted = JSON.parse(readFileSync(o.state, 'utf8')) as { treeSize: number; rootHash: string };
-  const report = await verifyExport(exp, {
+  const report = await verifyLog(exp, withProgress(opened.entries, exp.size, o), {
     logKey: o.logKey,
     trusted,
     card,
@@ -152,8 +171,10 @@ program.action(async (o: Opts) => {
   try {
     process.exitCode = await main(o);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof HttpError) {
-      process.stderr.write(`tibillet-verify: ${err.message}\n`);
+    if (err instanceof UsageError || err instanceof HttpError || err instanceof ExportReadError) {
+      process.stderr.write(
+        `tibillet-verify: ${err instanceof ExportReadError ? `cannot read ${o.file}: ` : ''}${err.message}\n`,
+      );
       process.exitCode = 2;
     } else throw err;
   }

@@ -3,7 +3,7 @@
 
 import type { PublicLogEntry } from '../transparency/chain.js';
 import type { SignedCheckpoint } from '../transparency/checkpoint.js';
-import { EXPORT_FORMAT, type LogExport } from './verify.js';
+import { EXPORT_FORMAT, type LogExport, type LogHead } from './verify.js';
 
 export class HttpError extends Error {}
 
@@ -32,10 +32,14 @@ export function logClient(base: string, token?: string): LogClient {
   };
 }
 
-export async function downloadLog(
+/**
+ * The log's head (checkpoints first, then metadata) and its entries as pages are downloaded: the
+ * verifier reads them one by one, so a log of any length is checked in bounded memory.
+ */
+export async function openLog(
   c: LogClient,
   onProgress?: (done: number, total: number) => void,
-): Promise<LogExport> {
+): Promise<{ head: LogHead; entries: AsyncGenerator<PublicLogEntry> }> {
   const checkpoints: SignedCheckpoint[] = [];
   for (let from = 0; ; ) {
     const page = (
@@ -45,16 +49,30 @@ export async function downloadLog(
     if (page.length < 1000) break;
     from = page[page.length - 1].treeSize + 1;
   }
-  const meta = await c.get<Omit<LogExport, 'format' | 'checkpoints' | 'entries'>>('/v1/log/meta');
+  const meta = await c.get<Omit<LogHead, 'format' | 'checkpoints'>>('/v1/log/meta');
   const size = Math.max(meta.size, checkpoints.at(-1)?.treeSize ?? 0);
-  const entries: PublicLogEntry[] = [];
-  for (let start = 0; start < size; start += 1000) {
-    const end = Math.min(size, start + 1000);
-    const page = (await c.get<{ entries: PublicLogEntry[] }>(`/v1/log/entries?start=${start}&end=${end}`))
-      .entries;
-    entries.push(...page);
-    onProgress?.(entries.length, size);
-    if (page.length < end - start) break;
+  async function* entries(): AsyncGenerator<PublicLogEntry> {
+    let done = 0;
+    for (let start = 0; start < size; start += 1000) {
+      const end = Math.min(size, start + 1000);
+      const page = (await c.get<{ entries: PublicLogEntry[] }>(`/v1/log/entries?start=${start}&end=${end}`))
+        .entries;
+      yield* page;
+      done += page.length;
+      onProgress?.(done, size);
+      if (page.length < end - start) break;
+    }
   }
-  return { format: EXPORT_FORMAT, ...meta, size, checkpoints, entries };
+  return { head: { format: EXPORT_FORMAT, ...meta, size, checkpoints }, entries: entries() };
+}
+
+/** The whole log in the export shape (in memory: for logs that fit; tibillet-verify streams). */
+export async function downloadLog(
+  c: LogClient,
+  onProgress?: (done: number, total: number) => void,
+): Promise<LogExport> {
+  const { head, entries } = await openLog(c, onProgress);
+  const all: PublicLogEntry[] = [];
+  for await (const e of entries) all.push(e);
+  return { ...head, entries: all };
 }

@@ -2,7 +2,9 @@
 // same shape): hash chain, Merkle roots against the signed checkpoints, log-key signatures and
 // witness cosignatures, a replay of every transfer (Σ = 0 per asset, no negative balance outside
 // the negative-allowed system accounts), and optionally one card's history with its inclusion
-// proofs. Pure: no I/O except through the optional `inclusionProof` callback.
+// proofs. One pass over the entries, which may be streamed (`verifyLog`): a log larger than memory
+// holds is verified with its Merkle levels (~64 bytes an entry), the balances and one card's lines
+// in memory, never the entries themselves. Pure: no I/O except through the optional callbacks.
 import { createHash } from 'node:crypto';
 import { chainHash, entryBytes, GENESIS, type PublicLogEntry } from '../transparency/chain.js';
 import {
@@ -15,7 +17,12 @@ import { leafHash, MerkleLog, verifyConsistency, verifyInclusion } from '../tran
 
 export const EXPORT_FORMAT = 'tibillet-log-export/v1';
 
-export interface LogExport {
+export interface LogExport extends LogHead {
+  entries: PublicLogEntry[];
+}
+
+/** Everything of an export but its entries: what a verifier needs before it reads them. */
+export interface LogHead {
   format: string;
   origin: string;
   size: number;
@@ -23,7 +30,6 @@ export interface LogExport {
   witnesses: { keyId: string; venueId: string; gatewayId?: string; publicKey: string }[];
   systemAccounts: { account: string; system: string; asset: string; allowNegative: boolean }[];
   checkpoints: SignedCheckpoint[];
-  entries: PublicLogEntry[];
   /** Optional card → pseudonymous account ids (export-log --card). */
   cards?: Record<string, string[]>;
 }
@@ -79,46 +85,88 @@ export interface VerifyOptions {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 export async function verifyExport(exp: LogExport, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  const issues: Issue[] = [];
-  const warnings: string[] = [];
+  return verifyLog(exp, Array.isArray(exp?.entries) ? exp.entries : null, opts);
+}
+
+/**
+ * Verifies a log read entry by entry (`entries` may be an async stream: a file read line by line,
+ * pages downloaded one after the other). `null` entries: not an export (format issue).
+ */
+export async function verifyLog(
+  exp: LogHead,
+  entries: Iterable<PublicLogEntry> | AsyncIterable<PublicLogEntry> | null,
+  opts: VerifyOptions = {},
+): Promise<VerifyReport> {
   const max = opts.maxIssues ?? 20;
-  const report = (i: Issue) => {
-    if (issues.length < max) issues.push(i);
+  // Issues are listed check by check (chain, checkpoints, consistency, balances, card) although
+  // the single pass finds chain, balance and card issues together.
+  const found = {
+    chain: [] as Issue[],
+    checkpoints: [] as Issue[],
+    balances: [] as Issue[],
+    card: [] as Issue[],
   };
-  const result = (extra: Partial<VerifyReport> = {}): VerifyReport => ({
-    ok: issues.length === 0,
-    issues,
-    warnings,
-    entries: exp.entries?.length ?? 0,
-    checkpoints: exp.checkpoints?.length ?? 0,
-    cosignatures: 0,
-    latest: null,
-    sums: {},
-    accounts: 0,
-    ...extra,
-  });
-  if (exp.format !== EXPORT_FORMAT || !Array.isArray(exp.entries) || !Array.isArray(exp.checkpoints)) {
-    report({ check: 'format', message: `not a ${EXPORT_FORMAT} document` });
+  const reporter = (list: Issue[]) => (i: Issue) => {
+    if (list.length < max) list.push(i);
+  };
+  const issues = (): Issue[] =>
+    [...found.chain, ...found.checkpoints, ...found.balances, ...found.card].slice(0, max);
+  const warnings: string[] = [];
+  let count = 0;
+  const result = (extra: Partial<VerifyReport> = {}): VerifyReport => {
+    const all = issues();
+    return {
+      ok: all.length === 0,
+      issues: all,
+      warnings,
+      entries: count,
+      checkpoints: exp?.checkpoints?.length ?? 0,
+      cosignatures: 0,
+      latest: null,
+      sums: {},
+      accounts: 0,
+      ...extra,
+    };
+  };
+  if (exp?.format !== EXPORT_FORMAT || entries === null || !Array.isArray(exp.checkpoints)) {
+    found.chain.push({ check: 'format', message: `not a ${EXPORT_FORMAT} document` });
     return result();
   }
 
-  // 1. Hash chain: contiguous sequence, each entry hash recomputed, each link to the previous.
+  // One pass: 1. the hash chain (contiguous sequence, each entry hash recomputed, each link to the
+  // previous) and the Merkle tree; 4. the replay (Σ = 0 per asset, no negative balance outside the
+  // negative-allowed system accounts); 5. the card's lines (their proofs once the tree is whole).
+  let report = reporter(found.chain);
   const tree = new MerkleLog();
-  const leaves: Buffer[] = new Array(exp.entries.length);
   let prev: Uint8Array = GENESIS;
   let chainBroken = false;
-  exp.entries.forEach((e, i) => {
+  const system = new Map(exp.systemAccounts.map((s) => [s.account, s]));
+  const balances = new Map<string, { asset: string; balance: number }>();
+  const reportBalance = reporter(found.balances);
+  const mine = new Set(opts.card?.accounts ?? []);
+  const cardEntries: { e: PublicLogEntry; amount: number; balance: number }[] = [];
+  const running: Record<string, number> = {};
+  for await (const e of entries) {
+    const i = count++;
     const bytes = entryBytes(e);
-    leaves[i] = leafHash(bytes);
-    if (chainBroken) return;
+    tree.appendLeafHash(leafHash(bytes));
+    if (!chainBroken) chainBroken = !checkLink(e, i, bytes);
+    replay(e);
+    if (mine.size && (mine.has(e.debit) || mine.has(e.credit))) {
+      const amount = (mine.has(e.credit) ? e.amount : 0) - (mine.has(e.debit) ? e.amount : 0);
+      running[e.asset] = (running[e.asset] ?? 0) + amount;
+      cardEntries.push({ e, amount, balance: running[e.asset] });
+    }
+  }
+
+  function checkLink(e: PublicLogEntry, i: number, bytes: Uint8Array): boolean {
     if (e.seq !== i + 1 || (e.index !== undefined && e.index !== i)) {
       report({
         check: 'chain',
         seq: i + 1,
         message: `entry #${i + 1} has seq ${e.seq}: the log is not one contiguous sequence`,
       });
-      chainBroken = true;
-      return;
+      return false;
     }
     const eh = createHash('sha256').update(bytes).digest();
     if (hex(eh) !== e.entryHash) {
@@ -127,8 +175,7 @@ export async function verifyExport(exp: LogExport, opts: VerifyOptions = {}): Pr
         seq: e.seq,
         message: `entry ${e.seq}: content does not match its entry hash (tampered entry)`,
       });
-      chainBroken = true;
-      return;
+      return false;
     }
     const ch = chainHash(prev, eh);
     if (hex(ch) !== e.chainHash) {
@@ -137,13 +184,51 @@ export async function verifyExport(exp: LogExport, opts: VerifyOptions = {}): Pr
         seq: e.seq,
         message: `entry ${e.seq}: chain hash does not commit to entry ${e.seq - 1} (forked or re-ordered chain)`,
       });
-      chainBroken = true;
-      return;
+      return false;
     }
     prev = ch;
-  });
-  tree.appendLeafHashes(leaves);
+    return true;
+  }
 
+  function replay(e: PublicLogEntry): void {
+    if (!Number.isSafeInteger(e.amount) || e.amount <= 0) {
+      reportBalance({
+        check: 'balance',
+        seq: e.seq,
+        message: `entry ${e.seq}: amount ${e.amount} is not a positive integer`,
+      });
+      return;
+    }
+    if (e.debit === e.credit)
+      reportBalance({
+        check: 'balance',
+        seq: e.seq,
+        message: `entry ${e.seq}: debit and credit are the same account`,
+      });
+    for (const [acct, delta] of [
+      [e.debit, -e.amount],
+      [e.credit, e.amount],
+    ] as const) {
+      const a = balances.get(acct) ?? { asset: e.asset, balance: 0 };
+      if (a.asset !== e.asset)
+        reportBalance({
+          check: 'balance',
+          seq: e.seq,
+          message: `entry ${e.seq}: account ${acct} holds ${a.asset}, not ${e.asset}`,
+        });
+      a.balance += delta;
+      balances.set(acct, a);
+      const s = system.get(acct);
+      if (a.balance < 0 && !s?.allowNegative)
+        reportBalance({
+          check: 'balance',
+          seq: e.seq,
+          message: `entry ${e.seq}: account ${acct} goes negative (${a.balance} ${e.asset})`,
+        });
+    }
+  }
+
+  report = reporter(found.checkpoints);
   // 2. Checkpoints: signature by the log key, root = Merkle root of the entries, cosignatures.
   const keys = new Map(exp.logKeys.map((k) => [k.keyId, k.publicKey]));
   if (opts.logKey) {
@@ -254,64 +339,20 @@ export async function verifyExport(exp: LogExport, opts: VerifyOptions = {}): Pr
     }
   }
 
-  // 4. Replay: Σ = 0 per asset, no negative balance outside negative-allowed system accounts.
-  const system = new Map(exp.systemAccounts.map((s) => [s.account, s]));
-  const balances = new Map<string, { asset: string; balance: number }>();
-  for (const e of exp.entries) {
-    if (!Number.isSafeInteger(e.amount) || e.amount <= 0) {
-      report({
-        check: 'balance',
-        seq: e.seq,
-        message: `entry ${e.seq}: amount ${e.amount} is not a positive integer`,
-      });
-      continue;
-    }
-    if (e.debit === e.credit)
-      report({
-        check: 'balance',
-        seq: e.seq,
-        message: `entry ${e.seq}: debit and credit are the same account`,
-      });
-    for (const [acct, delta] of [
-      [e.debit, -e.amount],
-      [e.credit, e.amount],
-    ] as const) {
-      const a = balances.get(acct) ?? { asset: e.asset, balance: 0 };
-      if (a.asset !== e.asset)
-        report({
-          check: 'balance',
-          seq: e.seq,
-          message: `entry ${e.seq}: account ${acct} holds ${a.asset}, not ${e.asset}`,
-        });
-      a.balance += delta;
-      balances.set(acct, a);
-      const s = system.get(acct);
-      if (a.balance < 0 && !s?.allowNegative)
-        report({
-          check: 'balance',
-          seq: e.seq,
-          message: `entry ${e.seq}: account ${acct} goes negative (${a.balance} ${e.asset})`,
-        });
-    }
-  }
+  // 4. Replay (done in the pass): Σ = 0 per asset.
+  report = reportBalance;
   const perAsset: Record<string, number> = {};
   for (const a of balances.values()) perAsset[a.asset] = (perAsset[a.asset] ?? 0) + a.balance;
   for (const [asset, s] of Object.entries(perAsset))
     if (s !== 0) report({ check: 'balance', message: `Σ ${asset} = ${s}, expected 0` });
 
-  // 5. One card's history, each entry proven included in the latest signed checkpoint.
+  // 5. One card's history (read in the pass), each entry proven included in the latest signed checkpoint.
+  report = reporter(found.card);
   let card: VerifyReport['card'];
   if (opts.card) {
-    const mine = new Set(opts.card.accounts);
     const lines: CardLine[] = [];
-    const running: Record<string, number> = {};
     const usable = latest && latest.treeSize <= tree.size ? latest : null;
-    for (const e of exp.entries) {
-      const out = mine.has(e.debit);
-      const inn = mine.has(e.credit);
-      if (!out && !inn) continue;
-      const amount = (inn ? e.amount : 0) - (out ? e.amount : 0);
-      running[e.asset] = (running[e.asset] ?? 0) + amount;
+    for (const { e, amount, balance } of cardEntries) {
       let proof: CardLine['proof'] = 'pending';
       if (usable && e.index < usable.treeSize) {
         const path = opts.inclusionProof
@@ -327,15 +368,7 @@ export async function verifyExport(exp: LogExport, opts: VerifyOptions = {}): Pr
             message: `entry ${e.seq} of card ${opts.card.uid}: inclusion proof does not verify against checkpoint ${usable.treeSize}`,
           });
       }
-      lines.push({
-        seq: e.seq,
-        at: e.at,
-        kind: e.kind,
-        asset: e.asset,
-        amount,
-        balance: running[e.asset],
-        proof,
-      });
+      lines.push({ seq: e.seq, at: e.at, kind: e.kind, asset: e.asset, amount, balance, proof });
     }
     card = { uid: opts.card.uid, accounts: opts.card.accounts, lines, balances: running };
   }

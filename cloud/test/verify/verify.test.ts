@@ -7,7 +7,8 @@ import { chainHash, entryBytes, GENESIS, type PublicLogEntry } from '../../src/t
 import { checkpointMessage, checkpointText, cosignatureMessage } from '../../src/transparency/checkpoint.js';
 import { generateKeyPair, keyIdOf, sign } from '../../src/transparency/ed25519.js';
 import { rootHash } from '../../src/transparency/merkle.js';
-import { type LogExport, verifyExport } from '../../src/verify/verify.js';
+import { ExportReadError, openExport } from '../../src/verify/read-export.js';
+import { type LogExport, verifyExport, verifyLog } from '../../src/verify/verify.js';
 import { PG_URL, withBothDatabases } from '../helpers/databases.js';
 import { auth, type Fixture, fixture, id, uid } from '../helpers/fixture.js';
 import { spawnTs } from '../helpers/spawn.js';
@@ -248,6 +249,56 @@ withBothDatabases('tibillet-verify', (getDb, kind) => {
     const r = await verifyExport(forged);
     expect(r.issues).toEqual([expect.objectContaining({ check: 'balance', seq: 2 })]);
     expect(r.issues[0].message).toMatch(/a2 goes negative/);
+  });
+
+  it('an export too large to read whole is read line by line: same report, tampering pinpointed, bad files refused', async () => {
+    const body = (await f.app.inject({ method: 'GET', url: '/v1/log/export' })).body;
+    const lines = body.trimEnd().split('\n');
+    // The layout tibillet-cloud writes: the head, one entry per line, the closing line; still one JSON document.
+    expect(lines).toHaveLength(exp.entries.length + 2);
+    expect(lines[0].endsWith('"entries":[')).toBe(true);
+    expect(lines.at(-1)).toBe(']}');
+    expect(JSON.parse(body).entries).toEqual(exp.entries);
+    const accounts = await cardAccounts(card);
+    const opts = { logKey, card: { uid: card, accounts } };
+    const streamed = async (text: string) => {
+      const file = join(dir, `${id('exp')}.json`);
+      writeFileSync(file, text);
+      const opened = openExport(file, 0); // as if over the size read whole
+      expect(Array.isArray(opened.entries)).toBe(false);
+      return verifyLog(opened.head, opened.entries, opts);
+    };
+    const whole = await verifyExport(JSON.parse(body), opts);
+    expect(whole.ok).toBe(true);
+    expect(await streamed(body)).toEqual(whole);
+
+    // Entry 4 changed in its line: the same finding as when the export is read whole.
+    const tampered = [...lines];
+    const e4 = JSON.parse(tampered[4].replace(/,$/, ''));
+    e4.amount += 1;
+    tampered[4] = `${JSON.stringify(e4)},`;
+    const r = await streamed(`${tampered.join('\n')}\n`);
+    expect(r.issues[0]).toMatchObject({ check: 'chain', seq: 4 });
+    expect(r).toEqual(await verifyExport(JSON.parse(tampered.join('\n')), opts));
+
+    // Files that cannot be read this way say why (tibillet-verify exits 2 with the message).
+    const refused = async (text: string) => {
+      try {
+        await streamed(text);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ExportReadError);
+        return (err as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    expect(await refused(JSON.stringify(JSON.parse(body)))).toMatch(
+      /too large to read as one JSON document.*export-log/,
+    );
+    expect(await refused(lines.slice(0, -2).join('\n'))).toMatch(/without its closing .*truncated/);
+    expect(await refused([...lines.slice(0, 3), '{"seq": oops', ...lines.slice(3)].join('\n'))).toMatch(
+      /^line 4: not a log entry/,
+    );
+    expect(await refused(`${body}{"seq":99}\n`)).toMatch(/after the end of the export/);
   });
 
   it('CLI: verifies over HTTP with --card, and an export file; exit ≠ 0 with a clear message on tampering', async () => {
