@@ -191,6 +191,7 @@ export class CheckpointService {
   private key: Promise<LogKey> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private signing: Promise<SignedCheckpoint> | null = null;
+  private ticking: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -375,17 +376,28 @@ export class CheckpointService {
     return (await this.get(size))!;
   }
 
-  /** Signs every `intervalMs` (errors go to `onError`). */
+  /**
+   * Signs now, then every `intervalMs` (errors go to `onError`); an empty log is not signed. Signing
+   * at once also loads the in-memory tree right after a (re)start, in the background, instead of at
+   * the first proof an auditor asks for.
+   */
   start(intervalMs: number, onError: (err: unknown) => void): void {
-    this.stop();
-    this.timer = setInterval(() => {
-      this.signNow().catch(onError);
-    }, intervalMs);
+    if (this.timer) clearInterval(this.timer);
+    const tick = () => {
+      this.ticking = this.log
+        .sync()
+        .then((size) => (size > 0 ? this.signNow() : undefined))
+        .catch(onError);
+    };
+    tick();
+    this.timer = setInterval(tick, intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the job; resolves once a signing in progress has ended (the database may then close). */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.ticking;
   }
 }

@@ -218,6 +218,25 @@ withBothDatabases('transparency log API', (getDb) => {
     }
   });
 
+  it('a (re)started checkpoint job signs at once, not an interval later', async () => {
+    await send([topup(uid(), 78)]);
+    const size = Number((await getDb().query<{ s: string }>('SELECT seq::text s FROM log_head')).rows[0].s);
+    const job = await createCloud({ db: getDb(), masterKey: f.masterKey, checkpointIntervalMs: 3_600_000 });
+    try {
+      await job.app.ready();
+      const deadline = Date.now() + 5000;
+      let latest = await job.app.transparency.latest();
+      while ((latest?.treeSize ?? -1) < size && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 40));
+        latest = await job.app.transparency.latest();
+      }
+      expect(latest?.treeSize).toBe(size);
+      expect(job.app.transparency.log.size).toBe(size);
+    } finally {
+      await job.close();
+    }
+  });
+
   it('export holds checkpoints, keys, system accounts and every entry', async () => {
     const r = await f.app.inject({ method: 'GET', url: '/v1/log/export' });
     expect(r.statusCode).toBe(200);
