@@ -1,6 +1,7 @@
 // Transparency log figures on the machine's PostgreSQL, fresh schema, 200,000 log entries
 // (40 sync batches of 5,000 spends/top-ups):
 //   cloud.logSyncPerSecond   entries/s loading the Merkle tree from log_entries ⋈ transfers (cold start)
+//   cloud.logSyncMaxStallMs  the longest the event loop waited meanwhile (requests wait as long)
 //   cloud.checkpointSignMs   signing a checkpoint of the 200k tree (sync delta + root + Ed25519 + insert)
 //   cloud.exportSeconds      GET /v1/log/export body generation (exportLog), whole log
 //   cloud.verifyPerSecond    tibillet-verify core (verifyExport): chain + Merkle + signatures + replay
@@ -10,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ingestBatch } from '../src/sync/batches.js';
 import { exportLog } from '../src/transparency/log-routes.js';
 import { CheckpointService, TransparencyLog } from '../src/transparency/log-store.js';
@@ -30,9 +32,12 @@ export async function run(): Promise<Record<string, number>> {
     }
     const masterKey = randomBytes(32);
     const log = new TransparencyLog(db);
+    const stalls = monitorEventLoopDelay({ resolution: 5 });
+    stalls.enable();
     let t = performance.now();
     const size = await log.sync();
     const logSyncPerSecond = size / ((performance.now() - t) / 1000);
+    stalls.disable();
     const service = new CheckpointService(db, log, { masterKey, origin: 'bench' });
     await service.logKey();
     t = performance.now();
@@ -63,6 +68,7 @@ export async function run(): Promise<Record<string, number>> {
     return {
       'cloud.logEntries': size,
       'cloud.logSyncPerSecond': Math.round(logSyncPerSecond),
+      'cloud.logSyncMaxStallMs': Math.round(stalls.max / 1e5) / 10,
       'cloud.checkpointSignMs': Math.round(checkpointSignMs * 10) / 10,
       'cloud.exportSeconds': Math.round(exportSeconds * 100) / 100,
       'cloud.verifyPerSecond': Math.round(size / verifySeconds),
