@@ -148,6 +148,11 @@ export async function verifyLog(
   const running: Record<string, number> = {};
   for await (const e of entries) {
     const i = count++;
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) {
+      report({ check: 'format', seq: i + 1, message: `entry #${i + 1} is not an object` });
+      chainBroken = true;
+      continue;
+    }
     const bytes = entryBytes(e);
     tree.appendLeafHash(leafHash(bytes));
     if (!chainBroken) chainBroken = !checkLink(e, i, bytes);

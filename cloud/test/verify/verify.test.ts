@@ -299,6 +299,9 @@ withBothDatabases('tibillet-verify', (getDb, kind) => {
       /^line 4: not a log entry/,
     );
     expect(await refused(`${body}{"seq":99}\n`)).toMatch(/after the end of the export/);
+    // A value that is not an entry at all is a finding, not a crash.
+    const odd = await streamed([...lines.slice(0, 3), 'null,', ...lines.slice(3)].join('\n'));
+    expect(odd.issues[0]).toMatchObject({ check: 'format', seq: 3, message: 'entry #3 is not an object' });
   });
 
   it('CLI: verifies over HTTP with --card, and an export file; exit ≠ 0 with a clear message on tampering', async () => {
