@@ -201,18 +201,25 @@ withBothDatabases('transparency log API', (getDb) => {
     }
   });
 
+  const logSize = async () =>
+    Number((await getDb().query<{ s: string }>('SELECT seq::text s FROM log_head')).rows[0].s);
+  /** The latest checkpoint once it covers `size` entries (or the last seen after 5 s). */
+  const signedUpTo = async (job: Awaited<ReturnType<typeof createCloud>>, size: number) => {
+    const deadline = Date.now() + 5000;
+    let latest = await job.app.transparency.latest();
+    while ((latest?.treeSize ?? -1) < size && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 40));
+      latest = await job.app.transparency.latest();
+    }
+    return latest;
+  };
+
   it('the checkpoint job signs at its interval as the log grows', async () => {
     const job = await createCloud({ db: getDb(), masterKey: f.masterKey, checkpointIntervalMs: 40 });
     try {
       await send([topup(uid(), 77)]);
-      const size = Number((await getDb().query<{ s: string }>('SELECT seq::text s FROM log_head')).rows[0].s);
-      const deadline = Date.now() + 5000;
-      let latest = await job.app.transparency.latest();
-      while ((latest?.treeSize ?? -1) < size && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 40));
-        latest = await job.app.transparency.latest();
-      }
-      expect(latest?.treeSize).toBe(size);
+      const size = await logSize();
+      expect((await signedUpTo(job, size))?.treeSize).toBe(size);
     } finally {
       await job.close();
     }
@@ -220,17 +227,11 @@ withBothDatabases('transparency log API', (getDb) => {
 
   it('a (re)started checkpoint job signs at once, not an interval later', async () => {
     await send([topup(uid(), 78)]);
-    const size = Number((await getDb().query<{ s: string }>('SELECT seq::text s FROM log_head')).rows[0].s);
+    const size = await logSize();
     const job = await createCloud({ db: getDb(), masterKey: f.masterKey, checkpointIntervalMs: 3_600_000 });
     try {
       await job.app.ready();
-      const deadline = Date.now() + 5000;
-      let latest = await job.app.transparency.latest();
-      while ((latest?.treeSize ?? -1) < size && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 40));
-        latest = await job.app.transparency.latest();
-      }
-      expect(latest?.treeSize).toBe(size);
+      expect((await signedUpTo(job, size))?.treeSize).toBe(size);
       expect(job.app.transparency.log.size).toBe(size);
     } finally {
       await job.close();
