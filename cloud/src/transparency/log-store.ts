@@ -4,6 +4,7 @@
 // checkpoints and witness cosignatures.
 import { buf, type Db, num, type Queryable } from '../db/connect.js';
 import { LedgerError } from '../ledger/types.js';
+import { everyInterval, type Rounds } from '../util/rounds.js';
 import { open, seal } from '../util/secrets.js';
 import { entryBytes, type PublicLogEntry } from './chain.js';
 import {
@@ -192,9 +193,8 @@ export interface CheckpointServiceOptions {
 
 export class CheckpointService {
   private key: Promise<LogKey> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private job: Rounds | null = null;
   private signing: Promise<SignedCheckpoint> | null = null;
-  private ticking: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -380,27 +380,25 @@ export class CheckpointService {
   }
 
   /**
-   * Signs now, then every `intervalMs` (errors go to `onError`); an empty log is not signed. Signing
-   * at once also loads the in-memory tree right after a (re)start, in the background, instead of at
-   * the first proof an auditor asks for.
+   * Signs now, then every `intervalMs` after the previous round (errors go to `onError`); an empty
+   * log is not signed. Signing at once also loads the in-memory tree right after a (re)start, in the
+   * background, instead of at the first proof an auditor asks for.
    */
   start(intervalMs: number, onError: (err: unknown) => void): void {
-    if (this.timer) clearInterval(this.timer);
-    const tick = () => {
-      this.ticking = this.log
-        .sync()
-        .then((size) => (size > 0 ? this.signNow() : undefined))
-        .catch(onError);
-    };
-    tick();
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
+    void this.job?.stop();
+    this.job = everyInterval(
+      async () => {
+        if ((await this.log.sync()) > 0) await this.signNow();
+      },
+      intervalMs,
+      onError,
+    );
   }
 
   /** Stops the job; resolves once a signing in progress has ended (the database may then close). */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.ticking;
+    const job = this.job;
+    this.job = null;
+    await job?.stop();
   }
 }

@@ -1,5 +1,6 @@
-// A background job of the running cloud (email outbox, retention purge): one round at a time, the
-// next `intervalMs` after the previous one ended, so a slow round never overlaps the next.
+// A background job of the running cloud (email outbox, retention purge, checkpoint signing): one
+// round at a time, the next `intervalMs` after the previous one ended, so a slow round never
+// overlaps the next. Its timer alone does not keep the process alive (the server does).
 
 export interface Rounds {
   /** Starts a round now unless one is running (the next follows `intervalMs` after it ends). */
@@ -25,7 +26,7 @@ export function everyInterval(
       .catch(failed)
       .finally(() => {
         running = undefined;
-        if (!stopped) timer = setTimeout(kick, intervalMs);
+        if (!stopped) timer = setTimeout(kick, intervalMs).unref();
       });
   };
   kick();
