@@ -34,22 +34,25 @@ export function openExport(file: string, wholeMax = WHOLE_FILE_MAX): OpenedExpor
     return { head: exp, entries: Array.isArray(exp?.entries) ? exp.entries : null };
   }
   const first = headLine(file);
-  if (first === null || !first.endsWith(ENTRIES_OPEN))
+  if (first === null || !first.text.endsWith(ENTRIES_OPEN))
     throw new ExportReadError(
       `${size} bytes, too large to read as one JSON document, and not in the layout tibillet-cloud exports (one entry per line): export it again with tibillet-cloud export-log`,
     );
   let head: LogHead & { entries?: unknown };
   try {
-    head = JSON.parse(`${first}]}`);
+    head = JSON.parse(`${first.text}]}`);
   } catch (err) {
     throw new ExportReadError(`line 1 (the export's head): ${(err as Error).message}`);
   }
   delete head.entries;
-  return { head, entries: entryLines(file) };
+  return { head, entries: entryLines(file, first.bytes) };
 }
 
-/** The first line, read in chunks up to HEAD_LINE_MAX; null if there is no newline by then. */
-function headLine(file: string): string | null {
+/**
+ * The first line, read in chunks up to HEAD_LINE_MAX, and its length with its newline in bytes;
+ * null if there is no newline by then.
+ */
+function headLine(file: string): { text: string; bytes: number } | null {
   const fd = openSync(file, 'r');
   try {
     const chunks: Buffer[] = [];
@@ -61,7 +64,7 @@ function headLine(file: string): string | null {
       const nl = chunk.subarray(0, n).indexOf(10);
       if (nl >= 0) {
         chunks.push(chunk.subarray(0, nl));
-        return Buffer.concat(chunks).toString('utf8').replace(/\r$/, '');
+        return { text: Buffer.concat(chunks).toString('utf8').replace(/\r$/, ''), bytes: read + nl + 1 };
       }
       chunks.push(chunk.subarray(0, n));
       read += n;
@@ -72,14 +75,17 @@ function headLine(file: string): string | null {
   }
 }
 
-async function* entryLines(file: string): AsyncGenerator<PublicLogEntry> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
+/** The entries, from the line after the head (`from`: its byte offset) to the closing `]}`. */
+async function* entryLines(file: string, from: number): AsyncGenerator<PublicLogEntry> {
+  const lines = createInterface({
+    input: createReadStream(file, { start: from }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let n = 1; // the head's line
   let closed = false;
   try {
     for await (const raw of lines) {
       n++;
-      if (n === 1) continue;
       const line = raw.trim();
       if (line === '') continue;
       if (closed) throw new ExportReadError(`line ${n}: text after the end of the export`);
