@@ -83,6 +83,9 @@ async function* entryLines(file: string, from: number): AsyncGenerator<PublicLog
   });
   let n = 1; // the head's line
   let closed = false;
+  // The entries' commas, as JSON has them: after every entry but the last. The file stays one JSON
+  // document, read whole by any other tool, so this reader accepts no more than JSON.parse would.
+  let previous: { line: number; comma: boolean } | null = null;
   try {
     for await (const raw of lines) {
       n++;
@@ -90,15 +93,23 @@ async function* entryLines(file: string, from: number): AsyncGenerator<PublicLog
       if (line === '') continue;
       if (closed) throw new ExportReadError(`line ${n}: text after the end of the export`);
       if (line === ']}') {
+        if (previous?.comma)
+          throw new ExportReadError(`line ${previous.line}: a comma after the last entry (not JSON)`);
         closed = true;
         continue;
       }
+      if (previous && !previous.comma)
+        throw new ExportReadError(
+          `line ${previous.line}: no comma between this entry and the next (not JSON)`,
+        );
+      const comma = line.endsWith(',');
       let entry: PublicLogEntry;
       try {
-        entry = JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line);
+        entry = JSON.parse(comma ? line.slice(0, -1) : line);
       } catch (err) {
         throw new ExportReadError(`line ${n}: not a log entry (${(err as Error).message})`);
       }
+      previous = { line: n, comma };
       yield entry;
     }
   } finally {

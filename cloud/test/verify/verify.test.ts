@@ -299,6 +299,19 @@ withBothDatabases('tibillet-verify', (getDb, kind) => {
       /^line 4: not a log entry/,
     );
     expect(await refused(`${body}{"seq":99}\n`)).toMatch(/after the end of the export/);
+    // Commas as JSON has them: what JSON.parse refuses whole is refused line by line too.
+    const last = lines.length - 2;
+    const trailing = [...lines];
+    trailing[last] = `${trailing[last]},`;
+    expect(() => JSON.parse(trailing.join('\n'))).toThrow();
+    expect(await refused(trailing.join('\n'))).toBe(
+      `line ${last + 1}: a comma after the last entry (not JSON)`,
+    );
+    const missing = [...lines];
+    missing[2] = missing[2].replace(/,$/, '');
+    expect(await refused(missing.join('\n'))).toBe(
+      'line 3: no comma between this entry and the next (not JSON)',
+    );
     // A value that is not an entry at all is a finding, not a crash.
     const odd = await streamed([...lines.slice(0, 3), 'null,', ...lines.slice(3)].join('\n'));
     expect(odd.issues[0]).toMatchObject({ check: 'format', seq: 3, message: 'entry #3 is not an object' });
