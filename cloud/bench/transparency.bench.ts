@@ -3,6 +3,8 @@
 //   cloud.logSyncPerSecond   entries/s loading the Merkle tree from log_entries ⋈ transfers (cold start)
 //   cloud.logSyncMaxStallMs  the longest the event loop waited meanwhile (requests wait as long)
 //   cloud.checkpointSignMs   signing a checkpoint of the 200k tree (sync delta + root + Ed25519 + insert)
+//   cloud.logProofMs         p99 of an inclusion proof of a random entry as the server gives it: the
+//                            entry's block of 32 read back from PostgreSQL and checked, then the proof
 //   cloud.exportSeconds      GET /v1/log/export body generation (exportLog), whole log
 //   cloud.verifyPerSecond    tibillet-verify core (verifyExport): chain + Merkle + signatures + replay
 //   cloud.verifyFilePerSecond the same from the export file read line by line (how tibillet-verify
@@ -43,6 +45,14 @@ export async function run(): Promise<Record<string, number>> {
     t = performance.now();
     await service.signNow();
     const checkpointSignMs = performance.now() - t;
+    const proofMs: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const index = Math.floor(Math.random() * size);
+      const t1 = performance.now();
+      await log.inclusionProof(index, size);
+      proofMs.push(performance.now() - t1);
+    }
+    proofMs.sort((a, b) => a - b);
     t = performance.now();
     let json = '';
     for await (const chunk of exportLog(db, service)) json += chunk;
@@ -70,6 +80,7 @@ export async function run(): Promise<Record<string, number>> {
       'cloud.logSyncPerSecond': Math.round(logSyncPerSecond),
       'cloud.logSyncMaxStallMs': Math.round(stalls.max / 1e5) / 10,
       'cloud.checkpointSignMs': Math.round(checkpointSignMs * 10) / 10,
+      'cloud.logProofMs': Math.round(proofMs[Math.floor(proofMs.length * 0.99)] * 1000) / 1000,
       'cloud.exportSeconds': Math.round(exportSeconds * 100) / 100,
       'cloud.verifyPerSecond': Math.round(size / verifySeconds),
       'cloud.verifyFilePerSecond': Math.round(size / verifyFileSeconds),

@@ -81,7 +81,8 @@ export async function buildApp(opts: CloudOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof LedgerError) {
-      req.log.warn({ code: err.code, url: req.url }, err.message);
+      // A ledger fault on the server's side (e.g. a log that no longer matches its tree) is an error.
+      req.log[err.status >= 500 ? 'error' : 'warn']({ code: err.code, url: req.url }, err.message);
       return reply.code(err.status).send({ error: err.code, message: err.message });
     }
     const e = err as { validation?: unknown; statusCode?: number; code?: string; message: string };

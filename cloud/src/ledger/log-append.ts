@@ -35,7 +35,9 @@ export const logAccountId = (accountId: number): string => `a${accountId}`;
  * whitespace) written directly, without building an object and encoding it. Its UTF-8 bytes equal
  * entryBytes() for integer seq/amount/at (the test suites re-verify every chain from entryBytes).
  */
-export function entryJson(t: TransferRow): string {
+export function entryJson(
+  t: Pick<TransferRow, 'seq' | 'idempotencyKey' | 'debit' | 'credit' | 'asset' | 'amount' | 'kind' | 'at'>,
+): string {
   return `{"amount":${t.amount},"asset":${JSON.stringify(t.asset)},"at":${t.at},"credit":"a${t.credit}","debit":"a${t.debit}","id":${JSON.stringify(t.idempotencyKey)},"kind":${JSON.stringify(t.kind)},"seq":${t.seq}}`;
 }
 

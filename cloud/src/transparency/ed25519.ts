@@ -45,7 +45,8 @@ const secretKeys = new KeyCache((raw) =>
 );
 
 function secretKeyObject(secretKey: Uint8Array): KeyObject {
-  if (secretKey.length !== 32) throw new Error(`Ed25519 secret key must be 32 bytes, not ${secretKey.length}`);
+  if (secretKey.length !== 32)
+    throw new Error(`Ed25519 secret key must be 32 bytes, not ${secretKey.length}`);
   return secretKeys.get(secretKey);
 }
 

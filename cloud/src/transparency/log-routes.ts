@@ -373,8 +373,8 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
       return {
         index,
         treeSize,
-        leafHash: log.leafHashAt(index).toString('hex'),
-        rootHash: log.rootHash(treeSize).toString('hex'),
+        leafHash: (await log.leafHash(index)).toString('hex'),
+        rootHash: (await log.rootHash(treeSize)).toString('hex'),
         proof: proof.map((p) => p.toString('hex')),
       };
     },
@@ -414,8 +414,8 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
       return {
         first,
         second,
-        firstRoot: log.rootHash(first).toString('hex'),
-        secondRoot: log.rootHash(second).toString('hex'),
+        firstRoot: (await log.rootHash(first)).toString('hex'),
+        secondRoot: (await log.rootHash(second)).toString('hex'),
         proof: proof.map((p) => p.toString('hex')),
       };
     },

@@ -9,9 +9,12 @@ import {
   verifyCosignature,
 } from '../../src/transparency/checkpoint.js';
 import { generateKeyPair, keyIdOf, sign } from '../../src/transparency/ed25519.js';
+import { BLOCK_LEVEL } from '../../src/transparency/log-store.js';
 import { leafHash, rootHash, verifyConsistency, verifyInclusion } from '../../src/transparency/merkle.js';
 import { withBothDatabases } from '../helpers/databases.js';
 import { auth, type Fixture, fixture, id, uid } from '../helpers/fixture.js';
+
+const BLOCK = 2 ** BLOCK_LEVEL;
 
 withBothDatabases('transparency log API', (getDb) => {
   let f: Fixture;
@@ -236,6 +239,48 @@ withBothDatabases('transparency log API', (getDb) => {
     } finally {
       await job.close();
     }
+  });
+
+  it('proofs into blocks the server no longer holds are read back and verify; a changed entry is refused', async () => {
+    // Past BLOCK (32) entries the tree keeps whole blocks only: leaves of an older block come back
+    // from the database.
+    const cards = Array.from({ length: 40 }, () => uid());
+    await send(cards.map((c) => topup(c, 500)));
+    await send(cards.map((c) => spend(c, 7)));
+    const cp = (
+      await f.app.inject({ method: 'POST', url: '/v1/log/checkpoints', headers: auth(f.barKey) })
+    ).json();
+    expect(cp.treeSize).toBeGreaterThan(2 * BLOCK);
+    const leaves = (await allEntries(cp.treeSize)).map((e) => entryBytes(e));
+    expect(rootHash(leaves)).toBe(cp.rootHash);
+    const n = cp.treeSize;
+    for (const i of [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 5, n - 2, n - 1]) {
+      const p = await get(`/v1/log/proof/inclusion?index=${i}&treeSize=${n}`);
+      expect(p.leafHash).toBe(leafHash(leaves[i]).toString('hex'));
+      expect(p.rootHash).toBe(cp.rootHash);
+      expect(verifyInclusion(p.leafHash, i, n, p.proof, cp.rootHash)).toBe(true);
+      // Against an older tree size that ends inside an older block, too.
+      const m = Math.max(i + 1, BLOCK + 3);
+      const old = await get(`/v1/log/proof/inclusion?index=${i}&treeSize=${m}`);
+      expect(verifyInclusion(old.leafHash, i, m, old.proof, rootHash(leaves.slice(0, m)))).toBe(true);
+    }
+    for (const m of [1, 5, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 7, n - 1]) {
+      const c = await get(`/v1/log/proof/consistency?first=${m}&second=${n}`);
+      expect(c.firstRoot).toBe(rootHash(leaves.slice(0, m)));
+      expect(verifyConsistency(m, n, c.firstRoot, cp.rootHash, c.proof)).toBe(true);
+    }
+    // An entry of block 0 changed in the database: the proof is refused, not computed from it.
+    const db = getDb();
+    await db.query('UPDATE transfers SET amount = amount + 1 WHERE id = 2');
+    try {
+      const bad = await get(`/v1/log/proof/inclusion?index=1&treeSize=${n}`, 500);
+      expect(bad).toMatchObject({ error: 'log-inconsistent' });
+      expect(bad.message).toMatch(/entries 1\.\.32 no longer match/);
+    } finally {
+      await db.query('UPDATE transfers SET amount = amount - 1 WHERE id = 2');
+    }
+    const p = await get(`/v1/log/proof/inclusion?index=1&treeSize=${n}`);
+    expect(verifyInclusion(p.leafHash, 1, n, p.proof, cp.rootHash)).toBe(true);
   });
 
   it('export holds checkpoints, keys, system accounts and every entry', async () => {

@@ -105,4 +105,91 @@ describe('merkle (RFC 6962)', () => {
     expect(() => log.inclusionProof(40, 40)).toThrow(RangeError);
     expect(() => log.rootHash(41)).toThrow(RangeError);
   });
+
+  it('a log holding only blocks of 2^k leaves gives the same roots and proofs, reading old blocks back', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(
+          fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
+        (n, drop, picks) => {
+          const hashes = Array.from({ length: n }, (_, i) => merkle.leafHash(Buffer.from(`leaf ${i}`)));
+          const full = new merkle.MerkleLog();
+          const held = new merkle.MerkleLog({ dropBelow: drop });
+          full.appendLeafHashes(hashes);
+          held.appendLeafHashes(hashes);
+          const w = 2 ** drop;
+          const asked = new Set<number>();
+          const blocks = (b: number) => {
+            asked.add(b);
+            return hashes.slice(b * w, (b + 1) * w);
+          };
+          const run = <T>(fn: (log: merkle.MerkleLog) => T): T => {
+            const r = held.withBlocks(blocks, fn);
+            if (!('value' in r)) throw new Error(`missing ${r.missing}`);
+            return r.value;
+          };
+          for (const [a, b] of picks) {
+            const size = 1 + Math.floor(a * (n - 1));
+            const index = Math.min(size - 1, Math.floor(b * size));
+            expect(run((l) => l.rootHash(size))).toEqual(full.rootHash(size));
+            expect(run((l) => l.inclusionProof(index, size))).toEqual(full.inclusionProof(index, size));
+            expect(run((l) => l.consistencyProof(index, size))).toEqual(full.consistencyProof(index, size));
+            expect(run((l) => l.subtreeHash(index, 1))).toEqual(hashes[index]);
+          }
+          // Only complete blocks are read back; the block being filled is held.
+          for (const b of asked) expect((b + 1) * w).toBeLessThanOrEqual(n);
+          for (let b = 0; (b + 1) * w <= n; b++)
+            expect(held.blockHash(b)).toEqual(full.subtreeHash(b * w, w));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a dropped block is asked for, not guessed: a dry run names it, and outside withBlocks it is an error', () => {
+    const hashes = Array.from({ length: 100 }, (_, i) => merkle.leafHash(Buffer.from([i])));
+    const held = new merkle.MerkleLog({ dropBelow: 4 });
+    held.appendLeafHashes(hashes);
+    // Leaf 20 is in block 1 (16..31); tree size 70 ends in block 4 (64..79), the one being filled.
+    expect(
+      held.withBlocks(
+        () => undefined,
+        (l) => l.inclusionProof(20, 100),
+      ),
+    ).toEqual({ missing: [1] });
+    expect(
+      held.withBlocks(
+        () => undefined,
+        (l) => l.inclusionProof(20, 70),
+      ),
+    ).toEqual({ missing: [1, 4] });
+    expect(
+      held.withBlocks(
+        () => undefined,
+        (l) => l.rootHash(),
+      ),
+    ).toEqual({ value: expect.any(Buffer) });
+    expect(() => held.inclusionProof(20, 100)).toThrow(/not held: run this in withBlocks/);
+    expect(() => held.blockHash(6)).toThrow(RangeError);
+    expect(() => new merkle.MerkleLog({ dropBelow: -1 })).toThrow(RangeError);
+  });
+
+  it('holding blocks of 32 leaves takes a 16th of the memory or less', () => {
+    const full = new merkle.MerkleLog();
+    const held = new merkle.MerkleLog({ dropBelow: 5 });
+    const h = merkle.leafHash(Buffer.from('x'));
+    for (let i = 0; i < 100_000; i++) {
+      full.appendLeafHash(h);
+      held.appendLeafHash(h);
+    }
+    expect(held.rootHash()).toEqual(full.rootHash());
+    expect(held.heldBytes * 16).toBeLessThanOrEqual(full.heldBytes);
+  });
 });
