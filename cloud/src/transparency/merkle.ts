@@ -59,7 +59,7 @@ export type BlockLeaves = (block: number) => readonly Uint8Array[] | undefined;
 export interface MerkleLogOptions {
   /**
    * Hold subtrees of 2^dropBelow leaves and more only, and below that only the block being filled:
-   * memory falls 2^dropBelow-fold (10,000,000 leaves: ~20 MB at 5 instead of ~640 MB). Proofs and
+   * memory falls 2^dropBelow-fold (10,000,000 leaves: ~32 MB at 5 instead of ~1 GB). Proofs and
    * roots reaching into an older block need its leaves: run them in `withBlocks`.
    */
   dropBelow?: number;
@@ -122,11 +122,11 @@ export class MerkleLog {
 
   /** Where node `index` of `level` sits in levels[level]. */
   private slot(level: number, index: number): number {
-    return level < this.drop ? index & ((1 << (this.drop - level)) - 1) : index;
+    return level < this.drop ? index % 2 ** (this.drop - level) : index;
   }
 
   private ensureCapacity(level: number, nodes: number): void {
-    const need = (level < this.drop ? 1 << (this.drop - level) : nodes) * HASH_SIZE;
+    const need = (level < this.drop ? 2 ** (this.drop - level) : nodes) * HASH_SIZE;
     if (this.levels[level].length >= need) return;
     const grown = Buffer.alloc(
       level < this.drop ? need : Math.max(need, this.levels[level].length * 2, 1024 * HASH_SIZE),
@@ -163,7 +163,9 @@ export class MerkleLog {
 
   /** Node `index` of `level` (complete) is still held: always at dropBelow and up. */
   private holds(level: number, index: number): boolean {
-    return level >= this.drop || index >> (this.drop - level) === this.counts[0] >> this.drop;
+    if (level >= this.drop) return true;
+    // Arithmetic, not bit shifts: logs past 2^31 entries stay right.
+    return Math.floor(index / 2 ** (this.drop - level)) === Math.floor(this.counts[0] / 2 ** this.drop);
   }
 
   /** MTH(D[start : start + size]). */
