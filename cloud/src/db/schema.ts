@@ -313,6 +313,18 @@ export const checkpoints = pgTable('checkpoints', {
   createdAt: created(),
 });
 
+/**
+ * The transparency log's Merkle tree from blocks of 32 entries up (transparency/log-store.ts): the
+ * RFC 6962 hash of each complete block (entries block·32+1 .. block·32+32), so a restart rebuilds
+ * the tree from these instead of hashing every entry again. Written by whichever process completes
+ * a block first; proofs check the entries they read back against it, and every checkpoint signing
+ * checks the tree against the last signed root.
+ */
+export const logBlocks = pgTable('log_blocks', {
+  block: bigint('block', { mode: 'number' }).primaryKey(),
+  hash: bytea('hash').notNull(),
+});
+
 /** Witness keys: a venue gateway's Ed25519 key that co-signs checkpoints. */
 export const witnesses = pgTable(
   'witnesses',

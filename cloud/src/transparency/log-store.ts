@@ -81,6 +81,7 @@ export async function logSize(q: Queryable): Promise<number> {
  */
 export const BLOCK_LEVEL = 5;
 const BLOCK = 2 ** BLOCK_LEVEL;
+const BLOCKS_PAGE = 50_000;
 
 export class TransparencyLog {
   private readonly tree = new MerkleLog({ dropBelow: BLOCK_LEVEL });
@@ -100,6 +101,7 @@ export class TransparencyLog {
   }
 
   private async pull(): Promise<number> {
+    if (this.tree.size === 0) await this.loadBlocks();
     for (;;) {
       const from = this.tree.size;
       const { rows } = await this.db.query<LeafRowDb>(
@@ -116,8 +118,44 @@ export class TransparencyLog {
         if (i % SYNC_SLICE === SYNC_SLICE - 1) await new Promise((r) => setImmediate(r));
       }
       this.tree.appendLeafHashes(hashes);
+      await this.saveBlocks(from, this.tree.size);
       if (rows.length < SYNC_PAGE) return this.tree.size;
     }
+  }
+
+  /**
+   * A (re)start: the tree from the stored hashes of complete blocks, up to the log's committed
+   * size and the first block missing; the entries after them are hashed by pull as before.
+   */
+  private async loadBlocks(): Promise<void> {
+    const whole = Math.floor((await logSize(this.db)) / BLOCK);
+    for (;;) {
+      const next = this.tree.size / BLOCK;
+      if (next >= whole) return;
+      const { rows } = await this.db.query<{ block: unknown; hash: unknown }>(
+        `SELECT block, hash FROM log_blocks WHERE block >= $1 AND block < $2 ORDER BY block LIMIT ${BLOCKS_PAGE}`,
+        [next, whole],
+      );
+      const hashes: Buffer[] = [];
+      for (const r of rows) {
+        if (num(r.block) !== next + hashes.length) break; // a gap: the rest from the entries
+        hashes.push(buf(r.hash));
+      }
+      this.tree.appendBlockHashes(hashes);
+      if (hashes.length < BLOCKS_PAGE) return;
+    }
+  }
+
+  /** Stores the hashes of the blocks completed between tree sizes `from` and `to`. */
+  private async saveBlocks(from: number, to: number): Promise<void> {
+    const blocks: number[] = [];
+    for (let b = Math.floor(from / BLOCK); (b + 1) * BLOCK <= to; b++) blocks.push(b);
+    if (!blocks.length) return;
+    await this.db.query(
+      `INSERT INTO log_blocks (block, hash) SELECT b, decode(h, 'hex') FROM unnest($1::int8[], $2::text[]) u(b, h)
+       ON CONFLICT DO NOTHING`,
+      [blocks, blocks.map((b) => this.tree.blockHash(b).toString('hex'))],
+    );
   }
 
   /** Makes sure the tree covers `size` entries (syncing if needed). */

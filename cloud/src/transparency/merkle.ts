@@ -105,6 +105,26 @@ export class MerkleLog {
   }
 
   /**
+   * Appends whole blocks by their hashes (dropBelow > 0, at a block boundary): a restart rebuilds
+   * the tree from stored block hashes; their leaves are read back when a proof needs them.
+   */
+  appendBlockHashes(hashes: Uint8Array[]): void {
+    const width = 2 ** this.drop;
+    for (const h of hashes) {
+      if (this.drop === 0 || this.size % width !== 0 || h.length !== HASH_SIZE)
+        throw new Error(`a block hash needs dropBelow > 0 and a log of whole blocks (size ${this.size})`);
+      for (let level = 0; level < this.drop; level++) {
+        if (this.levels[level] === undefined) {
+          this.levels[level] = Buffer.alloc(0);
+          this.counts[level] = 0;
+        }
+        this.counts[level] += width / 2 ** level;
+      }
+      this.appendOne(h, this.drop);
+    }
+  }
+
+  /**
    * Runs `fn` (proofs, roots) with `leaves` answering for the blocks this log no longer holds.
    * Returns its value, or the blocks it lacked: read them and run again (a dry run with missing
    * blocks visits the same nodes, so one retry has them all, unless the log grew meanwhile).
@@ -135,8 +155,8 @@ export class MerkleLog {
     this.levels[level] = grown;
   }
 
-  private appendOne(hash: Uint8Array): void {
-    let level = 0;
+  private appendOne(hash: Uint8Array, from = 0): void {
+    let level = from;
     let h: Uint8Array = hash;
     for (;;) {
       if (this.levels[level] === undefined) {

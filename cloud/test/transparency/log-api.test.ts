@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud } from '../../src/app.js';
+import type { Db } from '../../src/db/connect.js';
 import { entryBytes, type PublicLogEntry } from '../../src/transparency/chain.js';
 import {
   checkpointText,
@@ -281,6 +282,54 @@ withBothDatabases('transparency log API', (getDb) => {
     }
     const p = await get(`/v1/log/proof/inclusion?index=1&treeSize=${n}`);
     expect(verifyInclusion(p.leafHash, 1, n, p.proof, cp.rootHash)).toBe(true);
+  });
+
+  it('a restarted cloud rebuilds the tree from the stored block hashes, hashing only the entries after them', async () => {
+    const db = getDb();
+    await send(Array.from({ length: 5 }, () => topup(uid(), 100)));
+    const cp = (
+      await f.app.inject({ method: 'POST', url: '/v1/log/checkpoints', headers: auth(f.barKey) })
+    ).json();
+    const whole = Math.floor(cp.treeSize / BLOCK);
+    const stored = await db.query<{ n: string }>('SELECT count(*)::text n FROM log_blocks');
+    expect(Number(stored.rows[0].n)).toBe(whole);
+    // Where the restarted cloud starts reading entries to hash.
+    const froms: number[] = [];
+    const spy: Db = {
+      ...db,
+      query: (text, params) => {
+        if (/FROM transfers WHERE id > \$1 ORDER BY id LIMIT/.test(text)) froms.push(Number(params?.[0]));
+        return db.query(text, params);
+      },
+    };
+    const restarted = await createCloud({ db: spy, masterKey: f.masterKey });
+    try {
+      // Signing checks the rebuilt tree against the last signed root (and, unchanged, returns it).
+      expect((await restarted.app.transparency.signNow()).rootHash).toBe(cp.rootHash);
+      expect(froms[0]).toBe(whole * BLOCK);
+      const leaves = (await allEntries(cp.treeSize)).map((e) => entryBytes(e));
+      for (const i of [2, BLOCK + 4, cp.treeSize - 1]) {
+        const r = await restarted.app.inject({
+          method: 'GET',
+          url: `/v1/log/proof/inclusion?index=${i}&treeSize=${cp.treeSize}`,
+        });
+        expect(r.statusCode, r.body).toBe(200);
+        expect(r.json().leafHash).toBe(leafHash(leaves[i]).toString('hex'));
+        expect(verifyInclusion(r.json().leafHash, i, cp.treeSize, r.json().proof, cp.rootHash)).toBe(true);
+      }
+    } finally {
+      await restarted.close();
+    }
+    // A stored block hash changed: the tree rebuilt from it no longer extends the signed log.
+    const before = await db.query<{ hash: Uint8Array }>('SELECT hash FROM log_blocks WHERE block = 1');
+    await db.query("UPDATE log_blocks SET hash = decode(repeat('00', 32), 'hex') WHERE block = 1");
+    const forged = await createCloud({ db, masterKey: f.masterKey });
+    try {
+      await expect(forged.app.transparency.signNow()).rejects.toMatchObject({ code: 'log-inconsistent' });
+    } finally {
+      await forged.close();
+      await db.query('UPDATE log_blocks SET hash = $1 WHERE block = 1', [Buffer.from(before.rows[0].hash)]);
+    }
   });
 
   it('export holds checkpoints, keys, system accounts and every entry', async () => {

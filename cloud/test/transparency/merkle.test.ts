@@ -181,6 +181,35 @@ describe('merkle (RFC 6962)', () => {
     expect(() => new merkle.MerkleLog({ dropBelow: -1 })).toThrow(RangeError);
   });
 
+  it('a log rebuilt from block hashes and the tail leaves equals the log of all the leaves', () => {
+    const hashes = Array.from({ length: 100 }, (_, i) => merkle.leafHash(Buffer.from(`e${i}`)));
+    const w = 8;
+    for (let n = 0; n <= hashes.length; n += 7) {
+      const full = new merkle.MerkleLog();
+      full.appendLeafHashes(hashes.slice(0, n));
+      const whole = Math.floor(n / w);
+      const rebuilt = new merkle.MerkleLog({ dropBelow: 3 });
+      rebuilt.appendBlockHashes(Array.from({ length: whole }, (_, b) => full.subtreeHash(b * w, w)));
+      rebuilt.appendLeafHashes(hashes.slice(whole * w, n));
+      expect(rebuilt.size).toBe(n);
+      const blocks = (b: number) => hashes.slice(b * w, (b + 1) * w);
+      for (let m = 1; m <= n; m += 5) {
+        const r = rebuilt.withBlocks(blocks, (l) => [
+          l.rootHash(m),
+          ...l.inclusionProof(m - 1, m),
+          ...l.consistencyProof(1, m),
+        ]);
+        expect(r).toEqual({
+          value: [full.rootHash(m), ...full.inclusionProof(m - 1, m), ...full.consistencyProof(1, m)],
+        });
+      }
+    }
+    const mid = new merkle.MerkleLog({ dropBelow: 3 });
+    mid.appendLeafHashes(hashes.slice(0, 3));
+    expect(() => mid.appendBlockHashes([hashes[0]])).toThrow(/whole blocks/);
+    expect(() => new merkle.MerkleLog().appendBlockHashes([hashes[0]])).toThrow(/dropBelow > 0/);
+  });
+
   it('holding blocks of 32 leaves takes a 16th of the memory or less', () => {
     const full = new merkle.MerkleLog();
     const held = new merkle.MerkleLog({ dropBelow: 5 });

@@ -1,0 +1,4 @@
+CREATE TABLE "log_blocks" (
+	"block" bigint PRIMARY KEY NOT NULL,
+	"hash" "bytea" NOT NULL
+);
