@@ -369,13 +369,13 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
     },
     async (req) => {
       const { index, treeSize } = ints(req.query, 'index', 'treeSize');
-      const proof = await log.inclusionProof(index, treeSize);
+      const p = await log.inclusion(index, treeSize);
       return {
         index,
         treeSize,
-        leafHash: (await log.leafHash(index)).toString('hex'),
-        rootHash: (await log.rootHash(treeSize)).toString('hex'),
-        proof: proof.map((p) => p.toString('hex')),
+        leafHash: p.leafHash.toString('hex'),
+        rootHash: p.rootHash.toString('hex'),
+        proof: p.proof.map((h) => h.toString('hex')),
       };
     },
   );
@@ -410,13 +410,13 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
     },
     async (req) => {
       const { first, second } = ints(req.query, 'first', 'second');
-      const proof = await log.consistencyProof(first, second);
+      const c = await log.consistency(first, second);
       return {
         first,
         second,
-        firstRoot: (await log.rootHash(first)).toString('hex'),
-        secondRoot: (await log.rootHash(second)).toString('hex'),
-        proof: proof.map((p) => p.toString('hex')),
+        firstRoot: c.firstRoot.toString('hex'),
+        secondRoot: c.secondRoot.toString('hex'),
+        proof: c.proof.map((h) => h.toString('hex')),
       };
     },
   );

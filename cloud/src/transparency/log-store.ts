@@ -178,14 +178,33 @@ export class TransparencyLog {
     return this.held((t) => t.inclusionProof(index, treeSize));
   }
 
-  async consistencyProof(first: number, second: number): Promise<Buffer[]> {
-    await this.ensure(second);
-    if (first > second) throw new LedgerError('bad-sizes', `first ${first} > second ${second}`, 400);
-    return this.held((t) => t.consistencyProof(first, second));
+  /** An inclusion proof with the leaf's hash and the root it proves against: one read of a block. */
+  async inclusion(
+    index: number,
+    treeSize: number,
+  ): Promise<{ leafHash: Buffer; rootHash: Buffer; proof: Buffer[] }> {
+    await this.ensure(treeSize);
+    if (index >= treeSize)
+      throw new LedgerError('bad-index', `index ${index} not in a tree of ${treeSize}`, 400);
+    return this.held((t) => ({
+      leafHash: t.subtreeHash(index, 1),
+      rootHash: t.rootHash(treeSize),
+      proof: t.inclusionProof(index, treeSize),
+    }));
   }
 
-  leafHash(index: number): Promise<Buffer> {
-    return this.held((t) => t.subtreeHash(index, 1));
+  /** A consistency proof with both roots, computed in one pass over the blocks it needs. */
+  async consistency(
+    first: number,
+    second: number,
+  ): Promise<{ firstRoot: Buffer; secondRoot: Buffer; proof: Buffer[] }> {
+    await this.ensure(second);
+    if (first > second) throw new LedgerError('bad-sizes', `first ${first} > second ${second}`, 400);
+    return this.held((t) => ({
+      firstRoot: t.rootHash(first),
+      secondRoot: t.rootHash(second),
+      proof: t.consistencyProof(first, second),
+    }));
   }
 
   /** Runs fn on the tree with the blocks it reaches into read back (retried if the tree grew). */
