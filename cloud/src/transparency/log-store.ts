@@ -86,6 +86,8 @@ const BLOCKS_PAGE = 50_000;
 export class TransparencyLog {
   private readonly tree = new MerkleLog({ dropBelow: BLOCK_LEVEL });
   private chain: Promise<number> = Promise.resolve(0);
+  /** Blocks whose hash is stored (loaded, or saved by this process): the next save starts here. */
+  private savedBlocks = 0;
 
   constructor(private readonly db: Queryable) {}
 
@@ -118,7 +120,7 @@ export class TransparencyLog {
         if (i % SYNC_SLICE === SYNC_SLICE - 1) await new Promise((r) => setImmediate(r));
       }
       this.tree.appendLeafHashes(hashes);
-      await this.saveBlocks(from, this.tree.size);
+      await this.saveBlocks();
       if (rows.length < SYNC_PAGE) return this.tree.size;
     }
   }
@@ -142,20 +144,25 @@ export class TransparencyLog {
         hashes.push(buf(r.hash));
       }
       this.tree.appendBlockHashes(hashes);
+      this.savedBlocks = this.tree.size / BLOCK;
       if (hashes.length < BLOCKS_PAGE) return;
     }
   }
 
-  /** Stores the hashes of the blocks completed between tree sizes `from` and `to`. */
-  private async saveBlocks(from: number, to: number): Promise<void> {
+  /**
+   * Stores the hashes of the blocks completed since the last save (a save that failed is retried
+   * by the next pull: the tree keeps the leaves it appended either way).
+   */
+  private async saveBlocks(): Promise<void> {
     const blocks: number[] = [];
-    for (let b = Math.floor(from / BLOCK); (b + 1) * BLOCK <= to; b++) blocks.push(b);
+    for (let b = this.savedBlocks; (b + 1) * BLOCK <= this.tree.size; b++) blocks.push(b);
     if (!blocks.length) return;
     await this.db.query(
       `INSERT INTO log_blocks (block, hash) SELECT b, decode(h, 'hex') FROM unnest($1::int8[], $2::text[]) u(b, h)
        ON CONFLICT DO NOTHING`,
       [blocks, blocks.map((b) => this.tree.blockHash(b).toString('hex'))],
     );
+    this.savedBlocks = blocks[blocks.length - 1] + 1;
   }
 
   /** Makes sure the tree covers `size` entries (syncing if needed). */

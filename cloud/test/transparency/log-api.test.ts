@@ -10,7 +10,7 @@ import {
   verifyCosignature,
 } from '../../src/transparency/checkpoint.js';
 import { generateKeyPair, keyIdOf, sign } from '../../src/transparency/ed25519.js';
-import { BLOCK_LEVEL } from '../../src/transparency/log-store.js';
+import { BLOCK_LEVEL, TransparencyLog } from '../../src/transparency/log-store.js';
 import { leafHash, rootHash, verifyConsistency, verifyInclusion } from '../../src/transparency/merkle.js';
 import { withBothDatabases } from '../helpers/databases.js';
 import { auth, type Fixture, fixture, id, uid } from '../helpers/fixture.js';
@@ -330,6 +330,28 @@ withBothDatabases('transparency log API', (getDb) => {
       await forged.close();
       await db.query('UPDATE log_blocks SET hash = $1 WHERE block = 1', [Buffer.from(before.rows[0].hash)]);
     }
+  });
+
+  it('block hashes that could not be stored are stored by the next sync', async () => {
+    const db = getDb();
+    await db.query('DELETE FROM log_blocks');
+    let failures = 1;
+    const flaky: Db = {
+      ...db,
+      query: (text, params) => {
+        if (text.includes('INSERT INTO log_blocks') && failures-- > 0)
+          return Promise.reject(new Error('connection lost'));
+        return db.query(text, params);
+      },
+    };
+    const log = new TransparencyLog(flaky);
+    await expect(log.sync()).rejects.toThrow('connection lost');
+    const size = await log.sync();
+    const { rows } = await db.query<{ n: string; last: string }>(
+      'SELECT count(*)::text n, max(block)::text last FROM log_blocks',
+    );
+    expect(Number(rows[0].n)).toBe(Math.floor(size / BLOCK));
+    expect(Number(rows[0].last)).toBe(Math.floor(size / BLOCK) - 1);
   });
 
   it('export holds checkpoints, keys, system accounts and every entry', async () => {
