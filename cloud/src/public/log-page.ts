@@ -84,7 +84,7 @@ key <code>${cp.keyId}</code> · ${t.cosigned} ${cp.cosignatures.map((c) => c.ven
       const cp = await service.latest();
       let proofHtml = html`<p>${t.pending}</p>`;
       if (cp && entry.index < cp.treeSize) {
-        const proof = (await service.log.inclusionProof(entry.index, cp.treeSize)).map((b) =>
+        const proof = (await service.log.inclusion(entry.index, cp.treeSize)).proof.map((b) =>
           b.toString('hex'),
         );
         const leaf = leafHash(entryBytes(entry));

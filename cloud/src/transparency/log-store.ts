@@ -178,13 +178,6 @@ export class TransparencyLog {
     return this.held((t) => t.rootHash(size));
   }
 
-  async inclusionProof(index: number, treeSize: number): Promise<Buffer[]> {
-    await this.ensure(treeSize);
-    if (index >= treeSize)
-      throw new LedgerError('bad-index', `index ${index} not in a tree of ${treeSize}`, 400);
-    return this.held((t) => t.inclusionProof(index, treeSize));
-  }
-
   /** An inclusion proof with the leaf's hash and the root it proves against: one read of a block. */
   async inclusion(
     index: number,
